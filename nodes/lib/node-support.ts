@@ -1,0 +1,81 @@
+// What every action node does the same way: find its robot, read msg properties safely, and hand
+// errors to Node-RED so a Catch node gets them (see design.md, "The msg contract" / errors).
+import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
+import type { RobotClient } from './client';
+import { InputError, OpentronsError, RobotError, shortReason } from './errors';
+
+/** The runtime face of an `opentrons-robot` config node, as action nodes see it. */
+export interface RobotConfigNode extends Node {
+  /** The shared client; undefined when the configuration is invalid (see `configError`). */
+  readonly client: RobotClient | undefined;
+  /** Why the configuration cannot be used (empty or malformed host, bad port…), or undefined. */
+  readonly configError: string | undefined;
+  /** Short text naming the robot for node status and logs, e.g. `ot2-lab1:31950` or `simulated OT-2`. */
+  readonly robotLabel: string;
+  /** True when this config node runs an in-process simulated robot. */
+  readonly simulated: boolean;
+  /** Resolves when the robot (real or simulated) can be addressed; rejects with the config error. */
+  ready(): Promise<RobotClient>;
+}
+
+export type Done = (err?: Error) => void;
+export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+
+/** The msg as our nodes read and extend it. */
+export type Msg = NodeMessage & Record<string, unknown>;
+
+/** Looks up the node's robot config; a missing or invalid one is an InputError that says what to fix. */
+export function robotOf(RED: NodeAPI, robotId: unknown): RobotConfigNode {
+  const robot = typeof robotId === 'string' && robotId ? (RED.nodes.getNode(robotId) as RobotConfigNode | null) : null;
+  if (!robot) throw new InputError('no robot configured: open the node and choose an opentrons-robot');
+  if (robot.configError) throw new InputError(`robot configuration: ${robot.configError}`);
+  return robot;
+}
+
+/**
+ * Reads `msg[key]` only when it is the msg's own property, so inherited keys and prototype-pollution
+ * payloads (`__proto__`, `constructor`) are never taken as input.
+ */
+export function own(msg: object, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(msg, key) ? (msg as Record<string, unknown>)[key] : undefined;
+}
+
+/** A msg property if present, else the editor value. */
+export function pick<T>(msg: object, key: string, editorValue: T): unknown {
+  const v = own(msg, key);
+  return v === undefined || v === null || v === '' ? editorValue : v;
+}
+
+export function requireString(value: unknown, what: string, hint: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    const got = value === undefined ? 'nothing' : `a ${Array.isArray(value) ? 'array' : typeof value}`;
+    throw new InputError(`${what} is required (got ${got}): ${hint}`);
+  }
+  return value.trim();
+}
+
+export function optionalObject(value: unknown, what: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(`${what} must be an object like {"name": value} (got ${Array.isArray(value) ? 'an array' : typeof value})`);
+  }
+  return value as Record<string, unknown>;
+}
+
+export function errorStatus(err: unknown): NodeStatus {
+  return { fill: 'red', shape: 'ring', text: shortReason(err) };
+}
+
+/**
+ * Ends a msg with an error Node-RED's Catch node can handle: `msg.statusCode` and `msg.robotError`
+ * carry the robot's answer, `err.code` becomes `msg.error.code`.
+ */
+export function fail(node: Node, msg: Msg, err: unknown, done: Done): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  if (error instanceof OpentronsError && error.statusCode !== undefined) msg.statusCode = error.statusCode;
+  if (error instanceof RobotError) msg.robotError = error.robotError;
+  const withBody = error as { robotError?: unknown };
+  if (!(error instanceof RobotError) && withBody.robotError !== undefined) msg.robotError = withBody.robotError;
+  node.status(errorStatus(error));
+  done(error);
+}

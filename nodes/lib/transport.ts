@@ -1,0 +1,242 @@
+// HTTP transport to one robot: one keep-alive pool, the version header on every request, a timeout
+// and an abort on every request, robot error envelopes turned into error values, and retries for
+// GET only — a POST repeated after a lost answer could run a liquid-handling step twice.
+import { Pool, FormData, errors as undiciErrors } from 'undici';
+import type { Dispatcher } from 'undici';
+import {
+  OpentronsError,
+  RequestAbortedError,
+  RobotError,
+  RobotErrorBody,
+  RobotResponseError,
+  RobotTimeoutError,
+  RobotUnreachableError,
+} from './errors';
+
+export interface TransportOptions {
+  /** Origin of the robot, e.g. `http://10.0.0.5:31950`. */
+  origin: string;
+  /** Value of the `Opentrons-Version` header: an integer ≥ 2 or `*`. */
+  apiVersion: string;
+  /** Default request timeout in ms. */
+  timeoutMs: number;
+  /** Optional bearer token (newer robot software with authentication). */
+  token?: string;
+  /** Most sockets the pool may open to the robot at once. */
+  connections?: number;
+  /** How often a GET is tried again after a connection error or a "not yet initialized" 503. */
+  getRetries?: number;
+  /** First retry delay in ms; doubles each time. */
+  retryDelayMs?: number;
+}
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface RequestOptions {
+  /** Abort the request (e.g. when the node closes). */
+  signal?: AbortSignal;
+  /** Overrides the default timeout for this request. */
+  timeoutMs?: number;
+}
+
+export interface SendOptions extends RequestOptions {
+  query?: Record<string, QueryValue>;
+  /** JSON body, sent as is (callers add the `data` wrapper where the route wants it). */
+  json?: unknown;
+  form?: FormData;
+}
+
+export interface RobotResponse<T> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
+/** 503 ids the robot answers while it boots; GETs wait these out. */
+const BOOTING_IDS = new Set(['HardwareNotYetInitialized', 'DatabaseNotYetInitialized']);
+
+const CONNECT_CODES: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
+  UND_ERR_SOCKET: 'ECONNRESET',
+  UND_ERR_CLOSED: 'ECONNRESET',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'ECONNRESET',
+};
+
+export class Transport {
+  readonly origin: string;
+  readonly apiVersion: string;
+  readonly timeoutMs: number;
+  private readonly pool: Pool;
+  private readonly token: string | undefined;
+  private readonly getRetries: number;
+  private readonly retryDelayMs: number;
+  private readonly inFlight = new Set<AbortController>();
+  private closed = false;
+
+  constructor(opts: TransportOptions) {
+    this.origin = opts.origin;
+    this.apiVersion = opts.apiVersion;
+    this.timeoutMs = opts.timeoutMs;
+    this.token = opts.token;
+    this.getRetries = opts.getRetries ?? 3;
+    this.retryDelayMs = opts.retryDelayMs ?? 200;
+    this.pool = new Pool(opts.origin, {
+      connections: opts.connections ?? 6,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 60_000,
+      // Our own timer bounds every request (see `once`); undici's would cut long command waits short.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: Math.min(opts.timeoutMs, 10_000) },
+    });
+  }
+
+  async send<T>(method: string, path: string, opts: SendOptions = {}): Promise<RobotResponse<T>> {
+    const target = withQuery(path, opts.query);
+    const retries = method === 'GET' ? this.getRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(method, target, opts);
+      } catch (err) {
+        if (attempt >= retries || !isRetryable(err) || this.closed || opts.signal?.aborted) throw err;
+        await delay(Math.min(this.retryDelayMs * 2 ** attempt, 2_000), opts.signal);
+      }
+    }
+  }
+
+  /** Aborts every request in flight and closes the pool's sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.inFlight) c.abort();
+    this.inFlight.clear();
+    await this.pool.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private headers(hasJson: boolean): Record<string, string> {
+    const h: Record<string, string> = {
+      'opentrons-version': this.apiVersion,
+      accept: 'application/json',
+    };
+    if (hasJson) h['content-type'] = 'application/json';
+    if (this.token) h.authorization = `Bearer ${this.token}`;
+    return h;
+  }
+
+  private async once<T>(method: string, path: string, opts: SendOptions): Promise<RobotResponse<T>> {
+    if (this.closed) throw new RequestAbortedError(method, path);
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const controller = new AbortController();
+    const timeoutError = new RobotTimeoutError(method, path, timeoutMs);
+    const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
+    const onAbort = (): void => controller.abort(new RequestAbortedError(method, path));
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    this.inFlight.add(controller);
+
+    let status = 0;
+    let text: string;
+    let headers: Record<string, string>;
+    try {
+      const body: Dispatcher.DispatchOptions['body'] =
+        opts.form ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json));
+      const res = await this.pool.request({
+        method: method as Dispatcher.HttpMethod,
+        path,
+        headers: this.headers(opts.json !== undefined),
+        body,
+        signal: controller.signal,
+      });
+      status = res.statusCode;
+      headers = flatHeaders(res.headers);
+      text = await res.body.text();
+    } catch (err) {
+      throw this.transportError(err, controller.signal, method, path);
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.inFlight.delete(controller);
+    }
+    return this.interpret<T>(method, path, status, headers, text);
+  }
+
+  private interpret<T>(
+    method: string,
+    path: string,
+    status: number,
+    headers: Record<string, string>,
+    text: string,
+  ): RobotResponse<T> {
+    let body: unknown;
+    try {
+      body = text.length === 0 ? {} : JSON.parse(text);
+    } catch {
+      const type = headers['content-type'] ?? 'no content type';
+      const reason = /html/i.test(type) ? 'an HTML page' : `unparseable JSON (${type}, ${text.length} bytes)`;
+      throw new RobotResponseError(method, path, status, reason, text.slice(0, 200));
+    }
+    if (status >= 400) throw new RobotError(status, method, path, errorBodies(body));
+    if (status < 200 || status >= 300 || typeof body !== 'object' || body === null) {
+      throw new RobotResponseError(method, path, status, 'unexpected status or body', text.slice(0, 200));
+    }
+    return { status, headers, body: body as T };
+  }
+
+  private transportError(err: unknown, signal: AbortSignal, method: string, path: string): OpentronsError {
+    if (signal.aborted && signal.reason instanceof OpentronsError) return signal.reason;
+    if (err instanceof OpentronsError) return err;
+    const e = err as { code?: string; message?: string };
+    const code = (e.code && CONNECT_CODES[e.code]) ?? e.code ?? 'ECONNRESET';
+    if (err instanceof undiciErrors.ClientDestroyedError || err instanceof undiciErrors.ClientClosedError) {
+      return new RequestAbortedError(method, path);
+    }
+    return new RobotUnreachableError(this.origin, code, e.message ?? String(err), err);
+  }
+}
+
+function errorBodies(body: unknown): RobotErrorBody[] {
+  if (typeof body === 'object' && body !== null) {
+    const b = body as { errors?: unknown };
+    if (Array.isArray(b.errors) && b.errors.length > 0) {
+      return b.errors.filter((e): e is RobotErrorBody => typeof e === 'object' && e !== null);
+    }
+    return [body as RobotErrorBody];
+  }
+  return [{ detail: String(body) }];
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof RobotUnreachableError) return true;
+  return err instanceof RobotError && err.statusCode === 503 && BOOTING_IDS.has(err.errorId ?? '');
+}
+
+function withQuery(path: string, query: Record<string, QueryValue> | undefined): string {
+  if (!query) return path;
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+function flatHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

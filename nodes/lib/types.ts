@@ -1,0 +1,174 @@
+// The robot's resources as its HTTP API returns them (robot-server 8.x). Fields the robot may add in
+// newer software are kept by the index signatures, so nothing a user might need is dropped.
+
+export type JsonObject = { [key: string]: unknown };
+
+export interface Health {
+  name: string;
+  robot_model: string; // "OT-2 Standard" | "OT-3 Standard"
+  api_version: string;
+  fw_version?: string;
+  board_revision?: string;
+  system_version?: string;
+  maximum_protocol_api_version?: number[];
+  minimum_protocol_api_version?: number[];
+  robot_serial?: string;
+  links?: JsonObject;
+  [key: string]: unknown;
+}
+
+export interface ErrorOccurrence {
+  id: string;
+  createdAt: string;
+  isDefined?: boolean;
+  errorType: string;
+  errorCode: string;
+  detail: string;
+  errorInfo?: JsonObject;
+  wrappedErrors?: ErrorOccurrence[];
+  [key: string]: unknown;
+}
+
+export type CommandIntent = 'setup' | 'protocol' | 'fixit';
+export type CommandStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+
+/** Body of POST /runs/{id}/commands and POST /commands (inside `data`). */
+export interface CommandCreate {
+  commandType: string;
+  params: JsonObject;
+  intent?: CommandIntent;
+  key?: string;
+}
+
+export interface Command {
+  id: string;
+  key: string;
+  commandType: string;
+  createdAt: string;
+  startedAt?: string;
+  completedAt?: string;
+  status: CommandStatus | string;
+  params: JsonObject;
+  result?: JsonObject;
+  error?: ErrorOccurrence;
+  intent?: CommandIntent;
+  notes?: JsonObject[];
+  failedCommandId?: string;
+  [key: string]: unknown;
+}
+
+export type RunStatus =
+  | 'idle'
+  | 'running'
+  | 'paused'
+  | 'blocked-by-open-door'
+  | 'stop-requested'
+  | 'finishing'
+  | 'awaiting-recovery'
+  | 'awaiting-recovery-paused'
+  | 'awaiting-recovery-blocked-by-open-door'
+  | 'stopped'
+  | 'failed'
+  | 'succeeded';
+
+export const TERMINAL_RUN_STATUSES: readonly string[] = ['stopped', 'failed', 'succeeded'];
+
+export type RunActionType = 'play' | 'pause' | 'stop' | 'resume-from-recovery';
+
+export interface RunAction {
+  id: string;
+  createdAt: string;
+  actionType: RunActionType | string;
+}
+
+export interface LabwareOffsetCreate {
+  definitionUri: string;
+  location: { slotName: string; moduleModel?: string; definitionUri?: string };
+  vector: { x: number; y: number; z: number };
+}
+
+export interface Run {
+  id: string;
+  ok?: boolean;
+  createdAt: string;
+  /** A status string; newer robot software may send statuses not in RunStatus. */
+  status: RunStatus | string;
+  current: boolean;
+  actions: RunAction[];
+  errors: ErrorOccurrence[];
+  pipettes: JsonObject[];
+  modules: JsonObject[];
+  labware: JsonObject[];
+  liquids?: JsonObject[];
+  labwareOffsets: JsonObject[];
+  runTimeParameters?: JsonObject[];
+  protocolId?: string;
+  startedAt?: string;
+  completedAt?: string;
+  hasEverEnteredErrorRecovery?: boolean;
+  [key: string]: unknown;
+}
+
+export interface RunCreate {
+  protocolId?: string;
+  labwareOffsets?: LabwareOffsetCreate[];
+  runTimeParameterValues?: JsonObject;
+  runTimeParameterFiles?: JsonObject;
+}
+
+export interface AnalysisSummary {
+  id: string;
+  status: 'pending' | 'completed' | string;
+  runTimeParameters?: JsonObject[];
+  [key: string]: unknown;
+}
+
+export interface Protocol {
+  id: string;
+  createdAt: string;
+  files: Array<{ name: string; role: 'main' | 'labware' | 'data' | string }>;
+  protocolType: 'python' | 'json' | string;
+  robotType?: string;
+  metadata: JsonObject;
+  analysisSummaries: AnalysisSummary[];
+  key?: string;
+  protocolKind?: string;
+  [key: string]: unknown;
+}
+
+export interface Analysis {
+  id: string;
+  status: 'pending' | 'completed' | string;
+  result?: 'ok' | 'not-ok' | 'parameter-value-required' | string;
+  robotType?: string;
+  runTimeParameters: JsonObject[];
+  commands?: Command[];
+  labware?: JsonObject[];
+  pipettes?: JsonObject[];
+  modules?: JsonObject[];
+  liquids?: JsonObject[];
+  errors?: ErrorOccurrence[];
+  [key: string]: unknown;
+}
+
+export interface CollectionMeta {
+  cursor: number;
+  totalLength: number;
+}
+
+export interface LinkRef {
+  href: string;
+  meta?: JsonObject;
+}
+
+export interface RunList {
+  data: Run[];
+  meta: CollectionMeta;
+  links: { current?: LinkRef; [key: string]: unknown };
+}
+
+export interface CommandPage {
+  data: Command[];
+  meta: CollectionMeta;
+  links: { current?: LinkRef; currentlyRecoveringFrom?: LinkRef; [key: string]: unknown };
+}
