@@ -137,7 +137,8 @@ export class RobotClient {
       if ('path' in f) {
         form.append('files', await openAsBlob(f.path), f.filename ?? basename(f.path));
       } else {
-        form.append('files', new Blob([f.content]), f.filename);
+        // Node's Blob keeps a reference to the bytes; the cast only narrows Buffer's ArrayBufferLike.
+        form.append('files', new Blob([f.content as string | Uint8Array<ArrayBuffer>]), f.filename);
       }
     }
     if (opts.key !== undefined) form.append('key', opts.key);
