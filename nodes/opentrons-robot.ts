@@ -1,6 +1,7 @@
 // opentrons-robot: one robot's address and API version, and the one RobotClient (keep-alive pool)
 // that every node using this robot shares. With `simulate` it runs a simulated robot in-process.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { registerAdminRoutes } from './lib/admin-routes';
 import { RobotClient } from './lib/client';
 import type { RobotConfigNode } from './lib/node-support';
 import { parseApiVersion, parseRobotAddress } from './lib/robot-address';
@@ -30,11 +31,10 @@ const DEFAULT_TIMEOUT_S = 10;
 export = function register(RED: NodeAPI): void {
   function OpentronsRobotNode(this: RobotNode, def: RobotDef): void {
     RED.nodes.createNode(this, def);
-    const node = this;
-    node.client = undefined;
-    node.configError = undefined;
-    node.simulated = def.simulate === true;
-    node.robotLabel = def.name || (node.simulated ? `simulated ${def.model || 'OT-2'}` : String(def.host ?? ''));
+    this.client = undefined;
+    this.configError = undefined;
+    this.simulated = def.simulate === true;
+    this.robotLabel = def.name || (this.simulated ? `simulated ${def.model || 'OT-2'}` : String(def.host ?? ''));
 
     const version = parseApiVersion(def.apiVersion);
     const timeoutS = def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_S : Number(def.timeout);
@@ -53,14 +53,14 @@ export = function register(RED: NodeAPI): void {
         baseUrl: origin,
         apiVersion: version.ok ? version.value : '3',
         timeoutMs: timeoutS * 1000,
-        token: node.credentials?.token || undefined,
+        token: this.credentials?.token || undefined,
       });
 
     const problem = configProblem();
     if (problem) {
-      node.configError = problem;
+      this.configError = problem;
       readyPromise = Promise.reject(new Error(problem));
-    } else if (node.simulated) {
+    } else if (this.simulated) {
       const model = def.model === 'Flex' ? 'Flex' : 'OT-2';
       readyPromise = import('./lib/simulator').then(async ({ SimulatedRobot }) => {
         const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model });
@@ -69,41 +69,41 @@ export = function register(RED: NodeAPI): void {
           throw new Error('closed before the simulated robot started');
         }
         simulator = sim;
-        node.client = makeClient(simulator.url);
-        node.robotLabel = def.name || `simulated ${model}`;
-        node.log(`simulated ${model} robot listening on ${simulator.url}`);
-        return node.client;
+        this.client = makeClient(simulator.url);
+        this.robotLabel = def.name || `simulated ${model}`;
+        this.log(`simulated ${model} robot listening on ${simulator.url}`);
+        return this.client;
       });
     } else {
       const parsed = parseRobotAddress({ host: def.host, port: def.port, https: def.https });
       if (!parsed.ok) {
-        node.configError = parsed.error;
+        this.configError = parsed.error;
         readyPromise = Promise.reject(new Error(parsed.error));
       } else {
-        node.client = makeClient(parsed.address.origin);
-        node.robotLabel = def.name || `${parsed.address.host}:${parsed.address.port}`;
-        readyPromise = Promise.resolve(node.client);
+        this.client = makeClient(parsed.address.origin);
+        this.robotLabel = def.name || `${parsed.address.host}:${parsed.address.port}`;
+        readyPromise = Promise.resolve(this.client);
       }
     }
     // Nodes await ready(); this handler only keeps a config error from becoming an unhandled rejection.
-    readyPromise.catch((err: Error) => node.error(`robot configuration: ${err.message}`));
-    node.ready = () => readyPromise;
+    readyPromise.catch((err: Error) => this.error(`robot configuration: ${err.message}`));
+    this.ready = () => readyPromise;
 
     if (version.ok && version.wildcard) {
-      node.warn('API version "*" asks the robot for its newest HTTP API: use it for testing only, a robot update may change answers');
+      this.warn('API version "*" asks the robot for its newest HTTP API: use it for testing only, a robot update may change answers');
     }
     // Check the configured API version against the robot once, without delaying deploy.
     readyPromise
       .then((client) => client.apiVersionInfo())
-      .then((info) => info.warning && node.warn(`robot ${node.robotLabel}: ${info.warning}`))
+      .then((info) => info.warning && this.warn(`robot ${this.robotLabel}: ${info.warning}`))
       .catch(() => undefined);
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       const closing: Array<Promise<unknown>> = [];
-      if (node.client) closing.push(node.client.close());
+      if (this.client) closing.push(this.client.close());
       if (simulator) closing.push(simulator.stop());
-      node.client = undefined;
+      this.client = undefined;
       Promise.allSettled(closing).then(() => done());
     });
   }
@@ -111,4 +111,5 @@ export = function register(RED: NodeAPI): void {
   RED.nodes.registerType<RobotNode, RobotDef, unknown, RobotCredentials>('opentrons-robot', OpentronsRobotNode, {
     credentials: { token: { type: 'password' } },
   });
+  registerAdminRoutes(RED);
 };

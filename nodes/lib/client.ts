@@ -87,6 +87,11 @@ export class RobotClient {
     return this.http.apiVersion;
   }
 
+  /** Default request timeout in ms. */
+  get timeoutMs(): number {
+    return this.http.timeoutMs;
+  }
+
   get isClosed(): boolean {
     return this.http.isClosed;
   }

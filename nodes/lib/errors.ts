@@ -77,7 +77,15 @@ export class RobotTimeoutError extends OpentronsError {
 /** An answer came but it is not the robot's JSON: an HTML page, a truncated body, another server. */
 export class RobotResponseError extends OpentronsError {
   readonly code = 'EBADRESPONSE';
-  constructor(readonly method: string, readonly path: string, status: number, reason: string, readonly bodySnippet: string) {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    status: number,
+    reason: string,
+    readonly bodySnippet: string,
+    /** The connection broke while the body was arriving (a GET may be tried again). */
+    readonly truncated = false,
+  ) {
     super(`${method} ${path}: the answer (HTTP ${status}) is not an Opentrons robot's JSON: ${reason}`, status);
   }
 }

@@ -70,7 +70,9 @@ export class Transport {
   private readonly token: string | undefined;
   private readonly getRetries: number;
   private readonly retryDelayMs: number;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Map<AbortController, () => void>();
+  /** Fires on close(), so a GET waiting to retry stops waiting (no timer outlives the transport). */
+  private readonly closing = new AbortController();
   private closed = false;
 
   constructor(opts: TransportOptions) {
@@ -100,7 +102,8 @@ export class Transport {
         return await this.once<T>(method, target, opts);
       } catch (err) {
         if (attempt >= retries || !isRetryable(err) || this.closed || opts.signal?.aborted) throw err;
-        await delay(Math.min(this.retryDelayMs * 2 ** attempt, 2_000), opts.signal);
+        await delay(Math.min(this.retryDelayMs * 2 ** attempt, 2_000), opts.signal, this.closing.signal);
+        if (this.closed) throw new RequestAbortedError(method, target);
       }
     }
   }
@@ -109,7 +112,8 @@ export class Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.inFlight) c.abort();
+    this.closing.abort();
+    for (const abort of this.inFlight.values()) abort();
     this.inFlight.clear();
     await this.pool.destroy();
   }
@@ -132,16 +136,17 @@ export class Transport {
     if (this.closed) throw new RequestAbortedError(method, path);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const controller = new AbortController();
-    const timeoutError = new RobotTimeoutError(method, path, timeoutMs);
-    const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
+    // Error values are made only when needed: most requests neither time out nor get aborted.
+    const timer = setTimeout(() => controller.abort(new RobotTimeoutError(method, path, timeoutMs)), timeoutMs);
     const onAbort = (): void => controller.abort(new RequestAbortedError(method, path));
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    this.inFlight.add(controller);
+    this.inFlight.set(controller, onAbort);
 
     let status = 0;
-    let text: string;
-    let headers: Record<string, string>;
+    let text = '';
+    let headers: Record<string, string> = {};
+    let answered = false;
     try {
       const body: Dispatcher.DispatchOptions['body'] =
         opts.form ?? (opts.json === undefined ? undefined : JSON.stringify(opts.json));
@@ -154,9 +159,10 @@ export class Transport {
       });
       status = res.statusCode;
       headers = flatHeaders(res.headers);
+      answered = true;
       text = await res.body.text();
     } catch (err) {
-      throw this.transportError(err, controller.signal, method, path);
+      throw this.transportError(err, controller.signal, method, path, answered ? status : undefined);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -187,14 +193,18 @@ export class Transport {
     return { status, headers, body: body as T };
   }
 
-  private transportError(err: unknown, signal: AbortSignal, method: string, path: string): OpentronsError {
+  private transportError(err: unknown, signal: AbortSignal, method: string, path: string, status: number | undefined): OpentronsError {
     if (signal.aborted && signal.reason instanceof OpentronsError) return signal.reason;
     if (err instanceof OpentronsError) return err;
-    const e = err as { code?: string; message?: string };
-    const code = (e.code && CONNECT_CODES[e.code]) ?? e.code ?? 'ECONNRESET';
     if (err instanceof undiciErrors.ClientDestroyedError || err instanceof undiciErrors.ClientClosedError) {
       return new RequestAbortedError(method, path);
     }
+    const e = err as { code?: string; message?: string };
+    if (status !== undefined) {
+      // The status line came, the body did not: the robot was reached, its answer is unusable.
+      return new RobotResponseError(method, path, status, `the answer was cut off (${e.message ?? e.code ?? 'connection closed'})`, '', true);
+    }
+    const code = (e.code && CONNECT_CODES[e.code]) ?? e.code ?? 'ECONNRESET';
     return new RobotUnreachableError(this.origin, code, e.message ?? String(err), err);
   }
 }
@@ -212,6 +222,7 @@ function errorBodies(body: unknown): RobotErrorBody[] {
 
 function isRetryable(err: unknown): boolean {
   if (err instanceof RobotUnreachableError) return true;
+  if (err instanceof RobotResponseError && err.truncated) return true;
   return err instanceof RobotError && err.statusCode === 503 && BOOTING_IDS.has(err.errorId ?? '');
 }
 
@@ -229,14 +240,17 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+function delay(ms: number, ...signals: Array<AbortSignal | undefined>): Promise<void> {
   return new Promise((resolve) => {
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
-      signal?.removeEventListener('abort', done);
+      for (const s of signals) s?.removeEventListener('abort', done);
       resolve();
     }
-    signal?.addEventListener('abort', done, { once: true });
+    for (const s of signals) {
+      if (s?.aborted) return done();
+      s?.addEventListener('abort', done, { once: true });
+    }
   });
 }

@@ -1,0 +1,65 @@
+// Admin HTTP endpoint behind the config node's "Test connection" button. The editor posts the
+// values typed in the dialog (so it works before the first deploy); only users who may write
+// opentrons-robot nodes may use it, because it makes this Node-RED host open connections.
+import type { NodeAPI } from 'node-red';
+import type { Request, Response } from 'express';
+import { ConnectionResult, testConnection } from './connection-test';
+import type { RobotConfigNode } from './node-support';
+
+/** Node-RED's placeholder for a stored password credential the editor does not reveal. */
+const STORED_PASSWORD = '__PWRD__';
+const MAX_TEST_TIMEOUT_MS = 10_000;
+
+export interface TestRequestBody {
+  /** The config node's id: used for its stored token and, when simulated, its running robot. */
+  id?: string;
+  host?: string;
+  port?: string | number;
+  https?: boolean | string;
+  apiVersion?: string;
+  token?: string;
+  timeout?: string | number;
+  simulate?: boolean | string;
+  model?: string;
+}
+
+export function registerAdminRoutes(RED: NodeAPI): void {
+  RED.httpAdmin.post('/opentrons-robot/test', RED.auth.needsPermission('opentrons-robot.write'), (req: Request, res: Response) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as TestRequestBody;
+    runTest(RED, body)
+      .then((result) => res.json(result))
+      .catch((err: unknown) => {
+        const result: ConnectionResult = { ok: false, code: 'unreachable', reason: err instanceof Error ? err.message : String(err) };
+        res.json(result);
+      });
+  });
+}
+
+async function runTest(RED: NodeAPI, body: TestRequestBody): Promise<ConnectionResult> {
+  const seconds = Number(body.timeout);
+  const timeoutMs = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TEST_TIMEOUT_MS) : MAX_TEST_TIMEOUT_MS;
+  const id = typeof body.id === 'string' && body.id ? body.id : undefined;
+  let token = typeof body.token === 'string' ? body.token : undefined;
+  if (token === STORED_PASSWORD) {
+    const stored = id ? (RED.nodes.getCredentials(id) as { token?: string } | undefined) : undefined;
+    token = stored?.token;
+  }
+  const common = { apiVersion: body.apiVersion, token, timeoutMs };
+
+  if (body.simulate === true || body.simulate === 'true') {
+    // A deployed simulating config node already runs a robot: ask that one.
+    const deployed = id ? (RED.nodes.getNode(id) as RobotConfigNode | null) : null;
+    if (deployed?.simulated && deployed.client) {
+      return testConnection({ ...common, host: deployed.client.baseUrl });
+    }
+    // Not deployed yet: start a throwaway simulated robot of the chosen model for the test.
+    const { SimulatedRobot } = await import('./simulator');
+    const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: body.model === 'Flex' ? 'Flex' : 'OT-2' });
+    try {
+      return await testConnection({ ...common, host: sim.url });
+    } finally {
+      await sim.stop();
+    }
+  }
+  return testConnection({ ...common, host: body.host, port: body.port, https: body.https });
+}

@@ -1,0 +1,71 @@
+/**
+ * The seam between the simulator core (server, runs, engine) and the protocols part (protocols/).
+ *
+ * protocols/index.ts exports `createProtocolPart(ctx: SimulatorContext): ProtocolPart`. The core mounts its routes
+ * and asks `source` what a protocol run executes. The core gives the protocols part `runsReferencingProtocol`
+ * (for 409 ProtocolUsedByRun and `links.referencingRuns`), the scheduler (analysis delays) and `notify`.
+ */
+import type { Scheduler } from './clock';
+import type { Route } from './http';
+
+export type RobotModel = 'OT-2' | 'Flex';
+export type RobotType = 'OT-2 Standard' | 'OT-3 Standard';
+
+export function robotTypeOf(model: RobotModel): RobotType {
+  return model === 'Flex' ? 'OT-3 Standard' : 'OT-2 Standard';
+}
+
+export type NotifyPayload = { refetch: true } | { unsubscribe: true };
+
+export interface SimulatorContext {
+  readonly model: RobotModel;
+  readonly robotType: RobotType;
+  readonly scheduler: Scheduler;
+  /** pending → completed delay of an analysis, in simulated ms (divide via scheduler.after) */
+  readonly analysisMs: number;
+  /** ids of every run (current or historical) created from this protocol, oldest first */
+  runsReferencingProtocol(protocolId: string): string[];
+  /** MQTT-style refetch hint (robot-server topics, e.g. 'robot-server/runs') */
+  notify(topic: string, payload: NotifyPayload): void;
+}
+
+/** One command a protocol run will execute, as the protocol file (or the Python stand-in) describes it. */
+export interface PlannedCommand {
+  commandType: string;
+  params: Record<string, unknown>;
+  /** optional fixed id/key (e.g. `commands.LOAD_LABWARE-0` style); otherwise the engine makes a UUID and a hash key */
+  id?: string;
+  key?: string;
+  /** JSON protocol commands may carry an intent; Python-generated commands carry none */
+  intent?: 'protocol' | 'setup';
+}
+
+/**
+ * What a run of a protocol executes.
+ * - kind 'json': all commands are queued when the run is created (the engine puts a `home` first).
+ * - kind 'python': commands appear one by one while the run plays (the engine adds `home` at the first play),
+ *   so `totalLength` grows during the run, as on the real robot. A `waitForResume` pauses the run until `play`.
+ * Load commands may name their ids in params (`labwareId`, `pipetteId`, `moduleId`) so later commands can refer to them.
+ */
+export interface RunPlan {
+  kind: 'json' | 'python';
+  commands: PlannedCommand[];
+  /** OT-2 protocols with Python apiLevel ≤ 2.15 or JSON schema ≤ 7 get labware `fixedTrash` in slot 12 */
+  fixedTrash: boolean;
+  /** the run's `runTimeParameters` (the analysis's, with the run's values applied) */
+  runTimeParameters: unknown[];
+}
+
+export interface ProtocolRunSource {
+  /** undefined when the protocol does not exist (→ 404 ProtocolNotFound on POST /runs) */
+  runPlan(protocolId: string, runTimeParameterValues?: Record<string, unknown>): RunPlan | undefined;
+}
+
+export interface ProtocolPart {
+  routes: Route[];
+  source: ProtocolRunSource;
+  /** optional: clear timers etc. on stop */
+  close?(): void;
+}
+
+export type ProtocolPartFactory = (ctx: SimulatorContext) => ProtocolPart;

@@ -1,0 +1,327 @@
+/**
+ * What one command does to the simulated robot's state: load labware/pipettes/modules, track tips and volumes,
+ * and fail with an error occurrence where the real engine would (unknown ids, no tip, well outside the labware,
+ * pipette not for this robot). These failures are command results, never HTTP errors.
+ */
+import pipetteNames from '../data/pipette-names.json';
+import { copyDefinition, findDefinition, normalizeSlot, type LabwareDefinition } from './labware';
+import { errorOccurrence, type CommandRecord, type ErrorOccurrence } from './commands';
+import { newId } from './clock';
+import type { Hardware } from './hardware';
+import type { RobotModel } from './context';
+import { isObject } from './http';
+
+export interface LoadedLabware {
+  id: string;
+  loadName: string;
+  definitionUri: string;
+  location: unknown;
+  offsetId?: string;
+  displayName?: string;
+  definition: LabwareDefinition;
+  usedTips: Set<string>;
+}
+
+export interface LoadedPipette {
+  id: string;
+  pipetteName: string;
+  mount: string;
+  maxVolume: number;
+  tip?: { volume: number; length: number; diameter: number };
+  volume: number;
+}
+
+export interface LoadedModule {
+  id: string;
+  model: string;
+  location?: unknown;
+  serialNumber?: string;
+}
+
+export interface LabwareOffset {
+  id: string;
+  createdAt: string;
+  definitionUri: string;
+  location: Record<string, unknown>;
+  vector: { x: number; y: number; z: number };
+}
+
+/** The engine state one run (or the stateless engine) keeps. */
+export class EngineState {
+  labware = new Map<string, LoadedLabware>();
+  pipettes = new Map<string, LoadedPipette>();
+  modules = new Map<string, LoadedModule>();
+  liquids: unknown[] = [];
+  labwareOffsets: LabwareOffset[] = [];
+
+  constructor(readonly model: RobotModel, readonly hardware: Hardware) {}
+}
+
+export type Outcome = { result: Record<string, unknown> } | { error: ErrorOccurrence } | { pause: true };
+
+interface PipetteSpec {
+  name: string;
+  maxVolume: number;
+}
+const names = pipetteNames as unknown as { ot2: PipetteSpec[]; flex: PipetteSpec[] };
+
+function pipetteSpec(model: RobotModel, name: string): PipetteSpec | undefined {
+  return (model === 'Flex' ? names.flex : names.ot2).find((p) => p.name === name);
+}
+
+const fail = (errorType: string, errorCode: string, detail: string, info: Record<string, unknown> = {}): Outcome => ({
+  error: errorOccurrence(errorType, errorCode, detail, info),
+});
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
+function num(v: unknown, d = 0): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : d;
+}
+
+/** Deck position of a well's top, close enough for a simulation: the slot grid plus the well's own x/y/z. */
+function wellPosition(lw: LoadedLabware, wellName: string, params: Record<string, unknown>): { x: number; y: number; z: number } {
+  const w = lw.definition.wells[wellName];
+  const loc = isObject(lw.location) ? lw.location : {};
+  const slot = str(loc.slotName);
+  const n = parseInt(slot, 10);
+  const idx = Number.isNaN(n) ? 0 : n - 1;
+  const sx = (idx % 3) * 132.5;
+  const sy = Math.floor(idx / 3) * 90.5;
+  const wl = isObject(params.wellLocation) ? params.wellLocation : {};
+  const off = isObject(wl.offset) ? wl.offset : {};
+  const origin = str(wl.origin) || 'top';
+  const z = origin === 'bottom' ? w.z : origin === 'center' ? w.z + w.depth / 2 : w.z + w.depth;
+  return { x: round(sx + w.x + num(off.x)), y: round(sy + w.y + num(off.y)), z: round(z + num(off.z)) };
+}
+
+function round(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+
+function resolveLocation(state: EngineState, raw: unknown): { location?: unknown; error?: Outcome } {
+  if (raw === 'offDeck') return { location: 'offDeck' };
+  if (!isObject(raw)) return { error: fail('InvalidSpecificationError', '4000', 'Invalid labware location.') };
+  if (typeof raw.slotName === 'string') {
+    const slot = normalizeSlot(state.model, raw.slotName);
+    if (!slot) return { error: fail('InvalidSpecificationError', '4000', `Slot ${raw.slotName} does not exist on this robot.`) };
+    for (const lw of state.labware.values()) {
+      if (isObject(lw.location) && lw.location.slotName === slot) {
+        return { error: fail('LocationIsOccupiedError', '4000', `Labware ${lw.loadName} is already present at slot ${slot}.`) };
+      }
+    }
+    for (const m of state.modules.values()) {
+      if (isObject(m.location) && m.location.slotName === slot) {
+        return { error: fail('LocationIsOccupiedError', '4000', `Module ${m.model} is already present at slot ${slot}.`) };
+      }
+    }
+    return { location: { slotName: slot } };
+  }
+  if (typeof raw.moduleId === 'string') {
+    if (!state.modules.has(raw.moduleId)) return { error: fail('ModuleNotLoadedError', '4000', `Module ${raw.moduleId} not found.`) };
+    return { location: { moduleId: raw.moduleId } };
+  }
+  if (typeof raw.labwareId === 'string') {
+    if (!state.labware.has(raw.labwareId)) return { error: fail('LabwareNotLoadedError', '4000', `Labware ${raw.labwareId} not found.`) };
+    return { location: { labwareId: raw.labwareId } };
+  }
+  if (typeof raw.addressableAreaName === 'string') return { location: { addressableAreaName: raw.addressableAreaName } };
+  return { error: fail('InvalidSpecificationError', '4000', 'Invalid labware location.') };
+}
+
+function pipetteOf(state: EngineState, params: Record<string, unknown>): LoadedPipette | Outcome {
+  const id = str(params.pipetteId);
+  const p = state.pipettes.get(id);
+  return p ?? fail('PipetteNotLoadedError', '4000', `Pipette ${id} not found.`);
+}
+
+function wellOf(state: EngineState, params: Record<string, unknown>): { lw: LoadedLabware; well: string } | Outcome {
+  const id = str(params.labwareId);
+  const lw = state.labware.get(id);
+  if (!lw) return fail('LabwareNotLoadedError', '4000', `Labware ${id} not found.`);
+  const well = str(params.wellName);
+  if (!lw.definition.wells[well]) return fail('WellDoesNotExistError', '4000', `${well} does not exist in ${lw.id}.`);
+  return { lw, well };
+}
+
+function isOutcome(v: unknown): v is Outcome {
+  return isObject(v) && ('error' in v || 'result' in v || 'pause' in v);
+}
+
+function tipInfo(p: LoadedPipette): Record<string, unknown> {
+  return { pipette_name: p.pipetteName, mount: p.mount.toUpperCase() };
+}
+
+/** Execute one command against the state. Durations are the caller's business. */
+export function execute(state: EngineState, cmd: CommandRecord): Outcome {
+  const p = cmd.params;
+  switch (cmd.commandType) {
+    case 'loadLabware': {
+      const namespace = str(p.namespace) || 'opentrons';
+      const loadName = str(p.loadName);
+      const version = num(p.version, 1);
+      const def = findDefinition(namespace, loadName, version);
+      if (!def) {
+        return fail('LabwareDefinitionDoesNotExistError', '4000', `Unable to find a labware definition for "${namespace}/${loadName}/${version}". (The simulator ships a small set of definitions.)`);
+      }
+      const loc = resolveLocation(state, p.location);
+      if (loc.error) return loc.error;
+      const id = typeof p.labwareId === 'string' && p.labwareId ? p.labwareId : newId();
+      const definitionUri = `${namespace}/${loadName}/${version}`;
+      const offset = state.labwareOffsets.filter(
+        (o) => o.definitionUri === definitionUri && JSON.stringify(o.location) === JSON.stringify(loc.location),
+      ).pop();
+      const lw: LoadedLabware = { id, loadName, definitionUri, location: loc.location, definition: def, usedTips: new Set() };
+      if (offset) lw.offsetId = offset.id;
+      if (typeof p.displayName === 'string') lw.displayName = p.displayName;
+      state.labware.set(id, lw);
+      const result: Record<string, unknown> = { labwareId: id, definition: copyDefinition(def) };
+      if (offset) result.offsetId = offset.id;
+      return { result };
+    }
+    case 'loadPipette': {
+      const name = str(p.pipetteName);
+      const spec = pipetteSpec(state.model, name);
+      if (!spec) {
+        return fail('InvalidSpecificationForRobotTypeError', '4000', `Cannot load a ${name} on a ${state.model === 'Flex' ? 'Flex' : 'OT-2'}.`);
+      }
+      const mount = str(p.mount);
+      for (const [id, other] of state.pipettes) if (other.mount === mount) state.pipettes.delete(id);
+      const id = typeof p.pipetteId === 'string' && p.pipetteId ? p.pipetteId : newId();
+      state.pipettes.set(id, { id, pipetteName: name, mount, maxVolume: spec.maxVolume, volume: 0 });
+      return { result: { pipetteId: id } };
+    }
+    case 'loadModule': {
+      const model = str(p.model);
+      const attached = state.hardware.modules.find((m) => m.moduleModel === model) ??
+        state.hardware.modules.find((m) => m.moduleModel.replace(/V\d+$/, '') === model.replace(/V\d+$/, ''));
+      if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} with serial number found.`);
+      const loc = resolveLocation(state, p.location);
+      if (loc.error) return loc.error;
+      const id = typeof p.moduleId === 'string' && p.moduleId ? p.moduleId : attached.id;
+      state.modules.set(id, { id, model: attached.moduleModel, location: loc.location, serialNumber: attached.serialNumber });
+      return { result: { moduleId: id, model: attached.moduleModel, serialNumber: attached.serialNumber } };
+    }
+    case 'loadLiquid': {
+      const id = str(p.labwareId);
+      if (!state.labware.has(id)) return fail('LabwareNotLoadedError', '4000', `Labware ${id} not found.`);
+      return { result: {} };
+    }
+    case 'pickUpTip': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      const w = wellOf(state, p);
+      if (isOutcome(w)) return w;
+      if (!w.lw.definition.parameters.isTiprack) return fail('LabwareIsNotTipRackError', '4000', `Labware ${w.lw.id} is not a tip rack.`);
+      if (pip.tip) return fail('TipAttachedError', '3001', `Pipette should not have a tip attached, but does.`, tipInfo(pip));
+      const well = w.lw.definition.wells[w.well];
+      const length = (w.lw.definition.parameters.tipLength ?? well.depth) - (w.lw.definition.parameters.tipOverlap ?? 0);
+      pip.tip = { volume: Math.min(well.totalLiquidVolume, pip.maxVolume), length, diameter: well.diameter ?? 0 };
+      pip.volume = 0;
+      w.lw.usedTips.add(w.well);
+      return { result: { position: wellPosition(w.lw, w.well, p), tipVolume: pip.tip.volume, tipLength: pip.tip.length, tipDiameter: pip.tip.diameter } };
+    }
+    case 'aspirate':
+    case 'aspirateInPlace':
+    case 'dispense':
+    case 'dispenseInPlace':
+    case 'blowout':
+    case 'blowOutInPlace':
+    case 'touchTip':
+    case 'moveToWell': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      let position: { x: number; y: number; z: number } | undefined;
+      if (!cmd.commandType.endsWith('InPlace')) {
+        const w = wellOf(state, p);
+        if (isOutcome(w)) return w;
+        position = wellPosition(w.lw, w.well, p);
+      }
+      const liquid = cmd.commandType !== 'moveToWell';
+      if (liquid && !pip.tip && cmd.commandType !== 'touchTip') {
+        return fail('TipNotAttachedError', '3005', `Cannot perform ${cmd.commandType.toUpperCase()} without a tip attached.`, tipInfo(pip));
+      }
+      const volume = num(p.volume);
+      if (cmd.commandType.startsWith('aspirate')) {
+        const cap = Math.min(pip.maxVolume, pip.tip?.volume ?? pip.maxVolume);
+        if (pip.volume + volume > cap + 1e-9) {
+          return fail('InvalidAspirateVolumeError', '4000', `Cannot aspirate ${volume} µL when only ${round(cap - pip.volume)} µL is available.`);
+        }
+        pip.volume += volume;
+      } else if (cmd.commandType.startsWith('dispense')) {
+        if (volume > pip.volume + 1e-9) return fail('InvalidDispenseVolumeError', '4000', `Cannot dispense ${volume} µL when only ${round(pip.volume)} µL has been aspirated.`);
+        pip.volume -= volume;
+      } else if (cmd.commandType.startsWith('blow')) {
+        pip.volume = 0;
+      }
+      const result: Record<string, unknown> = {};
+      if (position) result.position = position;
+      if (cmd.commandType.startsWith('aspirate') || cmd.commandType.startsWith('dispense')) result.volume = volume;
+      return { result };
+    }
+    case 'dropTip':
+    case 'dropTipInPlace':
+    case 'unsafe/dropTipInPlace': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      let position: { x: number; y: number; z: number } | undefined;
+      if (cmd.commandType === 'dropTip') {
+        const lw = state.labware.get(str(p.labwareId));
+        if (!lw) return fail('LabwareNotLoadedError', '4000', `Labware ${str(p.labwareId)} not found.`);
+        const wname = str(p.wellName) || 'A1';
+        if (!lw.definition.wells[wname]) return fail('WellDoesNotExistError', '4000', `${wname} does not exist in ${lw.id}.`);
+        position = wellPosition(lw, wname, p);
+      }
+      pip.tip = undefined;
+      pip.volume = 0;
+      return { result: position ? { position } : {} };
+    }
+    case 'moveToAddressableArea':
+    case 'moveToAddressableAreaForDropTip':
+    case 'moveToCoordinates':
+    case 'moveRelative': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      const c = isObject(p.coordinates) ? p.coordinates : {};
+      return { result: { position: { x: num(c.x), y: num(c.y), z: num(c.z) } } };
+    }
+    case 'setRailLights':
+      state.hardware.railLights = p.on === true;
+      return { result: {} };
+    case 'waitForResume':
+    case 'pause':
+      return { pause: true };
+    default:
+      if (cmd.commandType.includes('/') && typeof p.moduleId === 'string' && !cmd.commandType.startsWith('calibration/') && !cmd.commandType.startsWith('unsafe/')) {
+        if (!state.modules.has(p.moduleId)) return fail('ModuleNotLoadedError', '4000', `Module ${p.moduleId} not found.`);
+        applyModuleCommand(state, cmd.commandType, p);
+      }
+      return { result: {} };
+  }
+}
+
+/** Keep /modules live data in step with module commands. */
+function applyModuleCommand(state: EngineState, commandType: string, p: Record<string, unknown>): void {
+  const hw = state.hardware.moduleById(str(p.moduleId));
+  if (!hw) return;
+  if (commandType === 'temperatureModule/setTargetTemperature') {
+    hw.data = { status: 'holding at target', currentTemperature: num(p.celsius), targetTemperature: num(p.celsius) };
+  } else if (commandType === 'temperatureModule/deactivate') {
+    hw.data = { status: 'idle', currentTemperature: 23.0 };
+  } else if (commandType === 'magneticModule/engage') {
+    hw.data = { status: 'engaged', engaged: true, height: num(p.height) };
+  } else if (commandType === 'magneticModule/disengage') {
+    hw.data = { status: 'disengaged', engaged: false, height: -2.5 };
+  }
+}
+
+/** Simulated duration (ms at speed 1) of a command; `base` is SimulatorOptions.commandMs. */
+export function durationOf(cmd: CommandRecord, base: number): number {
+  const t = cmd.commandType;
+  if (t === 'waitForDuration') return num(cmd.params.seconds) * 1000;
+  if (t === 'home') return base * 2;
+  if (t.startsWith('load') || t === 'comment' || t === 'setRailLights' || t === 'setStatusBar') return base / 10;
+  return base;
+}

@@ -1,0 +1,119 @@
+/**
+ * Robot-level routes: /health, /robot/lights (legacy, unwrapped), /modules (v2 vs v3 shape), /instruments,
+ * /pipettes, /system/time, and the Flex door, E-stop and deck configuration routes answering as an unlocked robot.
+ */
+import { timestamp } from './clock';
+import type { RobotModel } from './context';
+import { invalidRequest, legacyValidation, notSupportedOnRobotType } from './errors';
+import type { Hardware } from './hardware';
+import { isObject, ok, parseJson, readData, type Route } from './http';
+
+export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => string): Route[] {
+  const flexOnly = (fn: Route['handle']): Route['handle'] => (req) => {
+    if (model !== 'Flex') throw notSupportedOnRobotType('OT-2');
+    return fn(req);
+  };
+  return [
+    { method: 'GET', path: '/health', legacy: true, handle: () => ok(hw.healthBody(name())) },
+    { method: 'GET', path: '/robot/lights', legacy: true, handle: () => ok({ on: hw.railLights }) },
+    {
+      method: 'POST',
+      path: '/robot/lights',
+      legacy: true,
+      handle: (req) => {
+        const body = parseJson(req);
+        if (!isObject(body) || typeof body.on !== 'boolean') throw legacyValidation(422, 'body.on: field required');
+        hw.railLights = body.on;
+        return ok({ on: hw.railLights });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/robot/home',
+      legacy: true,
+      handle: (req) => {
+        const body = parseJson(req);
+        if (!isObject(body) || (body.target !== 'robot' && body.target !== 'pipette')) {
+          throw legacyValidation(422, "body.target: value is not a valid enumeration member; permitted: 'pipette', 'robot'");
+        }
+        return ok({ message: body.target === 'robot' ? 'Homing robot.' : `Pipette on ${String(body.mount)} homed successfully` });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/modules',
+      handle: (req) => {
+        if (req.version < 3) return ok(hw.modulesV2());
+        const list = hw.modulesV3();
+        return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/instruments',
+      handle: () => {
+        const list = hw.instruments();
+        return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/pipettes',
+      legacy: true,
+      handle: () => {
+        const out: Record<string, unknown> = { left: null, right: null };
+        for (const p of hw.pipettes) {
+          out[p.mount] = { model: p.instrumentModel, name: p.instrumentName, tip_length: null, mount_axis: p.mount === 'left' ? 'z' : 'a', plunger_axis: p.mount === 'left' ? 'b' : 'c', id: p.serialNumber };
+        }
+        return ok(out);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/system/time',
+      handle: () => ok({ data: { id: 'time', systemTime: timestamp() }, links: { self: { href: '/system/time' } } }),
+    },
+    {
+      method: 'GET',
+      path: '/robot/door/status',
+      handle: flexOnly(() => ok({ data: { status: hw.doorOpen ? 'open' : 'closed', doorRequiredClosedForProtocol: true } })),
+    },
+    {
+      method: 'GET',
+      path: '/robot/control/estopStatus',
+      handle: flexOnly(() => ok({ data: { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'notPresent' } })),
+    },
+    {
+      method: 'PUT',
+      path: '/robot/control/acknowledgeEstopDisengage',
+      handle: flexOnly(() => ok({ data: { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'notPresent' } })),
+    },
+    {
+      method: 'GET',
+      path: '/deck_configuration',
+      handle: flexOnly(() => {
+        const data: Record<string, unknown> = { cutoutFixtures: hw.deckConfiguration.map((c) => ({ ...c })) };
+        if (hw.deckConfigurationModifiedAt) data.lastModifiedAt = hw.deckConfigurationModifiedAt;
+        return ok({ data });
+      }),
+    },
+    {
+      method: 'PUT',
+      path: '/deck_configuration',
+      handle: flexOnly((req) => {
+        const data = readData(req) ?? {};
+        if (!Array.isArray(data.cutoutFixtures)) throw invalidRequest('field required', { pointer: '/data/cutoutFixtures' });
+        hw.deckConfiguration = data.cutoutFixtures.map((c, i) => {
+          if (!isObject(c) || typeof c.cutoutId !== 'string' || typeof c.cutoutFixtureId !== 'string') {
+            throw invalidRequest('field required', { pointer: `/data/cutoutFixtures/${i}` });
+          }
+          const f: { cutoutId: string; cutoutFixtureId: string; opentronsModuleSerialNumber?: string } = { cutoutFixtureId: c.cutoutFixtureId, cutoutId: c.cutoutId };
+          if (typeof c.opentronsModuleSerialNumber === 'string') f.opentronsModuleSerialNumber = c.opentronsModuleSerialNumber;
+          return f;
+        });
+        hw.deckConfigurationModifiedAt = timestamp();
+        return ok({ data: { cutoutFixtures: hw.deckConfiguration.map((c) => ({ ...c })), lastModifiedAt: hw.deckConfigurationModifiedAt } });
+      }),
+    },
+  ];
+}

@@ -1,0 +1,183 @@
+/**
+ * The simulated Opentrons robot: an HTTP server on loopback that answers like robot-server 8.1.0
+ * (see /work/shared/opentrons-http-api.md and test/fixtures/captures). Used by the tests, `npm start`
+ * and the config node's `simulate` option.
+ */
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { Scheduler } from './clock';
+import { robotTypeOf, type NotifyPayload, type ProtocolPart, type RobotModel, type SimulatorContext } from './context';
+import { FaultPlan } from './faults';
+import { Hardware } from './hardware';
+import { hardwareRoutes } from './hardware-routes';
+import { createProtocolPart } from './protocols';
+import { RunStore } from './runs';
+import { runRoutes } from './runs-routes';
+import { SimServer } from './server';
+import { StatelessEngine, statelessRoutes } from './stateless';
+import { Stats } from './stats';
+
+export type { RobotModel } from './context';
+
+export interface SimulatorOptions {
+  host?: string;
+  port?: number;
+  model?: RobotModel;
+  name?: string;
+  /** simulated durations are divided by this (default 1; tests use large values) */
+  speed?: number;
+  /** simulated duration of one command at speed 1, ms (default 200) */
+  commandMs?: number;
+  /** analysis pending → completed delay at speed 1, ms (default 800) */
+  analysisMs?: number;
+  /** real ms after start (and after each `faults.up()`) during which the robot answers 503 DatabaseNotYetInitialized */
+  bootMs?: number;
+}
+
+export interface FaultTarget {
+  method?: string;
+  path?: RegExp | string;
+  count?: number;
+}
+
+export class SimulatedRobot extends EventEmitter {
+  readonly host: string;
+  readonly model: RobotModel;
+  readonly name: string;
+  private _port: number;
+  private readonly scheduler: Scheduler;
+  private readonly server: SimServer;
+  private readonly hardware: Hardware;
+  private readonly runs: RunStore;
+  private readonly stateless: StatelessEngine;
+  private readonly protocolPart: ProtocolPart;
+  private readonly faultPlan = new FaultPlan();
+  private bootUntil = 0;
+  private readonly bootMs: number;
+  private listening = false;
+  private stopped = false;
+  readonly stats: Stats;
+
+  private constructor(opts: SimulatorOptions) {
+    super();
+    this.host = opts.host ?? '127.0.0.1';
+    this._port = opts.port ?? 0;
+    this.model = opts.model ?? 'OT-2';
+    this.name = opts.name ?? (this.model === 'Flex' ? 'opentrons-sim-flex' : 'opentrons-sim-ot2');
+    this.bootMs = opts.bootMs ?? 0;
+    const commandMs = opts.commandMs ?? 200;
+    this.scheduler = new Scheduler(opts.speed ?? 1);
+    this.hardware = new Hardware(this.model);
+    const notify = (topic: string, payload: NotifyPayload): void => {
+      this.emit('notify', topic, payload);
+    };
+    this.runs = new RunStore({
+      model: this.model, hardware: this.hardware, scheduler: this.scheduler, commandMs,
+      protocols: () => this.protocolPart.source, notify,
+    });
+    const ctx: SimulatorContext = {
+      model: this.model,
+      robotType: robotTypeOf(this.model),
+      scheduler: this.scheduler,
+      analysisMs: opts.analysisMs ?? 800,
+      runsReferencingProtocol: (id) => this.runs.referencing(id),
+      notify,
+    };
+    this.protocolPart = createProtocolPart(ctx);
+    this.stateless = new StatelessEngine(this.hardware, this.scheduler, commandMs);
+    this.stats = new Stats(() => this.server.sockets.size);
+    this.server = new SimServer({ booting: () => Date.now() < this.bootUntil, faults: this.faultPlan, stats: this.stats, scheduler: this.scheduler });
+    this.server.mount([
+      ...hardwareRoutes(this.hardware, this.model, () => this.name),
+      ...runRoutes({ runs: this.runs, scheduler: this.scheduler, stopMs: commandMs / 2 }),
+      ...statelessRoutes(this.stateless, this.runs, this.scheduler),
+      ...this.protocolPart.routes,
+    ]);
+  }
+
+  static async start(opts: SimulatorOptions = {}): Promise<SimulatedRobot> {
+    const robot = new SimulatedRobot(opts);
+    await robot.listen();
+    return robot;
+  }
+
+  get port(): number {
+    return this._port;
+  }
+
+  get url(): string {
+    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${h}:${this._port}`;
+  }
+
+  private listen(): Promise<void> {
+    this.bootUntil = Date.now() + this.bootMs;
+    return new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      this.server.http.once('error', onError);
+      this.server.http.listen(this._port, this.host, () => {
+        this.server.http.off('error', onError);
+        this._port = (this.server.http.address() as AddressInfo).port;
+        this.listening = true;
+        resolve();
+      });
+    });
+  }
+
+  private close(): Promise<void> {
+    if (!this.listening) return Promise.resolve();
+    this.listening = false;
+    return new Promise((resolve) => {
+      this.server.http.close(() => resolve());
+      this.server.destroySockets();
+    });
+  }
+
+  /** Close the server and every socket, clear every timer. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.runs.shutdown();
+    this.stateless.releaseWaiters();
+    this.scheduler.stop();
+    this.protocolPart.close?.();
+    await this.close();
+  }
+
+  /** Flex front door (tests): an open door blocks a running run; closing it leaves the run paused. */
+  setDoorOpen(open: boolean): void {
+    this.hardware.setDoor(open);
+  }
+
+  get railLights(): boolean {
+    return this.hardware.railLights;
+  }
+
+  readonly faults = {
+    /** refuse connections (close the listener and every socket), keeping state */
+    down: async (): Promise<void> => {
+      await this.close();
+    },
+    /** accept again on the same port, like a restarted robot: state kept, no run current, unfinished runs stopped */
+    up: async (): Promise<void> => {
+      if (this.listening || this.stopped) return;
+      this.runs.restart();
+      await this.listen();
+    },
+    restart: async (downMs = 0): Promise<void> => {
+      await this.faults.down();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await this.faults.up();
+    },
+    failNext: (o: FaultTarget & { status?: number }): void => this.faultPlan.add(o, { kind: 'fail', status: o.status ?? 500 }),
+    slowNext: (o: FaultTarget & { delayMs: number }): void => this.faultPlan.add(o, { kind: 'slow', delayMs: o.delayMs }),
+    dropNext: (o: FaultTarget = {}): void => this.faultPlan.add(o, { kind: 'drop' }),
+    malformedNext: (o: FaultTarget & { body?: string } = {}): void =>
+      this.faultPlan.add(o, { kind: 'malformed', body: o.body ?? '{"data": {"id": "trunc' }),
+    clear: (): void => this.faultPlan.clear(),
+  };
+}
+
+export function startSimulator(opts?: SimulatorOptions): Promise<SimulatedRobot> {
+  return SimulatedRobot.start(opts);
+}

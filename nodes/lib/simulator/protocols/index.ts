@@ -1,0 +1,18 @@
+// The protocols part of the simulated robot (see ../context.ts for the seam with the core):
+// its routes, and what a run of a stored protocol executes.
+import type { ProtocolPart, SimulatorContext } from '../context';
+import { protocolRoutes } from './routes';
+import { ProtocolStore } from './store';
+
+export { ProtocolStore } from './store';
+export type { ProtocolRecord, ProtocolRunPlan, AnalysisSummary, UploadRequest } from './store';
+export { STANDIN_NOTE } from './python-standin';
+
+export function createProtocolPart(ctx: SimulatorContext): ProtocolPart & { store: ProtocolStore } {
+  const store = new ProtocolStore(ctx);
+  return {
+    store,
+    routes: protocolRoutes(store),
+    source: { runPlan: (protocolId, values) => store.runPlan(protocolId, values) },
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * One run's engine: the command list, setup and protocol queues, the run status machine of API reference §6–§8,
+ * and simulated execution (each command takes `durationOf` simulated ms, divided by the speed factor).
+ */
+import { chainedKey, commandResource, type CommandIntent, type CommandRecord, type ErrorOccurrence, errorOccurrence } from './commands';
+import { newId, timestamp, type Scheduler } from './clock';
+import type { PlannedCommand, RunPlan } from './context';
+import { EngineState, durationOf, execute } from './executor';
+
+export type RunStatus =
+  | 'idle' | 'running' | 'paused' | 'blocked-by-open-door' | 'stop-requested' | 'finishing'
+  | 'awaiting-recovery' | 'awaiting-recovery-paused' | 'awaiting-recovery-blocked-by-open-door'
+  | 'stopped' | 'failed' | 'succeeded';
+
+export const TERMINAL: ReadonlySet<RunStatus> = new Set<RunStatus>(['stopped', 'failed', 'succeeded']);
+
+export interface EngineEnv {
+  scheduler: Scheduler;
+  commandMs: number;
+  doorOpen(): boolean;
+  /** status or current-command changes, for notifications */
+  onStatus(): void;
+  onCommandsLinks(): void;
+  onFinished(): void;
+}
+
+export class RunEngine {
+  readonly commands: CommandRecord[] = [];
+  private readonly byId = new Map<string, CommandRecord>();
+  private setupQueue: CommandRecord[] = [];
+  private protocolQueue: CommandRecord[] = [];
+  /** Python plans: commands not yet generated */
+  private pending: PlannedCommand[] = [];
+  private runningCmd?: CommandRecord;
+  private cancelRunning?: () => void;
+  private waiters = new Map<string, Array<() => void>>();
+  private lastProtocolKey = '';
+  status: RunStatus = 'idle';
+  played = false;
+  errors: ErrorOccurrence[] = [];
+  startedAt?: string;
+  completedAt?: string;
+  /** a waitForResume is holding the run */
+  private heldBy?: CommandRecord;
+
+  constructor(
+    readonly state: EngineState,
+    private readonly env: EngineEnv,
+    private readonly plan?: RunPlan,
+  ) {
+    if (plan?.kind === 'json') {
+      this.enqueue({ commandType: 'home', params: {} }, undefined);
+      for (const c of plan.commands) this.enqueue(c, c.intent);
+    } else if (plan) {
+      this.pending = plan.commands.slice();
+    }
+  }
+
+  get(commandId: string): CommandRecord | undefined {
+    return this.byId.get(commandId);
+  }
+
+  get running(): CommandRecord | undefined {
+    return this.runningCmd;
+  }
+
+  isTerminal(): boolean {
+    return TERMINAL.has(this.status);
+  }
+
+  /** stop requested, finishing or terminal: no more actions or commands */
+  isStopping(): boolean {
+    return this.isTerminal() || this.status === 'stop-requested' || this.status === 'finishing';
+  }
+
+  /** idle (never played) with no setup command running or queued: a new run may replace it */
+  isIdleForReplacement(): boolean {
+    return this.status === 'idle' && !this.runningCmd && this.setupQueue.length === 0;
+  }
+
+  /** Queue a command; setup commands start at once (with priority), protocol commands wait for play. */
+  enqueue(c: PlannedCommand | { commandType: string; params: Record<string, unknown>; key?: string }, intent: CommandIntent | undefined, failedCommandId?: string): CommandRecord {
+    const id = 'id' in c && c.id ? c.id : newId();
+    let key = c.key;
+    if (!key) {
+      if (intent === 'setup' || intent === 'fixit') key = id;
+      else key = this.lastProtocolKey = chainedKey(this.lastProtocolKey, c.commandType, c.params);
+    }
+    const rec: CommandRecord = { id, key, commandType: c.commandType, createdAt: timestamp(), status: 'queued', params: c.params };
+    if (intent) rec.intent = intent;
+    if (failedCommandId) rec.failedCommandId = failedCommandId;
+    this.commands.push(rec);
+    this.byId.set(id, rec);
+    if (intent === 'setup') this.setupQueue.push(rec);
+    else this.protocolQueue.push(rec);
+    // started on the next turn, so a no-wait POST answers with the command still queued
+    this.env.scheduler.afterReal(0, () => this.pump());
+    return rec;
+  }
+
+  /** Resolves when the command succeeded or failed. */
+  waitFor(commandId: string): Promise<void> {
+    const c = this.byId.get(commandId);
+    if (!c || c.status === 'succeeded' || c.status === 'failed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.waiters.get(commandId) ?? [];
+      list.push(resolve);
+      this.waiters.set(commandId, list);
+    });
+  }
+
+  /** Release every waiter (server stopping). */
+  releaseWaiters(): void {
+    for (const list of this.waiters.values()) for (const w of list) w();
+    this.waiters.clear();
+  }
+
+  private settle(c: CommandRecord): void {
+    const list = this.waiters.get(c.id);
+    if (list) {
+      this.waiters.delete(c.id);
+      for (const w of list) w();
+    }
+  }
+
+  private setStatus(s: RunStatus): void {
+    if (this.status === s) return;
+    this.status = s;
+    this.env.onStatus();
+  }
+
+  // ---- actions (validity is checked by the caller, actions.ts) ----
+
+  play(): void {
+    if (!this.played) {
+      this.played = true;
+      this.startedAt = timestamp();
+      // Python protocols get their home when played; live runs home without a listed command
+      if (this.plan?.kind === 'python') this.enqueue({ commandType: 'home', params: {} }, undefined);
+    }
+    if (this.status === 'awaiting-recovery-paused') {
+      this.setStatus('awaiting-recovery');
+    } else if (this.env.doorOpen()) {
+      this.setStatus('blocked-by-open-door');
+      return;
+    } else {
+      this.setStatus('running');
+    }
+    if (this.heldBy) {
+      const held = this.heldBy;
+      this.heldBy = undefined;
+      this.complete(held, { result: {} });
+      return;
+    }
+    this.pump();
+  }
+
+  pause(): void {
+    this.setStatus('paused');
+  }
+
+  /** Door opened (Flex): a running run blocks; closing it leaves the run paused. */
+  doorChanged(open: boolean): void {
+    if (open && (this.status === 'running' || this.status === 'paused')) this.setStatus('blocked-by-open-door');
+    else if (open && this.status === 'awaiting-recovery') this.setStatus('awaiting-recovery-blocked-by-open-door');
+    else if (!open && this.status === 'blocked-by-open-door') this.setStatus('paused');
+    else if (!open && this.status === 'awaiting-recovery-blocked-by-open-door') this.setStatus('awaiting-recovery-paused');
+  }
+
+  resumeFromRecovery(): void {
+    this.setStatus('running');
+    this.pump();
+  }
+
+  hasQueuedFixit(): boolean {
+    return this.protocolQueue.some((c) => c.intent === 'fixit');
+  }
+
+  stop(stopMs: number): void {
+    if (this.status === 'idle' && !this.played) {
+      this.failQueued();
+      this.cancelCurrent();
+      this.completedAt = timestamp();
+      this.setStatus('stopped');
+      this.env.onFinished();
+      return;
+    }
+    this.setStatus('stop-requested');
+    this.cancelCurrent();
+    this.failQueued();
+    this.pending = [];
+    this.env.scheduler.after(stopMs, () => {
+      this.completedAt = timestamp();
+      this.setStatus('stopped');
+      this.env.onFinished();
+    });
+  }
+
+  /** Server restart: the engine is gone; an unfinished run is reported stopped. */
+  abandon(): void {
+    if (this.isTerminal()) return;
+    this.cancelCurrent();
+    this.failQueued();
+    this.pending = [];
+    this.completedAt = timestamp();
+    this.status = 'stopped';
+    this.releaseWaiters();
+  }
+
+  private cancelCurrent(): void {
+    this.cancelRunning?.();
+    this.cancelRunning = undefined;
+    const c = this.runningCmd ?? this.heldBy;
+    this.heldBy = undefined;
+    this.runningCmd = undefined;
+    if (c) {
+      c.status = 'failed';
+      c.completedAt = timestamp();
+      c.error = errorOccurrence('RunStoppedError', '4000', 'Run was cancelled');
+      c.notes = [];
+      this.settle(c);
+    }
+  }
+
+  /** Queued commands of a stopped or failed run end `failed` without an error. */
+  private failQueued(which: 'all' | 'setup' = 'all'): void {
+    const queues = which === 'setup' ? [this.setupQueue] : [this.setupQueue, this.protocolQueue];
+    for (const q of queues) {
+      for (const c of q) {
+        c.status = 'failed';
+        c.completedAt = timestamp();
+        this.settle(c);
+      }
+      q.length = 0;
+    }
+  }
+
+  // ---- execution ----
+
+  private nextCommand(): CommandRecord | undefined {
+    if (this.setupQueue.length) return this.setupQueue.shift();
+    if (this.status !== 'running' && this.status !== 'awaiting-recovery') return undefined;
+    if (this.status === 'awaiting-recovery') {
+      const i = this.protocolQueue.findIndex((c) => c.intent === 'fixit');
+      return i >= 0 ? this.protocolQueue.splice(i, 1)[0] : undefined;
+    }
+    const i = this.protocolQueue.findIndex((c) => c.intent !== 'fixit');
+    if (i >= 0) return this.protocolQueue.splice(i, 1)[0];
+    const planned = this.pending.shift();
+    if (planned) {
+      const rec = this.enqueueSilently(planned);
+      return rec;
+    }
+    return undefined;
+  }
+
+  /** Generate a Python-plan command at the moment it runs (so totalLength grows as the run goes). */
+  private enqueueSilently(c: PlannedCommand): CommandRecord {
+    const id = c.id ?? newId();
+    const key = c.key ?? (this.lastProtocolKey = chainedKey(this.lastProtocolKey, c.commandType, c.params));
+    const rec: CommandRecord = { id, key, commandType: c.commandType, createdAt: timestamp(), status: 'queued', params: c.params };
+    if (c.intent) rec.intent = c.intent;
+    this.commands.push(rec);
+    this.byId.set(id, rec);
+    return rec;
+  }
+
+  private pump(): void {
+    if (this.runningCmd || this.heldBy || this.isStopping()) return;
+    const next = this.nextCommand();
+    if (!next) {
+      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0) this.finish(false);
+      return;
+    }
+    this.runningCmd = next;
+    next.status = 'running';
+    next.startedAt = timestamp();
+    this.env.onCommandsLinks();
+    this.cancelRunning = this.env.scheduler.after(durationOf(next, this.env.commandMs), () => {
+      this.cancelRunning = undefined;
+      const outcome = execute(this.state, next);
+      if ('pause' in outcome) {
+        // waitForResume: the command stays running and the run pauses until play
+        this.runningCmd = undefined;
+        this.heldBy = next;
+        this.setStatus('paused');
+        this.env.onCommandsLinks();
+        return;
+      }
+      this.complete(next, outcome);
+    });
+  }
+
+  private complete(c: CommandRecord, outcome: { result: Record<string, unknown> } | { error: ErrorOccurrence }): void {
+    if (this.runningCmd === c) this.runningCmd = undefined;
+    c.completedAt = timestamp();
+    c.notes = [];
+    if ('result' in outcome) {
+      c.status = 'succeeded';
+      c.result = outcome.result;
+    } else {
+      c.status = 'failed';
+      c.error = outcome.error;
+    }
+    this.settle(c);
+    this.env.onCommandsLinks();
+    if (c.status === 'failed') {
+      if (c.intent === 'setup') {
+        this.failQueued('setup');
+      } else if (c.intent !== 'fixit') {
+        this.errors = [c.error as ErrorOccurrence];
+        this.failQueued();
+        this.pending = [];
+        this.finish(true);
+        return;
+      }
+    }
+    this.pump();
+  }
+
+  private finish(failed: boolean): void {
+    this.setStatus('finishing');
+    this.env.scheduler.after(this.env.commandMs, () => {
+      if (this.status !== 'finishing') return;
+      this.completedAt = timestamp();
+      this.setStatus(failed ? 'failed' : 'succeeded');
+      this.env.onFinished();
+    });
+  }
+
+  /** The "current" command for links and the default cursor: running, else held, else the last one that ran. */
+  currentCommand(): { command: CommandRecord; index: number } | undefined {
+    const c = this.runningCmd ?? this.heldBy;
+    if (c) return { command: c, index: this.commands.indexOf(c) };
+    for (let i = this.commands.length - 1; i >= 0; i--) {
+      if (this.commands[i].status !== 'queued' && this.commands[i].startedAt) return { command: this.commands[i], index: i };
+    }
+    return undefined;
+  }
+
+  /** Default cursor of a command page (§8): running command, else just before the first queued, else the failed one, else the last page. */
+  defaultCursor(pageLength: number): number {
+    const running = this.runningCmd ?? this.heldBy;
+    if (running) return this.commands.indexOf(running);
+    const firstQueued = this.commands.findIndex((c) => c.status === 'queued');
+    if (firstQueued >= 0) return Math.max(0, firstQueued - 1);
+    if (this.status === 'failed') {
+      const failedIdx = this.commands.findIndex((c) => c.status === 'failed' && c.error !== undefined);
+      if (failedIdx >= 0) return failedIdx;
+    }
+    return this.commands.length - pageLength;
+  }
+
+  snapshot(commandId: string): Record<string, unknown> | undefined {
+    const c = this.byId.get(commandId);
+    return c ? commandResource(c) : undefined;
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * HTTP routes for /runs, /runs/{id}/actions, /runs/{id}/commands and the smaller run sub-resources.
+ */
+import { ACTION_TYPES, applyAction, checkAction, type ActionType } from './actions';
+import { newId, timestamp, type Scheduler } from './clock';
+import { RUN_COMMAND_TYPES, commandResource, commandSummary, validateCommandCreate } from './commands';
+import {
+  ApiError, commandNotAllowed, commandNotFound, invalidRequest, runStopped, setupCommandNotAllowed, unexpectedError,
+} from './errors';
+import { isObject, ok, queryBool, queryInt, readData, type Route, type SimRequest, type SimResponse } from './http';
+import { RunStore, type CreateRunRequest, type Run } from './runs';
+
+export interface RunRoutesEnv {
+  runs: RunStore;
+  scheduler: Scheduler;
+  /** simulated ms from stop-requested to stopped */
+  stopMs: number;
+}
+
+function vector(v: unknown, pointer: string): { x: number; y: number; z: number } {
+  if (!isObject(v)) throw invalidRequest('field required', { pointer });
+  const out = { x: 0, y: 0, z: 0 };
+  for (const k of ['x', 'y', 'z'] as const) {
+    const n = Number(v[k]);
+    if (v[k] === undefined || Number.isNaN(n)) throw invalidRequest('value is not a valid float', { pointer: `${pointer}/${k}` });
+    out[k] = n;
+  }
+  return out;
+}
+
+function offsetCreate(o: unknown, pointer: string): { definitionUri: string; location: Record<string, unknown>; vector: { x: number; y: number; z: number } } {
+  if (!isObject(o)) throw invalidRequest('value is not a valid dict', { pointer });
+  if (typeof o.definitionUri !== 'string') throw invalidRequest('field required', { pointer: `${pointer}/definitionUri` });
+  if (!isObject(o.location) || typeof o.location.slotName !== 'string') throw invalidRequest('field required', { pointer: `${pointer}/location/slotName` });
+  const location: Record<string, unknown> = { slotName: o.location.slotName };
+  if (typeof o.location.moduleModel === 'string') location.moduleModel = o.location.moduleModel;
+  if (typeof o.location.definitionUri === 'string') location.definitionUri = o.location.definitionUri;
+  return { definitionUri: o.definitionUri, location, vector: vector(o.vector, `${pointer}/vector`) };
+}
+
+function pageMeta(total: number, pageLength: number, cursorIn: number | undefined, dflt: () => number): { start: number; end: number } {
+  const wanted = cursorIn ?? dflt();
+  const start = Math.max(0, Math.min(wanted, total - 1));
+  return { start, end: Math.min(total, start + pageLength) };
+}
+
+function commandLinks(run: Run): Record<string, unknown> {
+  if (!run.current || !run.live) return {};
+  const cur = run.engine.currentCommand();
+  if (!cur) return {};
+  const c = cur.command;
+  return {
+    current: {
+      href: `/runs/${run.id}/commands/${c.id}`,
+      meta: { runId: run.id, commandId: c.id, index: cur.index, key: c.key, createdAt: c.createdAt },
+    },
+  };
+}
+
+export function runRoutes(env: RunRoutesEnv): Route[] {
+  const { runs } = env;
+
+  const createRun = (req: SimRequest): SimResponse => {
+    const data = readData(req, true) ?? {};
+    const create: CreateRunRequest = {};
+    if (data.protocolId !== undefined && data.protocolId !== null) {
+      if (typeof data.protocolId !== 'string') throw invalidRequest('str type expected', { pointer: '/data/protocolId' });
+      create.protocolId = data.protocolId;
+    }
+    if (Array.isArray(data.labwareOffsets)) {
+      create.labwareOffsets = data.labwareOffsets.map((o, i) => offsetCreate(o, `/data/labwareOffsets/${i}`));
+    } else if (data.labwareOffsets !== undefined) {
+      throw invalidRequest('value is not a valid list', { pointer: '/data/labwareOffsets' });
+    }
+    if (isObject(data.runTimeParameterValues)) create.runTimeParameterValues = data.runTimeParameterValues;
+    const run = runs.create(create);
+    return ok({ data: run.resource() }, 201);
+  };
+
+  const listRuns = (req: SimRequest): SimResponse => {
+    const pageLength = queryInt(req, 'pageLength', 0);
+    let list = runs.all();
+    if (pageLength !== undefined) list = pageLength === 0 ? [] : list.slice(-pageLength);
+    const current = runs.currentRun();
+    const links: Record<string, unknown> = current ? { current: { href: `/runs/${current.id}` } } : {};
+    return ok({ data: list.map((r) => r.resource()), links, meta: { cursor: 0, totalLength: list.length } });
+  };
+
+  const patchRun = (req: SimRequest): SimResponse => {
+    const data = readData(req) ?? {};
+    if (data.current !== undefined && typeof data.current !== 'boolean') {
+      throw invalidRequest('value could not be parsed to a boolean', { pointer: '/data/current' });
+    }
+    const run = runs.get(req.params.runId);
+    if (data.current === false) return ok({ data: runs.dismiss(req.params.runId).resource() });
+    if (!run || !run.current) return ok({ data: runs.dismiss(req.params.runId).resource() }); // throws RunStopped
+    return ok({ data: run.resource() });
+  };
+
+  const postAction = (req: SimRequest): SimResponse => {
+    const data = readData(req) ?? {};
+    const actionType = data.actionType;
+    if (typeof actionType !== 'string' || !(ACTION_TYPES as readonly string[]).includes(actionType)) {
+      throw invalidRequest(
+        actionType === undefined ? 'field required' : `value is not a valid enumeration member; permitted: ${ACTION_TYPES.map((a) => `'${a}'`).join(', ')}`,
+        { pointer: '/data/actionType' },
+      );
+    }
+    const run = runs.requireCurrent(req.params.runId);
+    checkAction(run.engine, actionType as ActionType);
+    const action = { id: newId(), createdAt: timestamp(), actionType };
+    run.actions.push(action);
+    if (actionType === 'play') runs.notifyPlay();
+    applyAction(run.engine, actionType as ActionType, env.stopMs);
+    return ok({ data: { ...action } }, 201);
+  };
+
+  const postCommand = async (req: SimRequest): Promise<SimResponse> => {
+    const data = readData(req) ?? {};
+    const create = validateCommandCreate(data, RUN_COMMAND_TYPES);
+    const wait = queryBool(req, 'waitUntilComplete', false);
+    const timeout = queryInt(req, 'timeout', 1);
+    const failedCommandId = req.query.get('failedCommandId') ?? undefined;
+    const run = runs.requireCurrent(req.params.runId);
+    const intent = create.intent ?? 'setup';
+    if (failedCommandId !== undefined && intent !== 'fixit') {
+      throw commandNotAllowed('FailedCommandId must not be provided when intent is not fixit.');
+    }
+    const e = run.engine;
+    if (e.isStopping()) throw runStopped();
+    if (intent === 'setup' && e.played) throw setupCommandNotAllowed();
+    if (intent === 'fixit' && !e.status.startsWith('awaiting-recovery')) {
+      // robot-server 8.1.0 leaves this engine error unmapped
+      throw unexpectedError('Fixit commands can only be added while the run is awaiting recovery.');
+    }
+    const rec = e.enqueue({ commandType: create.commandType, params: create.params, key: create.key }, intent, failedCommandId);
+    if (wait) {
+      await new Promise<void>((resolve) => {
+        const cancel = timeout !== undefined ? env.scheduler.afterReal(timeout, resolve) : () => undefined;
+        void e.waitFor(rec.id).then(() => {
+          cancel();
+          resolve();
+        });
+      });
+    }
+    return ok({ data: commandResource(rec) }, 201);
+  };
+
+  const listCommands = (req: SimRequest): SimResponse => {
+    const cursor = queryInt(req, 'cursor', 0);
+    const pageLength = queryInt(req, 'pageLength', 0) ?? 20;
+    const run = runs.require(req.params.runId);
+    const all = run.engine.commands;
+    const live = run.current && run.live;
+    const { start, end } = pageMeta(all.length, pageLength, cursor, () => (live ? run.engine.defaultCursor(pageLength) : all.length - pageLength));
+    return ok({
+      data: all.slice(start, end).map(commandSummary),
+      links: commandLinks(run),
+      meta: { cursor: start, totalLength: all.length },
+    });
+  };
+
+  const getCommand = (req: SimRequest): SimResponse => {
+    const run = runs.require(req.params.runId);
+    const c = run.engine.snapshot(req.params.commandId);
+    if (!c) {
+      // robot-server 8.1.0: an unknown command of the current run is an uncaught error (500)
+      if (run.current && run.live) throw unexpectedError(`Command ${req.params.commandId} does not exist`);
+      throw commandNotFound(req.params.commandId);
+    }
+    return ok({ data: c });
+  };
+
+  const addOffset = (req: SimRequest): SimResponse => {
+    const data = readData(req) ?? {};
+    const o = offsetCreate(data, '/data');
+    const run = runs.requireCurrent(req.params.runId);
+    if (run.engine.isStopping()) throw runStopped();
+    const offset = { id: newId(), createdAt: timestamp(), ...o };
+    run.engine.state.labwareOffsets.push(offset);
+    return ok({ data: offset }, 201);
+  };
+
+  const commandErrors = (req: SimRequest): SimResponse => {
+    const cursor = queryInt(req, 'cursor', 0);
+    const pageLength = queryInt(req, 'pageLength', 0) ?? 20;
+    const run = runs.get(req.params.runId);
+    if (!run || !run.current) throw runStopped(`Run ${req.params.runId} is not the current run`, false);
+    const errs = run.engine.commands.filter((c) => c.error).map((c) => c.error);
+    const { start, end } = pageMeta(errs.length, pageLength, cursor, () => errs.length - 1);
+    return ok({ data: errs.slice(start, end), meta: { cursor: start, totalLength: errs.length } });
+  };
+
+  const preSerialized = (req: SimRequest): SimResponse => {
+    const run = runs.require(req.params.runId);
+    if (!run.engine.isTerminal()) {
+      throw new ApiError(503, [{ id: 'PreSerializedCommandsNotAvailable', title: 'Pre-Serialized commands not available.', detail: 'pre-serialized commands are only available once a run has finished running.', errorCode: '4000' }]);
+    }
+    const list = run.engine.commands.map((c) => JSON.stringify(commandResource(c)));
+    return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });
+  };
+
+  const recoveryPolicy = (req: SimRequest): SimResponse => {
+    const data = readData(req) ?? {};
+    if (!Array.isArray(data.policyRules)) throw invalidRequest('field required', { pointer: '/data/policyRules' });
+    runs.requireCurrent(req.params.runId);
+    return ok({});
+  };
+
+  const loadedDefinitions = (req: SimRequest): SimResponse => {
+    const run = runs.require(req.params.runId);
+    const seen = new Map<string, unknown>();
+    for (const l of run.engine.state.labware.values()) seen.set(l.definitionUri, l.definition);
+    const list = [...seen.values()];
+    return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });
+  };
+
+  return [
+    { method: 'POST', path: '/runs', handle: createRun },
+    { method: 'GET', path: '/runs', handle: listRuns },
+    { method: 'GET', path: '/runs/:runId', handle: (req) => ok({ data: runs.require(req.params.runId).resource() }) },
+    { method: 'PATCH', path: '/runs/:runId', handle: patchRun },
+    { method: 'DELETE', path: '/runs/:runId', handle: (req) => (runs.delete(req.params.runId), ok({})) },
+    { method: 'POST', path: '/runs/:runId/actions', handle: postAction },
+    { method: 'POST', path: '/runs/:runId/commands', handle: postCommand },
+    { method: 'GET', path: '/runs/:runId/commands', handle: listCommands },
+    { method: 'GET', path: '/runs/:runId/commands/:commandId', handle: getCommand },
+    { method: 'GET', path: '/runs/:runId/commandsAsPreSerializedList', handle: preSerialized },
+    { method: 'GET', path: '/runs/:runId/commandErrors', handle: commandErrors },
+    { method: 'POST', path: '/runs/:runId/labware_offsets', handle: addOffset },
+    { method: 'PUT', path: '/runs/:runId/errorRecoveryPolicy', handle: recoveryPolicy },
+    { method: 'GET', path: '/runs/:runId/loaded_labware_definitions', handle: loadedDefinitions },
+  ];
+}

@@ -1,0 +1,123 @@
+/**
+ * POST/GET /commands: the "default" engine that lives from boot and runs the 19 stateless command types,
+ * with attached modules pre-loaded (moduleId = the /modules id). Its command list is separate from any run's.
+ */
+import { newId, timestamp, type Scheduler } from './clock';
+import { STATELESS_COMMAND_TYPES, commandResource, type CommandRecord, validateCommandCreate } from './commands';
+import { runActive, statelessCommandNotFound } from './errors';
+import { EngineState, durationOf, execute } from './executor';
+import type { Hardware } from './hardware';
+import { ok, queryBool, queryInt, readData, type Route } from './http';
+import type { RunStore } from './runs';
+
+export class StatelessEngine {
+  readonly commands: CommandRecord[] = [];
+  private queue: CommandRecord[] = [];
+  private busy = false;
+  private waiters = new Map<string, Array<() => void>>();
+  readonly state: EngineState;
+
+  constructor(hardware: Hardware, private readonly scheduler: Scheduler, private readonly commandMs: number) {
+    this.state = new EngineState(hardware.model, hardware);
+    for (const m of hardware.modules) this.state.modules.set(m.id, { id: m.id, model: m.moduleModel, serialNumber: m.serialNumber });
+  }
+
+  add(commandType: string, params: Record<string, unknown>, key?: string): CommandRecord {
+    const id = newId();
+    const rec: CommandRecord = { id, key: key ?? id, commandType, createdAt: timestamp(), status: 'queued', params, intent: 'setup' };
+    this.commands.push(rec);
+    this.queue.push(rec);
+    // the response of a no-wait POST shows the command still queued, as on the robot
+    this.scheduler.afterReal(0, () => this.pump());
+    return rec;
+  }
+
+  waitFor(id: string): Promise<void> {
+    const c = this.commands.find((x) => x.id === id);
+    if (!c || c.status === 'succeeded' || c.status === 'failed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const l = this.waiters.get(id) ?? [];
+      l.push(resolve);
+      this.waiters.set(id, l);
+    });
+  }
+
+  releaseWaiters(): void {
+    for (const l of this.waiters.values()) for (const w of l) w();
+    this.waiters.clear();
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.busy = true;
+    next.status = 'running';
+    next.startedAt = timestamp();
+    this.scheduler.after(durationOf(next, this.commandMs), () => {
+      const out = execute(this.state, next);
+      next.completedAt = timestamp();
+      if ('error' in out) {
+        next.status = 'failed';
+        next.error = out.error;
+      } else {
+        next.status = 'succeeded';
+        next.result = 'result' in out ? out.result : {};
+      }
+      next.notes = [];
+      this.busy = false;
+      const l = this.waiters.get(next.id);
+      this.waiters.delete(next.id);
+      for (const w of l ?? []) w();
+      this.pump();
+    });
+  }
+}
+
+export function statelessRoutes(engine: StatelessEngine, runs: RunStore, scheduler: Scheduler): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/commands',
+      handle: async (req) => {
+        const data = readData(req) ?? {};
+        const create = validateCommandCreate(data, STATELESS_COMMAND_TYPES);
+        const wait = queryBool(req, 'waitUntilComplete', false);
+        const timeout = queryInt(req, 'timeout', 1);
+        if (runs.protocolRunActive()) throw runActive();
+        const rec = engine.add(create.commandType, create.params, create.key);
+        if (wait) {
+          await new Promise<void>((resolve) => {
+            const cancel = timeout !== undefined ? scheduler.afterReal(timeout, resolve) : () => undefined;
+            void engine.waitFor(rec.id).then(() => {
+              cancel();
+              resolve();
+            });
+          });
+        }
+        return ok({ data: commandResource(rec) }, 201);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/commands',
+      handle: (req) => {
+        const cursor = queryInt(req, 'cursor', 0);
+        const pageLength = queryInt(req, 'pageLength', 0) ?? 20;
+        const all = engine.commands;
+        const start = Math.max(0, Math.min(cursor ?? all.length - pageLength, all.length - 1));
+        const page = all.slice(start, start + pageLength).map(commandResource);
+        return ok({ data: page, meta: { cursor: start, totalLength: all.length } });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/commands/:commandId',
+      handle: (req) => {
+        const c = engine.commands.find((x) => x.id === req.params.commandId);
+        if (!c) throw statelessCommandNotFound(req.params.commandId);
+        return ok({ data: commandResource(c) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,8 @@
+// Run watching: shared watchers (registry), what they report (snapshot), when they read (source).
+export { watchRun, liveWatchers } from './registry';
+export type { Subscription, WatchOptions } from './registry';
+export { RunWatcher, DEFAULT_INTERVAL_MS } from './run-watcher';
+export type { Subscriber, WatchEvent } from './run-watcher';
+export type { RunSnapshot, CurrentCommand, FailedCommand } from './snapshot';
+export { PollingSource, nextDelay, MAX_DELAY_MS, QUIET_FACTOR } from './source';
+export type { WatchSource, SourceFactory, RefetchReason, RefetchSink, Settled } from './source';

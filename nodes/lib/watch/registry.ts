@@ -1,0 +1,68 @@
+// One RunWatcher per (robot client, run | current run), shared by every node that watches the same
+// thing, so the robot gets one set of requests however many nodes and flows look at it. Keyed by the
+// RobotClient in a WeakMap: the config node needs no change, and a replaced client takes its map with it.
+import type { RobotClient } from '../client';
+import { RunWatcher, Subscriber } from './run-watcher';
+import { PollingSource, SourceFactory } from './source';
+
+export interface Subscription {
+  /** The watcher this subscription shares (for diagnostics and tests). */
+  readonly watcher: RunWatcher;
+  /** Read the robot again now (coalesced with any read in flight). */
+  refresh(): void;
+  /** Leave; the last subscriber leaving stops the watcher. Idempotent. */
+  release(): void;
+}
+
+export interface WatchOptions {
+  /** How the new watcher learns when to read; polling unless given (push notifications plug in here). */
+  source?: SourceFactory;
+}
+
+const byClient = new WeakMap<RobotClient, Map<string, RunWatcher>>();
+/** Every watcher not yet stopped; only for `liveWatchers()` (a WeakMap cannot be counted). */
+const live = new Set<RunWatcher>();
+
+function keyOf(runId: string | undefined): string {
+  return runId === undefined ? 'current' : `run:${runId}`;
+}
+
+/** Watches `runId` (undefined: the robot's current run) on `client`, sharing a watcher where one exists. */
+export function watchRun(client: RobotClient, runId: string | undefined, subscriber: Subscriber, opts: WatchOptions = {}): Subscription {
+  let map = byClient.get(client);
+  if (!map) {
+    map = new Map();
+    byClient.set(client, map);
+  }
+  const key = keyOf(runId);
+  let watcher = map.get(key);
+  if (!watcher || watcher.isStopped) {
+    const owner = map;
+    const created: RunWatcher = new RunWatcher(client, runId, (opts.source ?? (() => new PollingSource()))(), () => {
+      if (owner.get(key) === created) owner.delete(key);
+      live.delete(created);
+    });
+    watcher = created;
+    map.set(key, watcher);
+    live.add(watcher);
+  }
+  const shared = watcher;
+  let released = false;
+  shared.subscribe(subscriber);
+  return {
+    watcher: shared,
+    refresh: () => {
+      if (!released) shared.trigger('input');
+    },
+    release: () => {
+      if (released) return;
+      released = true;
+      shared.unsubscribe(subscriber);
+    },
+  };
+}
+
+/** How many watchers are running, over every robot (0 once every status node has closed). */
+export function liveWatchers(): number {
+  return live.size;
+}

@@ -1,0 +1,346 @@
+// RunWatcher: reads one run (or whichever run is current) from one robot, turns the answers into
+// snapshots and tells its subscribers what changed. Its Source says when to read; requests never
+// overlap — a trigger during a read is merged into one follow-up read.
+import type { RobotClient } from '../client';
+import { RequestAbortedError, RobotError } from '../errors';
+import type { CommandPage, JsonObject, Run } from '../types';
+import {
+  CurrentCommand,
+  FailedCommand,
+  RunSnapshot,
+  currentCommandOf,
+  isActive,
+  isRecovering,
+  isTerminal,
+  progressChanged,
+  snapshotOf,
+  statusChanged,
+} from './snapshot';
+import type { RefetchReason, RefetchSink, Settled, WatchSource } from './source';
+
+export type WatchEvent =
+  | { type: 'status'; snapshot: RunSnapshot; previousStatus: string | null }
+  | { type: 'progress'; snapshot: RunSnapshot }
+  | { type: 'current-run-changed'; runId: string | null; previousRunId: string | null }
+  | { type: 'robot-unreachable'; error: Error }
+  | { type: 'robot-reachable' }
+  | { type: 'run-not-found'; runId: string }
+  /** The watch is over: a watched run finished or is gone. The watcher has stopped. */
+  | { type: 'ended'; reason: 'finished' | 'not-found' };
+
+export interface Subscriber {
+  onEvent(event: WatchEvent): void;
+  /** Poll interval this subscriber asks for (ms); the watcher uses the shortest. */
+  intervalMs: number;
+  /** Also wants a `progress` event on every command change. */
+  progress: boolean;
+}
+
+export const DEFAULT_INTERVAL_MS = 1000;
+
+/** Analyses still pending are asked again on later reads, at most this many times per run. */
+const TOTAL_ATTEMPTS = 5;
+
+export class RunWatcher implements RefetchSink {
+  /** The run id asked for, or undefined to follow the robot's current run. */
+  readonly target: string | undefined;
+  private readonly client: RobotClient;
+  private readonly source: WatchSource;
+  private readonly onStop: () => void;
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly abort = new AbortController();
+
+  /** The run being read; in follow mode undefined until the current run is known. */
+  private runId: string | undefined;
+  /** Follow mode: the current run last announced (null: none; undefined: not looked yet). */
+  private knownCurrent: string | null | undefined;
+  private last: RunSnapshot | undefined;
+  private lastPrevious: string | null = null;
+  private readonly totals = new Map<string, { value: number | null; attempts: number }>();
+  private failed: { key: string; value: FailedCommand } | undefined;
+
+  private reachable = true;
+  private failures = 0;
+  private phase: Settled['phase'] = 'quiet';
+  private pending = new Set<RefetchReason>();
+  private reading = false;
+  private stopped = false;
+  private started = false;
+
+  constructor(client: RobotClient, target: string | undefined, source: WatchSource, onStop: () => void = () => undefined) {
+    this.client = client;
+    this.target = target;
+    this.runId = target;
+    this.source = source;
+    this.onStop = onStop;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get isReading(): boolean {
+    return this.reading;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  get sourceKind(): string {
+    return this.source.kind;
+  }
+
+  /** Adds a subscriber; a late one is told the run's last known status (and an outage) at once. */
+  subscribe(sub: Subscriber): void {
+    if (this.stopped) return;
+    this.subscribers.add(sub);
+    if (this.last) deliver(sub, { type: 'status', snapshot: this.last, previousStatus: this.lastPrevious });
+    if (!this.reachable) deliver(sub, { type: 'robot-unreachable', error: new Error('robot unreachable') });
+    if (!this.started) this.start();
+  }
+
+  /** Removes a subscriber; the last one leaving stops the watcher. */
+  unsubscribe(sub: Subscriber): void {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) this.stop();
+  }
+
+  /** RefetchSink: read again as soon as no read is in flight. */
+  trigger(reason: RefetchReason): void {
+    if (this.stopped) return;
+    this.pending.add(reason);
+    this.pump();
+  }
+
+  /** RefetchSink: push said the run was deleted. */
+  gone(runId: string): void {
+    if (this.stopped || runId !== this.runId) return;
+    this.runGone(runId);
+    if (!this.stopped) this.trigger('follow-up');
+  }
+
+  /** Releases every timer and request. Idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.source.stop();
+    this.subscribers.clear();
+    this.onStop();
+  }
+
+  private start(): void {
+    this.started = true;
+    this.source.watching(this.runId);
+    this.source.start(this).then(
+      () => this.trigger('start'),
+      // A source that cannot start (e.g. a broker that refuses) must not keep the first read from happening.
+      () => this.trigger('start'),
+    );
+  }
+
+  private intervalMs(): number {
+    let min = Infinity;
+    for (const s of this.subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
+    return Number.isFinite(min) ? min : DEFAULT_INTERVAL_MS;
+  }
+
+  private pump(): void {
+    if (this.reading || this.stopped || this.pending.size === 0) return;
+    const reasons = this.pending;
+    this.pending = new Set();
+    this.reading = true;
+    this.read(reasons)
+      .then(() => this.markReachable(), (err: unknown) => this.readFailed(err))
+      .finally(() => {
+        this.reading = false;
+        if (this.stopped) return;
+        if (this.pending.size > 0) this.pump();
+        else this.source.settled({ phase: this.phase, failures: this.failures, intervalMs: this.intervalMs() });
+      });
+  }
+
+  private get opts(): { signal: AbortSignal } {
+    return { signal: this.abort.signal };
+  }
+
+  /** One read: at most two small requests in the steady state (the run; its current command). */
+  private async read(reasons: Set<RefetchReason>): Promise<void> {
+    if (this.runId === undefined) {
+      await this.findCurrent();
+      return;
+    }
+    const runId = this.runId;
+    let run: Run;
+    try {
+      run = await this.client.getRun(runId, this.opts);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.markReachable();
+      this.runGone(runId);
+      if (!this.stopped) this.pending.add('follow-up');
+      return;
+    }
+    // Reachable again before anything else is told, so "reachable" precedes the run's state.
+    this.markReachable();
+    const status = String(run.status);
+    const prev = this.last?.runId === runId ? this.last : undefined;
+    let page: CommandPage | undefined;
+    let command: CurrentCommand | null = prev?.currentCommand ?? null;
+    if (!prev || prev.status !== status || isActive(status) || reasons.has('command') || reasons.has('input')) {
+      page = await this.client.listRunCommands(runId, { ...this.opts, pageLength: 1 });
+      command = currentCommandOf(page);
+    }
+    const total = await this.totalCommands(run);
+    const failed = isRecovering(status) ? await this.failedCommand(runId, page, command) : null;
+    if (this.stopped) return;
+    this.apply(snapshotOf(run, command, total, failed));
+
+    if (this.stopped) return;
+    if (this.target !== undefined) {
+      if (isTerminal(status)) this.end('finished');
+    } else if (!run.current) {
+      // Another run became current, or none is (robot restarted, run dismissed): look again at once.
+      this.runId = undefined;
+      this.source.watching(undefined);
+      this.pending.add('follow-up');
+    }
+    this.phase = isActive(status) ? 'active' : 'quiet';
+  }
+
+  /** Follow mode: which run is current now? One request; the run itself is read on the next pass. */
+  private async findCurrent(): Promise<void> {
+    const id = (await this.client.getCurrentRunId(this.opts)) ?? null;
+    this.markReachable();
+    if (this.stopped) return;
+    if (id !== this.knownCurrent) {
+      const previousRunId = this.knownCurrent ?? null;
+      const first = this.knownCurrent === undefined;
+      this.knownCurrent = id;
+      if (!(first && id === null)) this.emit({ type: 'current-run-changed', runId: id, previousRunId });
+    }
+    this.phase = 'quiet';
+    if (id !== null) {
+      this.runId = id;
+      this.source.watching(id);
+      this.pending.add('follow-up');
+    }
+  }
+
+  private apply(next: RunSnapshot): void {
+    const prev = this.last;
+    this.last = next;
+    if (statusChanged(prev, next)) {
+      this.lastPrevious = prev && prev.runId === next.runId ? prev.status : null;
+      this.emit({ type: 'status', snapshot: next, previousStatus: this.lastPrevious });
+    }
+    if (progressChanged(prev, next)) this.emit({ type: 'progress', snapshot: next }, true);
+  }
+
+  /** Total commands from the protocol's analysis, read once per run (none for protocol-less runs). */
+  private async totalCommands(run: Run): Promise<number | null> {
+    const known = this.totals.get(run.id);
+    if (known && (known.value !== null || known.attempts >= TOTAL_ATTEMPTS)) return known.value;
+    const protocolId = typeof run.protocolId === 'string' ? run.protocolId : undefined;
+    if (!protocolId) {
+      this.totals.set(run.id, { value: null, attempts: TOTAL_ATTEMPTS });
+      return null;
+    }
+    const attempts = (known?.attempts ?? 0) + 1;
+    let value: number | null = null;
+    try {
+      const analyses = await this.client.listAnalyses(protocolId, this.opts);
+      const done = analyses.filter((a) => a.status === 'completed' && Array.isArray(a.commands));
+      const latest = done[done.length - 1];
+      if (latest?.commands) value = latest.commands.length;
+      // Pending: ask again on a later read. None at all: nothing to wait for.
+      const waiting = analyses.some((a) => a.status !== 'completed');
+      this.totals.set(run.id, { value, attempts: waiting ? attempts : TOTAL_ATTEMPTS });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.totals.set(run.id, { value: null, attempts: TOTAL_ATTEMPTS });
+    }
+    return value;
+  }
+
+  /** The command a recovering run failed on, with its error; read once per failure. */
+  private async failedCommand(runId: string, page: CommandPage | undefined, command: CurrentCommand | null): Promise<FailedCommand | null> {
+    const link = page?.links.currentlyRecoveringFrom?.meta;
+    const linkId = typeof link?.commandId === 'string' ? link.commandId : undefined;
+    const key = `${runId}:${linkId ?? command?.id ?? ''}`;
+    if (this.failed?.key === key) return this.failed.value;
+    const errors = await this.client.listCommandErrors(runId, { ...this.opts, pageLength: 1 });
+    const error: JsonObject | undefined = errors.data[errors.data.length - 1];
+    let value: FailedCommand = {
+      id: linkId,
+      index: typeof link?.index === 'number' ? link.index : undefined,
+      commandType: undefined,
+      params: undefined,
+      error,
+    };
+    if (linkId) {
+      const failed = await this.client.getRunCommand(runId, linkId, this.opts);
+      value = { ...value, commandType: failed.commandType, params: failed.params, error: failed.error ?? error };
+    }
+    this.failed = { key, value };
+    return value;
+  }
+
+  private runGone(runId: string): void {
+    if (this.target !== undefined) {
+      this.emit({ type: 'run-not-found', runId });
+      this.end('not-found');
+      return;
+    }
+    // Follow mode: the current run was deleted; find out what is current now.
+    this.runId = undefined;
+    this.source.watching(undefined);
+  }
+
+  private markReachable(): void {
+    this.failures = 0;
+    if (this.reachable) return;
+    this.reachable = true;
+    this.emit({ type: 'robot-reachable' });
+  }
+
+  private readFailed(err: unknown): void {
+    if (this.stopped) return;
+    if (err instanceof RequestAbortedError && this.client.isClosed) {
+      // The robot's config node closed under us (redeploy); its nodes close next.
+      this.stop();
+      return;
+    }
+    this.failures += 1;
+    this.phase = 'unreachable';
+    if (!this.reachable) return;
+    this.reachable = false;
+    this.emit({ type: 'robot-unreachable', error: err instanceof Error ? err : new Error(String(err)) });
+  }
+
+  private end(reason: 'finished' | 'not-found'): void {
+    this.emit({ type: 'ended', reason });
+    this.stop();
+  }
+
+  private emit(event: WatchEvent, progressOnly = false): void {
+    for (const sub of [...this.subscribers]) {
+      if (progressOnly && !sub.progress) continue;
+      deliver(sub, event);
+    }
+  }
+}
+
+/** A subscriber's failure must not break the watcher or the other subscribers. */
+function deliver(sub: Subscriber, event: WatchEvent): void {
+  try {
+    sub.onEvent(event);
+  } catch {
+    // The subscriber (a node) reports its own errors; the watcher carries on.
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof RobotError && err.statusCode === 404;
+}

@@ -1,0 +1,231 @@
+// opentrons-run: creates runs and drives them (play, pause, stop, resume from recovery), dismisses and
+// deletes them, and reads one, all, or the current one.
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { RobotClient } from './lib/client';
+import { InputError, RobotError } from './lib/errors';
+import { Done, Msg, Send, fail, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
+import { NodeWork, evaluateProperty } from './lib/node-work';
+import {
+  IfCurrent,
+  RUN_ACTIONS,
+  RunNodeAction,
+  createRun,
+  explainRefusedAction,
+  settleTarget,
+  settled,
+  waitForRun,
+} from './lib/run-actions';
+import type { JsonObject, LabwareOffsetCreate, Run, RunActionType, RunCreate } from './lib/types';
+
+interface RunDef extends NodeDef {
+  robot?: string;
+  action?: string;
+  runId?: string;
+  runIdType?: string;
+  protocolId?: string;
+  protocolIdType?: string;
+  ifCurrent?: string;
+  waitForStatus?: boolean;
+  /** Seconds. */
+  statusTimeout?: string | number;
+}
+
+const DEFAULT_STATUS_TIMEOUT_S = 60;
+const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
+/** Actions that need no run id: they make one or find them. */
+const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
+
+export = function register(RED: NodeAPI): void {
+  function OpentronsRunNode(this: Node, def: RunDef): void {
+    RED.nodes.createNode(this, def);
+    // The handlers below are plain functions; they reach the node through this name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const work = new NodeWork();
+    const timeoutS = def.statusTimeout === undefined || def.statusTimeout === '' ? DEFAULT_STATUS_TIMEOUT_S : Number(def.statusTimeout);
+    const statusTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_STATUS_TIMEOUT_S) * 1000;
+    const ifCurrent: IfCurrent = IF_CURRENT.includes(def.ifCurrent ?? '') ? (def.ifCurrent as IfCurrent) : 'fail';
+
+    node.on('input', (incoming: object, send: Send, done: Done) => {
+      const msg = incoming as Msg;
+      work.track(async () => {
+        try {
+          await handle(msg, send);
+          done();
+        } catch (err) {
+          if (work.closed) return done();
+          fail(node, msg, err, done);
+        }
+      });
+    });
+
+    node.on('close', (_removed: boolean, closed: () => void) => {
+      void work.close().then(() => closed());
+    });
+
+    async function handle(msg: Msg, send: Send): Promise<void> {
+      // Validate everything first: bad input never reaches the robot.
+      const action = actionOf(msg);
+      const robot = robotOf(RED, def.robot);
+      const runId = NO_RUN_ID.includes(action) ? undefined : await runIdOf(msg, action);
+      const body = action === 'create' ? await createBody(msg) : undefined;
+      const wait = waitWanted(msg);
+
+      const client = await robot.ready();
+      const signal = work.signal;
+      delete msg.action;
+      node.status({ fill: 'blue', shape: 'dot', text: `${action}…` });
+
+      switch (action) {
+        case 'create': {
+          const run = await createRun(client, body as RunCreate, {
+            ifCurrent,
+            timeoutMs: statusTimeoutMs,
+            signal,
+            onProgress: (text) => node.status({ fill: 'blue', shape: 'ring', text }),
+          });
+          setRun(msg, run);
+          break;
+        }
+        case 'list': {
+          const list = await client.listRuns({ signal });
+          msg.payload = list.data;
+          const href = list.links.current?.href;
+          msg.currentRunId = href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+          node.status({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
+          return send(msg);
+        }
+        case 'current': {
+          const id = await client.getCurrentRunId({ signal });
+          if (!id) {
+            msg.payload = null;
+            delete msg.runId;
+            delete msg.status;
+            node.status({ fill: 'grey', shape: 'ring', text: 'current: none' });
+            return send(msg);
+          }
+          setRun(msg, await client.getRun(id, { signal }));
+          break;
+        }
+        case 'get':
+          setRun(msg, await client.getRun(runId as string, { signal }));
+          break;
+        case 'dismiss':
+          setRun(msg, await client.dismissRun(runId as string, { signal }));
+          break;
+        case 'delete': {
+          await client.deleteRun(runId as string, { signal });
+          msg.runId = runId;
+          msg.payload = {};
+          delete msg.status;
+          node.status({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
+          return send(msg);
+        }
+        default:
+          setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
+      }
+      node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
+      send(msg);
+    }
+
+    /** Sends the action; with "wait until the status settles" returns the run once it has. */
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<Run> {
+      const signal = work.signal;
+      // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
+      const before = wait ? (await client.getRun(runId, { signal })).status : '';
+      try {
+        msg.runAction = await client.createRunAction(runId, action, { signal });
+      } catch (err) {
+        if (err instanceof RobotError && err.statusCode === 409) throw await explainRefusedAction(client, runId, action, err, signal);
+        throw err;
+      }
+      if (!wait) return client.getRun(runId, { signal });
+      node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+      return waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal });
+    }
+
+    function waitWanted(msg: Msg): boolean {
+      const v = own(msg, 'waitForStatus');
+      return typeof v === 'boolean' ? v : def.waitForStatus === true;
+    }
+
+    function actionOf(msg: Msg): RunNodeAction {
+      const a = pick(msg, 'action', def.action || 'create');
+      if (typeof a !== 'string' || !(RUN_ACTIONS as readonly string[]).includes(a)) {
+        throw new InputError(`unknown action ${JSON.stringify(a)} for opentrons-run: set msg.action to one of ${RUN_ACTIONS.join(', ')}`);
+      }
+      return a as RunNodeAction;
+    }
+
+    async function runIdOf(msg: Msg, action: string): Promise<string> {
+      let value = own(msg, 'runId');
+      if (value === undefined || value === null || value === '') value = await editorValue(msg, def.runId, def.runIdType, 'run id');
+      return requireString(value, `runId (for ${action})`, 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run');
+    }
+
+    async function createBody(msg: Msg): Promise<RunCreate> {
+      let protocolId = own(msg, 'protocolId');
+      if (protocolId === undefined || protocolId === null || protocolId === '') {
+        protocolId = await editorValue(msg, def.protocolId, def.protocolIdType, 'protocol id');
+      }
+      if (protocolId !== undefined && protocolId !== null && protocolId !== '' && typeof protocolId !== 'string') {
+        throw new InputError(`msg.protocolId must be a string (got ${typeof protocolId}); leave it out for a protocol-less run`);
+      }
+      const body: RunCreate = {};
+      if (typeof protocolId === 'string' && protocolId.trim()) body.protocolId = protocolId.trim();
+      const rtp = optionalObject(own(msg, 'runTimeParameterValues'), 'msg.runTimeParameterValues');
+      if (rtp) body.runTimeParameterValues = rtp as JsonObject;
+      const rtpFiles = optionalObject(own(msg, 'runTimeParameterFiles'), 'msg.runTimeParameterFiles');
+      if (rtpFiles) body.runTimeParameterFiles = rtpFiles as JsonObject;
+      const offsets = labwareOffsets(own(msg, 'labwareOffsets'));
+      if (offsets) body.labwareOffsets = offsets;
+      return body;
+    }
+
+    async function editorValue(msg: Msg, value: unknown, type: unknown, what: string): Promise<unknown> {
+      try {
+        return await evaluateProperty(RED, node, msg, value, type);
+      } catch (err) {
+        throw new InputError(`the node's ${what} could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+
+  RED.nodes.registerType('opentrons-run', OpentronsRunNode);
+};
+
+function setRun(msg: Msg, run: Run): void {
+  msg.payload = run;
+  msg.runId = run.id;
+  msg.status = run.status;
+  if (run.protocolId) msg.protocolId = run.protocolId;
+}
+
+function statusFill(status: unknown): 'green' | 'yellow' | 'red' | 'blue' {
+  if (status === 'failed') return 'red';
+  if (status === 'succeeded' || status === 'running') return 'green';
+  if (typeof status === 'string' && (status.includes('paused') || status.startsWith('awaiting') || status.includes('door'))) return 'yellow';
+  return 'blue';
+}
+
+/** Checks msg.labwareOffsets against the shape POST /runs takes, so a typo fails here and not at the robot. */
+function labwareOffsets(value: unknown): LabwareOffsetCreate[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const shape = 'each like {definitionUri, location: {slotName}, vector: {x, y, z}}';
+  if (!Array.isArray(value)) throw new InputError(`msg.labwareOffsets must be an array, ${shape}`);
+  return value.map((o: unknown, i: number) => {
+    const where = `msg.labwareOffsets[${i}]`;
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError(`${where} must be an object, ${shape}`);
+    const def = own(o, 'definitionUri');
+    const location = own(o, 'location');
+    const vector = own(o, 'vector');
+    if (typeof def !== 'string' || !def) throw new InputError(`${where}.definitionUri must be a string like "opentrons/opentrons_96_tiprack_300ul/1"`);
+    if (typeof location !== 'object' || location === null || typeof own(location, 'slotName') !== 'string') {
+      throw new InputError(`${where}.location must be an object with a slotName, e.g. {"slotName": "1"}`);
+    }
+    if (typeof vector !== 'object' || vector === null || !['x', 'y', 'z'].every((k) => typeof own(vector, k) === 'number' && Number.isFinite(own(vector, k)))) {
+      throw new InputError(`${where}.vector must be {x, y, z} with numbers (mm)`);
+    }
+    return o as LabwareOffsetCreate;
+  });
+}

@@ -1,0 +1,108 @@
+// Replays one recorded exchange against a running simulator and reports how the answer differs.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { IdMap } from './ids';
+import { compareShape, type ShapeOptions } from './shape';
+
+export interface Capture {
+  file: string;
+  request: {
+    method: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    multipart?: { field: string; filename?: string; contentType?: string; content: string }[];
+  };
+  response: { status: number; headers: Record<string, string>; body: unknown };
+  meta?: { note?: string };
+}
+
+export const CAPTURE_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'captures');
+
+export function loadCaptures(): Capture[] {
+  return fs.readdirSync(CAPTURE_DIR)
+    .filter((f) => /^\d\d-.*\.json$/.test(f))
+    .sort()
+    .map((f) => ({ file: f, ...(JSON.parse(fs.readFileSync(path.join(CAPTURE_DIR, f), 'utf8')) as Omit<Capture, 'file'>) }));
+}
+
+const HEADERS_OF_INTEREST = ['opentrons-version', 'opentrons-min-version'];
+
+/** Statuses that change with time: a GET is retried until these match the capture (the state the capture saw). */
+function stateSignature(status: number, body: unknown): string {
+  const parts: string[] = [String(status)];
+  const data = (body as { data?: unknown } | undefined)?.data;
+  const visit = (d: unknown): void => {
+    if (!d || typeof d !== 'object' || Array.isArray(d)) return;
+    const o = d as Record<string, unknown>;
+    if (typeof o.status === 'string') parts.push(o.status);
+    if (Array.isArray(o.analysisSummaries)) for (const s of o.analysisSummaries) visit(s);
+  };
+  if (Array.isArray(data)) data.forEach(visit);
+  else visit(data);
+  return parts.join(',');
+}
+
+export interface ReplayResult {
+  problems: string[];
+  status: number;
+  attempts: number;
+}
+
+async function send(base: string, c: Capture, ids: IdMap): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c.request.headers ?? {})) {
+    if (k.toLowerCase() === 'content-type' && c.request.multipart) continue;
+    headers[k] = v;
+  }
+  let body: string | FormData | undefined;
+  if (c.request.multipart) {
+    const form = new FormData();
+    for (const part of c.request.multipart) {
+      if (part.filename !== undefined) form.append(part.field, new Blob([part.content], { type: part.contentType ?? 'application/octet-stream' }), part.filename);
+      else form.append(part.field, part.content);
+    }
+    body = form;
+  } else if (c.request.body !== undefined) {
+    body = ids.apply(JSON.stringify(c.request.body));
+  }
+  const res = await fetch(base + ids.apply(c.request.path), { method: c.request.method, headers, body });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export async function replay(base: string, c: Capture, ids: IdMap, opts: ShapeOptions, pollMs = 5000): Promise<ReplayResult> {
+  const want = stateSignature(c.response.status, c.response.body);
+  const deadline = Date.now() + pollMs;
+  let attempts = 0;
+  let got: Awaited<ReturnType<typeof send>>;
+  for (;;) {
+    attempts++;
+    got = await send(base, c, ids);
+    if (c.request.method !== 'GET' || stateSignature(got.status, got.body) === want || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const problems: string[] = [];
+  if (got.status !== c.response.status) problems.push(`status: expected ${c.response.status}, got ${got.status}`);
+  for (const h of HEADERS_OF_INTEREST) {
+    const e = c.response.headers[h];
+    const a = got.headers.get(h) ?? undefined;
+    if (e !== a) problems.push(`header ${h}: expected ${e ?? '(absent)'}, got ${a ?? '(absent)'}`);
+  }
+  const expectedErrors = (c.response.body as { errors?: { id?: string }[] } | undefined)?.errors;
+  const actualErrors = (got.body as { errors?: { id?: string }[] } | undefined)?.errors;
+  if (Array.isArray(expectedErrors)) {
+    const e = expectedErrors.map((x) => x.id).join(',');
+    const a = Array.isArray(actualErrors) ? actualErrors.map((x) => x.id).join(',') : '(none)';
+    if (e !== a) problems.push(`error ids: expected ${e}, got ${a}`);
+  }
+  problems.push(...compareShape(c.response.body, got.body, opts));
+  if (got.status === c.response.status) ids.learn(c.response.body, got.body);
+  return { problems, status: got.status, attempts };
+}

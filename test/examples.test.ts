@@ -1,0 +1,306 @@
+// Every flow in examples/ is deployed against the simulated robot and exercised the way a user
+// would: click its inject buttons, read what reaches its debug nodes.
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { RobotConfigNode } from '../nodes/lib/node-support';
+import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
+import { deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
+
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
+
+type Scenario = (ex: DeployedExample, ctx: ScenarioContext) => Promise<void>;
+interface ScenarioContext {
+  /** Starts an MQTT broker for this test on a free loopback port. */
+  broker(): Promise<TestBroker>;
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  assert.ok(v !== null && typeof v === 'object' && !Array.isArray(v), `${what} should be an object, got ${JSON.stringify(v)}`);
+  return v as Record<string, unknown>;
+}
+
+function arr(v: unknown, what: string): Record<string, unknown>[] {
+  assert.ok(Array.isArray(v), `${what} should be an array, got ${JSON.stringify(v)}`);
+  return v as Record<string, unknown>[];
+}
+
+/** The client of the example's (first simulated) robot, to check what the robot itself now holds. */
+function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']> {
+  const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.simulate === true);
+  assert.ok(config, 'the example has a simulated robot');
+  const node = helper.getNode(config.id) as unknown as RobotConfigNode;
+  assert.ok(node?.client, 'the simulated robot is running');
+  return node.client;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios, one per example. An example without one fails the suite.
+const scenarios: Record<string, Scenario> = {
+  async housekeeping(ex) {
+    const setup = '1. upload a demo protocol and create a run';
+    ex.click(setup);
+    const first = await ex.next('run created', 20_000);
+    ex.click(setup);
+    const second = await ex.next('run created', 20_000);
+    assert.equal(typeof first.runId, 'string');
+    assert.notEqual(first.runId, second.runId, 'two clicks make two runs');
+    assert.equal(first.protocolId, second.protocolId, 'the same file is the same protocol');
+    const protocolId = first.protocolId;
+
+    ex.click('2. list protocols');
+    const protocols = arr((await ex.next('protocols')).payload, 'protocol list');
+    assert.ok(protocols.some((p) => p.id === protocolId), 'the uploaded protocol is listed');
+
+    ex.click('3. list runs');
+    let runs = await ex.next('runs');
+    assert.deepEqual(arr(runs.payload, 'run list').map((r) => r.id).sort(), [first.runId, second.runId].sort());
+    assert.equal(runs.currentRunId, second.runId, 'the newer run is current');
+
+    ex.click('4. delete old runs');
+    const deleted = await ex.next('deleted run');
+    assert.equal(deleted.runId, first.runId, 'only the run that is not current is deleted');
+    ex.click('3. list runs');
+    runs = await ex.next('runs');
+    assert.deepEqual(arr(runs.payload, 'run list').map((r) => r.id), [second.runId]);
+    assert.deepEqual(ex.pending('deleted run'), [], 'the current run is kept');
+
+    ex.click('5. delete the demo protocol');
+    const refused = await ex.next('why not deleted');
+    assert.equal(refused.statusCode, 409);
+    assert.equal(obj(refused.error, 'msg.error').code, 'ProtocolUsedByRun');
+    assert.match(String(refused.payload), /^Not deleted \(HTTP 409 ProtocolUsedByRun\): /);
+    assert.ok(String(refused.payload).includes(String(second.runId)), `the explanation names the run that holds the protocol: ${String(refused.payload)}`);
+    assert.deepEqual(ex.pending('protocol deleted'), []);
+
+    ex.click('6. delete the runs that use the demo protocol');
+    assert.equal((await ex.next('deleted run')).runId, second.runId);
+    ex.click('5. delete the demo protocol');
+    assert.equal((await ex.next('protocol deleted')).protocolId, protocolId);
+    ex.click('2. list protocols');
+    assert.ok(!arr((await ex.next('protocols')).payload, 'protocol list').some((p) => p.id === protocolId), 'the protocol is gone');
+  },
+
+  async 'mqtt-triggered-run'(ex, ctx) {
+    // The broker was started before deploy (see the rewrite in the suite below).
+    const broker = await ctx.broker();
+    await broker.subscribed('opentrons/demo/start');
+    const statuses = broker.collect('opentrons/demo/status');
+
+    ex.click('1. upload the demo protocol');
+    const uploaded = await ex.next('uploaded', 20_000);
+    assert.equal(typeof uploaded.protocolId, 'string');
+
+    ex.click('2. send a start message');
+    const start = await ex.next('start request');
+    assert.deepEqual(start.payload, { parameters: { sample_count: 4, volume_ul: 20 } });
+
+    const finished = await statuses.until((s) => s.status === 'succeeded' || s.status === 'failed' || s.status === 'stopped', 20_000);
+    const published = statuses.all();
+    assert.ok(published.length >= 2, `at least two status changes were published: ${JSON.stringify(published)}`);
+    assert.equal(finished.status, 'succeeded', `the run ends well: ${JSON.stringify(published)}`);
+    assert.ok(published.some((s) => s.status === 'running'), 'running was published');
+    const runId = String(finished.runId);
+    assert.ok(published.every((s) => s.runId === runId), 'every status is about the run the message started');
+
+    // The robot itself holds the values from the MQTT payload.
+    const run = await robotClient(ex).getRun(runId);
+    assert.equal(run.protocolId, uploaded.protocolId);
+    const values = Object.fromEntries(arr(run.runTimeParameters, 'run.runTimeParameters').map((p) => [p.variableName, p.value]));
+    assert.deepEqual(values, { sample_count: 4, volume_ul: 20 });
+    assert.deepEqual(ex.pending('error'), [], 'no robot error was caught');
+  },
+
+  async 'error-handling'(ex) {
+    const alert = async (inject: string): Promise<Record<string, unknown>> => {
+      ex.click(inject);
+      const m = await ex.next('alert');
+      return obj(m.payload, 'alert payload');
+    };
+    const notFound = await alert('play a run that does not exist');
+    assert.equal(notFound.code, 'RunNotFound');
+    assert.equal(notFound.statusCode, 404);
+    assert.match(String(notFound.alert), /^play failed \(HTTP 404\): \S/);
+    assert.match(String(notFound.advice), /List the runs/);
+    assert.equal(obj(notFound.robotError, 'robotError').id, 'RunNotFound');
+
+    const noProtocol = await alert('run a protocol that is not uploaded');
+    assert.equal(noProtocol.code, 'ProtocolNotFound');
+    assert.equal(noProtocol.statusCode, 404);
+    assert.match(String(noProtocol.advice), /Upload it first/);
+
+    const off = await alert('ask a switched-off robot');
+    assert.equal(off.code, 'ECONNREFUSED');
+    assert.equal(off.statusCode, undefined, 'no HTTP status when nothing answered');
+    assert.match(String(off.alert), /^list runs failed: /);
+    assert.match(String(off.advice), /Is the robot on/);
+
+    const input = await alert('forget the run id');
+    assert.equal(input.code, 'InvalidInput');
+    assert.match(String(input.alert), /runId/);
+    assert.deepEqual(ex.pending('no error'), [], 'no failing node sent a msg on');
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+describe('examples/', function () {
+  const names = exampleNames();
+
+  it('has the examples the issue asks for, and every action node appears in one', function () {
+    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling']) {
+      assert.ok(names.includes(wanted), `examples/${wanted}.json is missing`);
+    }
+    const used = new Set(names.flatMap((n) => readFlow(n).map((node) => node.type)));
+    for (const type of ACTION_TYPES) assert.ok(used.has(type), `no example uses ${type}`);
+  });
+
+  for (const name of names) {
+    describe(name, function () {
+      let flow: FlowNode[];
+      let broker: TestBroker | undefined;
+      before(function () {
+        flow = readFlow(name);
+      });
+      afterEach(async function () {
+        await unloadFlow();
+        await broker?.close();
+        broker = undefined;
+      });
+
+      it('uses only Node-RED core nodes and ours, with unique ids and wires that land', function () {
+        const ids = new Set(flow.map((n) => n.id));
+        assert.equal(ids.size, flow.length, 'ids are unique');
+        for (const n of flow) {
+          assert.ok(isOurType(n.type) || isCoreType(n.type), `node ${n.id} (${n.type}) is a third-party node`);
+          for (const out of (n.wires as string[][] | undefined) ?? []) for (const to of out) assert.ok(ids.has(to), `${n.id} is wired to missing ${to}`);
+        }
+      });
+
+      it('explains itself in a comment node and runs on a simulated robot', function () {
+        assert.ok(
+          flow.some((n) => n.type === 'comment' && String(n.info ?? '').length > 80),
+          'a comment node with an explanation in its info',
+        );
+        const robots = flow.filter((n) => n.type === 'opentrons-robot');
+        assert.ok(
+          robots.some((r) => r.simulate === true),
+          'an opentrons-robot config node with simulate: true',
+        );
+        for (const n of flow.filter((x) => ACTION_TYPES.includes(x.type))) {
+          assert.ok(robots.some((r) => r.id === n.robot), `${n.type} ${n.id} uses a robot config node from the same file`);
+        }
+      });
+
+      it('deploys and does what its comment says against the simulated robot', async function () {
+        this.timeout(60_000);
+        const scenario = scenarios[name];
+        assert.ok(scenario, `no scenario exercises examples/${name}.json: add one to test/examples.test.ts`);
+        const ctx: ScenarioContext = {
+          broker: async () => {
+            assert.ok(broker, 'the broker starts before deploy');
+            return broker;
+          },
+        };
+        const usesMqtt = flow.some((n) => n.type === 'mqtt-broker');
+        if (usesMqtt) broker = await startBroker();
+        const port = broker?.port;
+        const ex = await deployExample(name, {
+          rewrite: (f) => {
+            for (const n of f) if (n.type === 'mqtt-broker' && port) n.port = String(port);
+          },
+        });
+        await scenario(ex, ctx);
+      });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// A real MQTT broker (aedes) on a free loopback port, and a client of it for the test.
+interface Collector {
+  all(): Record<string, unknown>[];
+  until(pred: (m: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
+}
+interface TestBroker {
+  port: number;
+  /** Resolves once some client subscribed to `topic` (the flow's `mqtt in` is ready). */
+  subscribed(topic: string, timeoutMs?: number): Promise<void>;
+  /** JSON messages published on `topic` from now on. */
+  collect(topic: string): Collector;
+  close(): Promise<void>;
+}
+
+async function startBroker(): Promise<TestBroker> {
+  const { Aedes } = await import('aedes');
+  const aedes = await Aedes.createBroker();
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const topics = new Set<string>();
+  aedes.on('subscribe', (subs) => subs.forEach((s) => topics.add(s.topic)));
+  type Listener = (topic: string, m: Record<string, unknown>) => void;
+  const listeners = new Set<Listener>();
+  aedes.on('publish', (packet) => {
+    if (packet.topic.startsWith('$SYS')) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(packet.payload.toString());
+    } catch {
+      return;
+    }
+    if (parsed && typeof parsed === 'object') for (const l of listeners) l(packet.topic, parsed as Record<string, unknown>);
+  });
+  return {
+    port,
+    subscribed(topic, timeoutMs = 10_000) {
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const check = (): void => {
+          if (topics.has(topic)) return resolve();
+          if (Date.now() - started > timeoutMs) return reject(new Error(`nobody subscribed to ${topic} within ${timeoutMs} ms`));
+          setTimeout(check, 20);
+        };
+        check();
+      });
+    },
+    collect(topic) {
+      const seen: Record<string, unknown>[] = [];
+      const waiting = new Set<() => void>();
+      listeners.add((t, m) => {
+        if (t !== topic) return;
+        seen.push(m);
+        for (const w of waiting) w();
+      });
+      return {
+        all: () => [...seen],
+        until(pred, timeoutMs) {
+          return new Promise((resolve, reject) => {
+            const found = (): boolean => {
+              const hit = seen.find(pred);
+              if (!hit) return false;
+              waiting.delete(check);
+              clearTimeout(timer);
+              resolve(hit);
+              return true;
+            };
+            const check = (): void => void found();
+            const timer = setTimeout(() => {
+              waiting.delete(check);
+              reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms; got ${JSON.stringify(seen)}`));
+            }, timeoutMs);
+            if (!found()) waiting.add(check);
+          });
+        },
+      };
+    },
+    async close() {
+      listeners.clear();
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+

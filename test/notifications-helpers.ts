@@ -1,0 +1,178 @@
+// Shared pieces of the notification tests: a protocol that pauses once, a recorder of watcher events,
+// and a real Mosquitto broker started on a free loopback port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RobotClient } from '../nodes/lib/client';
+import type { SimulatedRobot } from '../nodes/lib/simulator';
+import { watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
+import type { SourceFactory } from '../nodes/lib/watch';
+
+const FIXTURES = path.join(__dirname, '..', '..', 'test', 'fixtures');
+
+/**
+ * A JSON protocol that pauses once, as the recorded one did: simpleV8.json's pipette, home and
+ * waitForResume, then `after` more homes (its plates are not among the labware the simulator ships).
+ */
+export function pausingProtocol(after = 1): Buffer {
+  const p = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'protocols', 'simpleV8.json'), 'utf8')) as { commands: Array<{ commandType: string }> };
+  const keep = ['loadPipette', 'home', 'waitForResume'];
+  p.commands = p.commands.filter((c) => keep.includes(c.commandType));
+  const home = p.commands.find((c) => c.commandType === 'home') as { commandType: string };
+  for (let i = 0; i < after; i++) p.commands.push({ ...home });
+  return Buffer.from(JSON.stringify(p));
+}
+
+export function clientFor(robot: SimulatedRobot): RobotClient {
+  return new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5_000 });
+}
+
+/** Uploads the pausing protocol and waits for its analysis; returns the protocol id. */
+export async function uploadPausing(client: RobotClient, after = 1): Promise<string> {
+  const { protocol } = await client.uploadProtocol([{ filename: `pause-once-${after}.json`, content: pausingProtocol(after) }]);
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const analyses = await client.listAnalyses(protocol.id);
+    if (analyses.length && analyses.every((a) => a.status === 'completed')) return protocol.id;
+    if (Date.now() > end) throw new Error('analysis did not complete');
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** Watches a run through the shared watcher and keeps every event with the time it arrived. */
+export class Recorder {
+  readonly events: Array<{ at: number; event: WatchEvent }> = [];
+  readonly subscription: Subscription;
+  readonly subscriber: { intervalMs: number; progress: boolean; onEvent(e: WatchEvent): void };
+
+  constructor(client: RobotClient, runId: string | undefined, source: SourceFactory, intervalMs: number) {
+    this.subscriber = { intervalMs, progress: false, onEvent: (event) => this.events.push({ at: Date.now(), event }) };
+    this.subscription = watchRun(client, runId, this.subscriber, { source });
+  }
+
+  statuses(): string[] {
+    return this.events.flatMap((e) => (e.event.type === 'status' ? [e.event.snapshot.status] : []));
+  }
+
+  has(status: string): boolean {
+    return this.statuses().includes(status);
+  }
+
+  types(): string[] {
+    return this.events.map((e) => e.event.type);
+  }
+
+  release(): void {
+    this.subscription.release();
+  }
+}
+
+/** The statuses seen, without the brief in-between ones a reader may or may not catch (§16.4). */
+export function essential(statuses: string[]): string[] {
+  const out: string[] = [];
+  for (const s of statuses) if (s !== 'finishing' && out[out.length - 1] !== s) out.push(s);
+  return out;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export function mosquittoPath(): string | undefined {
+  for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** A real Mosquitto on 127.0.0.1:<port>, anonymous, no persistence; `stop` kills it, `start` brings it back on the same port. */
+export class Mosquitto {
+  private child: ChildProcess | undefined;
+  private readonly dir: string;
+  readonly log: string[] = [];
+
+  private constructor(readonly port: number) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
+    fs.writeFileSync(
+      path.join(this.dir, 'mosquitto.conf'),
+      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
+    );
+  }
+
+  static async create(port?: number): Promise<Mosquitto> {
+    const m = new Mosquitto(port ?? (await freePort()));
+    await m.start();
+    return m;
+  }
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const bin = mosquittoPath();
+    if (!bin) throw new Error('mosquitto is not installed (apt-get install -y mosquitto; .ci/run installs it)');
+    const child = spawn(bin, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', (d: Buffer) => this.log.push(d.toString()));
+    child.on('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    this.child = child;
+    const end = Date.now() + 5_000;
+    while (!(await accepts(this.port))) {
+      if (!this.child) throw new Error(`mosquitto exited: ${this.log.join('')}`);
+      if (Date.now() > end) throw new Error(`mosquitto did not listen on ${this.port}: ${this.log.join('')}`);
+      await sleep(20);
+    }
+  }
+
+  /** Kills the broker (SIGKILL: no goodbye to clients, as when a robot's broker dies). */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    await new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}

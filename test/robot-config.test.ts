@@ -1,0 +1,276 @@
+// The opentrons-robot config node inside Node-RED (node-red-node-test-helper): defaults, address
+// normalisation, credentials, config errors seen by a dependent node, simulate, and a clean close.
+import assert from 'node:assert/strict';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { parseApiVersion, parseRobotAddress } from '../nodes/lib/robot-address';
+import type { RobotConfigNode } from '../nodes/lib/node-support';
+import { fail, robotOf } from '../nodes/lib/node-support';
+import { deployedFlow, getNode, loadFlow, nextCall, unloadFlow } from './helpers/nodered';
+import { LoopbackServer, healthBody, json, startLoopback } from './helpers/loopback';
+
+/** A test-only node that uses a robot the way the action nodes do: robotOf → ready → client. */
+function robotUserNode(RED: NodeAPI): void {
+  function RobotUser(this: Node, def: NodeDef & { robot?: string }): void {
+    RED.nodes.createNode(this, def);
+    this.on('input', (msg, send, done) => {
+      Promise.resolve()
+        .then(async () => {
+          const robot = robotOf(RED, def.robot);
+          const client = await robot.ready();
+          msg.payload = await client.health();
+          send(msg);
+          done();
+        })
+        .catch((err: unknown) => fail(this, msg as Parameters<typeof fail>[1], err, done));
+    });
+  }
+  RED.nodes.registerType('test-robot-user', RobotUser);
+}
+
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('robot address normalisation', function () {
+  const good: Array<[string, unknown, unknown, string]> = [
+    // host, port, https → origin
+    ['10.0.0.5', undefined, false, 'http://10.0.0.5:31950'],
+    ['  10.0.0.5  ', '', false, 'http://10.0.0.5:31950'],
+    ['10.0.0.5', 8080, false, 'http://10.0.0.5:8080'],
+    ['10.0.0.5', '8080', false, 'http://10.0.0.5:8080'],
+    ['10.0.0.5:1234', 8080, false, 'http://10.0.0.5:1234'],
+    ['http://10.0.0.5', undefined, false, 'http://10.0.0.5:31950'],
+    ['http://10.0.0.5:31950/', undefined, false, 'http://10.0.0.5:31950'],
+    ['HTTPS://ot2.local', undefined, false, 'https://ot2.local:31950'],
+    ['ot2.local', undefined, true, 'https://ot2.local:31950'],
+    ['OT2-Lab.local', undefined, 'true', 'https://ot2-lab.local:31950'],
+    ['[fe80::1]', undefined, false, 'http://[fe80::1]:31950'],
+    ['[fe80::1]:8000', undefined, false, 'http://[fe80::1]:8000'],
+    ['http://[::1]:31950', undefined, false, 'http://[::1]:31950'],
+  ];
+  for (const [host, port, https, origin] of good) {
+    it(`${JSON.stringify(host)} port ${String(port)} https ${String(https)} → ${origin}`, function () {
+      const r = parseRobotAddress({ host, port, https });
+      assert.ok(r.ok, r.ok ? '' : r.error);
+      assert.equal(r.address.origin, origin);
+    });
+  }
+
+  const bad: Array<[unknown, unknown, RegExp]> = [
+    ['', undefined, /host is empty/],
+    ['   ', undefined, /host is empty/],
+    [undefined, undefined, /host is empty/],
+    ['ftp://10.0.0.5', undefined, /only http:\/\/ or https:\/\//],
+    ['10.0.0.5/runs', undefined, /no path/],
+    ['user@10.0.0.5', undefined, /no path, query or user/],
+    ['10.0.0.5?x=1', undefined, /no path/],
+    ['bad host name', undefined, /not a valid host/],
+    ['10.0.0.5', 70000, /port "70000"/],
+    ['10.0.0.5', 'abc', /port "abc"/],
+    ['10.0.0.5', 0, /port "0"/],
+    ['fe80::1', undefined, /not a valid host/],
+  ];
+  for (const [host, port, why] of bad) {
+    it(`rejects host ${JSON.stringify(host)} port ${String(port)} with a clear reason`, function () {
+      const r = parseRobotAddress({ host, port });
+      assert.equal(r.ok, false);
+      assert.match(r.ok ? '' : r.error, why);
+    });
+  }
+
+  it('accepts API versions ≥ 2 and *, defaults to 3, rejects the rest', function () {
+    assert.deepEqual(parseApiVersion(undefined), { ok: true, value: '3', wildcard: false });
+    assert.deepEqual(parseApiVersion(''), { ok: true, value: '3', wildcard: false });
+    assert.deepEqual(parseApiVersion('4'), { ok: true, value: '4', wildcard: false });
+    assert.deepEqual(parseApiVersion(2), { ok: true, value: '2', wildcard: false });
+    assert.deepEqual(parseApiVersion('*'), { ok: true, value: '*', wildcard: true });
+    for (const v of ['1', '0', '-3', '2.5', 'latest', 'x']) assert.equal(parseApiVersion(v).ok, false, v);
+  });
+});
+
+describe('opentrons-robot config node', function () {
+  let server: LoopbackServer;
+
+  beforeEach(async function () {
+    server = await startLoopback((req, res) =>
+      req.url === '/health'
+        ? json(res, 200, healthBody(), { 'opentrons-version': String(req.headers['opentrons-version']), 'opentrons-min-version': '2' })
+        : json(res, 200, { data: [], meta: { cursor: 0, totalLength: 0 } }),
+    );
+  });
+  afterEach(async function () {
+    await unloadFlow();
+    await server.close();
+  });
+
+  it('uses the documented defaults: port 31950, API version 3, timeout 10 s, http, no token', async function () {
+    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: 'ot2-lab.local' }], { types: ['opentrons-robot'] });
+    const robot = getNode<RobotConfigNode>('r1');
+    assert.equal(robot.configError, undefined);
+    assert.equal(robot.simulated, false);
+    assert.equal(robot.robotLabel, 'ot2-lab.local:31950');
+    const client = await robot.ready();
+    assert.equal(client, robot.client);
+    assert.equal(client.baseUrl, 'http://ot2-lab.local:31950');
+    assert.equal(client.apiVersion, '3');
+    assert.equal(client.timeoutMs, 10_000);
+  });
+
+  it('normalises the host it is given and sends the configured version, timeout and token', async function () {
+    await loadFlow(
+      [{ id: 'r1', type: 'opentrons-robot', host: `http://127.0.0.1:${server.port}/`, port: 1, apiVersion: '4', timeout: '2.5', name: 'lab OT-2' }],
+      { types: ['opentrons-robot'], credentials: { r1: { token: 's3cret-token' } } },
+    );
+    const robot = getNode<RobotConfigNode>('r1');
+    const client = await robot.ready();
+    assert.equal(client.baseUrl, `http://127.0.0.1:${server.port}`);
+    assert.equal(client.timeoutMs, 2_500);
+    assert.equal(robot.robotLabel, 'lab OT-2');
+    await client.listRuns();
+    const last = server.requests[server.requests.length - 1];
+    assert.equal(last.headers['opentrons-version'], '4');
+    assert.equal(last.headers.authorization, 'Bearer s3cret-token');
+  });
+
+  it('keeps the token in credentials only: not in the deployed flow Node-RED exports', async function () {
+    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port }], {
+      types: ['opentrons-robot'],
+      credentials: { r1: { token: 's3cret-token' } },
+    });
+    const robot = getNode<RobotConfigNode & { credentials: { token?: string } }>('r1');
+    assert.equal(robot.credentials.token, 's3cret-token');
+    const exported = JSON.stringify(deployedFlow());
+    assert.ok(exported.includes('"opentrons-robot"'));
+    assert.ok(!exported.includes('s3cret-token'), exported);
+  });
+
+  it('shares one client between every node that uses the robot', async function () {
+    await loadFlow(
+      [
+        { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port },
+        { id: 'u1', type: 'test-robot-user', robot: 'r1', wires: [['out']] },
+        { id: 'u2', type: 'test-robot-user', robot: 'r1', wires: [['out']] },
+        { id: 'out', type: 'helper' },
+      ],
+      { types: ['opentrons-robot'], extraNodes: [robotUserNode] },
+    );
+    const client = await getNode<RobotConfigNode>('r1').ready();
+    const u1 = getNode('u1');
+    const u2 = getNode('u2');
+    const out = getNode('out');
+    const received: Array<{ payload: { name?: string } }> = [];
+    out.on('input', (msg: object) => received.push(msg as { payload: { name?: string } }));
+    u1.receive({ payload: 1 });
+    u2.receive({ payload: 2 });
+    await waitFor(() => received.length === 2);
+    assert.deepEqual(received.map((m) => m.payload.name), ['loopback-robot', 'loopback-robot']);
+    assert.equal(getNode<RobotConfigNode>('r1').client, client);
+  });
+
+  for (const [label, def, why] of [
+    ['an empty host', { host: '' }, /host is empty/],
+    ['a malformed host', { host: 'http://robot/path' }, /no path/],
+    ['a bad port', { host: '10.0.0.5', port: 'abc' }, /port "abc"/],
+    ['a bad API version', { host: '10.0.0.5', apiVersion: '1' }, /API version "1"/],
+    ['a bad timeout', { host: '10.0.0.5', timeout: '-1' }, /timeout "-1"/],
+  ] as const) {
+    it(`reports ${label} as a config error on the dependent node, without crashing or sending anything`, async function () {
+      await loadFlow(
+        [
+          { id: 'r1', type: 'opentrons-robot', ...def },
+          { id: 'u1', type: 'test-robot-user', robot: 'r1', wires: [[]] },
+        ],
+        { types: ['opentrons-robot'], extraNodes: [robotUserNode] },
+      );
+      const robot = getNode<RobotConfigNode>('r1');
+      assert.match(robot.configError ?? '', why);
+      assert.equal(robot.client, undefined);
+      await assert.rejects(robot.ready(), why);
+
+      const user = getNode('u1');
+      const errored = nextCall(user, 'error');
+      const status = nextCall(user, 'status');
+      user.receive({ payload: 'go' });
+      const call = await errored;
+      const err = call.args[0] as Error & { code?: string };
+      assert.match(err.message, /^robot configuration: /);
+      assert.match(err.message, why);
+      assert.equal(err.code, 'InvalidInput');
+      assert.equal(((await status).args[0] as { fill: string }).fill, 'red');
+      assert.equal(server.requests.length, 0);
+    });
+  }
+
+  it('warns that API version * is for testing only, and about a version the robot does not serve', async function () {
+    server.handle((_req, res) => json(res, 200, healthBody(), { 'opentrons-version': '4', 'opentrons-min-version': '2' }));
+    await loadFlow(
+      [
+        { id: 'star', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '*' },
+        { id: 'high', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '7' },
+      ],
+      { types: ['opentrons-robot'] },
+    );
+    const warnings = (): string[] =>
+      ['star', 'high'].flatMap((id) => {
+        const n = getNode(id) as Node & { warn: { args?: unknown[][] } };
+        return (n.warn.args ?? []).map((a) => String(a[0]));
+      });
+    await waitFor(() => warnings().some((w) => /serves HTTP API version 4 at most/.test(w)));
+    assert.ok(warnings().some((w) => /"\*".*testing only/.test(w)), warnings().join('\n'));
+  });
+
+  it('runs a simulated robot on loopback when simulate is on, and stops it on close', async function () {
+    await loadFlow([{ id: 'sim', type: 'opentrons-robot', simulate: true, model: 'Flex', host: '' }], { types: ['opentrons-robot'] });
+    const robot = getNode<RobotConfigNode>('sim');
+    assert.equal(robot.simulated, true);
+    assert.equal(robot.configError, undefined, 'the host is not needed when simulating');
+    const client = await robot.ready();
+    assert.match(client.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const health = await client.health();
+    assert.equal(health.robot_model, 'OT-3 Standard');
+    assert.equal(robot.robotLabel, 'simulated Flex');
+    await unloadFlow();
+    const probe = new (await import('../nodes/lib/client')).RobotClient({ baseUrl: client.baseUrl, apiVersion: '3', timeoutMs: 1000, getRetries: 0 });
+    await assert.rejects(probe.health(), { code: 'ECONNREFUSED' });
+    await probe.close();
+    await loadFlow([], { types: ['opentrons-robot'] });
+  });
+
+  it('leaves no socket or timer behind after close, even with a request in flight', async function () {
+    const resources = (): Record<string, number> => {
+      const count: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) count[r] = (count[r] ?? 0) + 1;
+      return count;
+    };
+    server.handle((req, res) => {
+      if (req.url === '/health') return json(res, 200, healthBody());
+      if (req.url === '/runs/slow') return; // never answers
+      json(res, 200, { data: { id: 'r1' } });
+    });
+    // Measured after a first await: mocha arms its own test timer only once the test returns its promise.
+    await new Promise((r) => setImmediate(r));
+    const before = resources();
+    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, timeout: 30 }], { types: ['opentrons-robot'] });
+    const client = await getNode<RobotConfigNode>('r1').ready();
+    await Promise.all([client.getRun('a'), client.getRun('b'), client.getRun('c')]);
+    const slow = client.getRun('slow').catch((e: unknown) => e);
+    await waitFor(() => server.requests.some((r) => r.url === '/runs/slow'));
+    const during = resources();
+    assert.ok(server.openConnections() > 0);
+    assert.ok((during.TCPSocketWrap ?? 0) > (before.TCPSocketWrap ?? 0));
+
+    await unloadFlow();
+    assert.equal(((await slow) as Error).name, 'RequestAbortedError');
+    await waitFor(() => server.openConnections() === 0);
+    const after = resources();
+    console.log(`      active resources before ${JSON.stringify(before)}, during ${JSON.stringify(during)}, after ${JSON.stringify(after)}`);
+    assert.equal(after.TCPSocketWrap ?? 0, before.TCPSocketWrap ?? 0, 'sockets');
+    assert.equal(after.Timeout ?? 0, before.Timeout ?? 0, 'timers');
+    assert.equal(server.openConnections(), 0);
+    await loadFlow([], { types: ['opentrons-robot'] });
+  });
+});
