@@ -3,6 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { registerAdminRoutes } from './lib/admin-routes';
 import { RobotClient } from './lib/client';
+import { robotPush, type RobotPush } from './lib/notifications';
 import type { RobotConfigNode } from './lib/node-support';
 import { parseApiVersion, parseRobotAddress } from './lib/robot-address';
 import type { SimulatedRobot } from './lib/simulator';
@@ -16,6 +17,8 @@ interface RobotDef extends NodeDef {
   simulate?: boolean;
   model?: string;
   notifications?: string;
+  /** MQTT broker port on the robot (default 1883); for tests and port forwards. */
+  mqttPort?: string | number;
 }
 
 interface RobotCredentials {
@@ -39,6 +42,8 @@ export = function register(RED: NodeAPI): void {
     const version = parseApiVersion(def.apiVersion);
     const timeoutS = def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_S : Number(def.timeout);
     let simulator: SimulatedRobot | undefined;
+    /** MQTT push (notifications `auto`): one connection per robot, shared by every status node. */
+    let push: RobotPush | undefined;
     let readyPromise: Promise<RobotClient>;
     let closed = false;
 
@@ -82,6 +87,11 @@ export = function register(RED: NodeAPI): void {
       } else {
         this.client = makeClient(parsed.address.origin);
         this.robotLabel = def.name || `${parsed.address.host}:${parsed.address.port}`;
+        const pushed = robotPush({ notifications: def.notifications, host: parsed.address.host, mqttPort: def.mqttPort, client: this.client, log: (t) => this.log(t) });
+        if (!pushed.ok) this.warn(`robot configuration: ${pushed.error}; status nodes poll`);
+        else push = pushed.push;
+        // opentrons-status watchers take their Source from here (see nodes/lib/watch/source.ts)
+        (this as { watchSource?: RobotPush['watchSource'] }).watchSource = push?.watchSource;
         readyPromise = Promise.resolve(this.client);
       }
     }
@@ -103,6 +113,7 @@ export = function register(RED: NodeAPI): void {
       const closing: Array<Promise<unknown>> = [];
       if (this.client) closing.push(this.client.close());
       if (simulator) closing.push(simulator.stop());
+      if (push) closing.push(push.close());
       this.client = undefined;
       Promise.allSettled(closing).then(() => done());
     });

@@ -83,7 +83,16 @@ export = function register(RED: NodeAPI): void {
       msg.topic = topic;
       msg.payload = payload;
       if (runId) msg.runId = runId;
+      // An upstream opentrons-run node set msg.status; keep it true to what this msg reports.
+      if (last && last.runId === runId) msg.status = last.status;
+      else delete msg.status;
       return msg;
+    }
+
+    /** A run status with how it is watched: `· push` (MQTT hints) or `· polling`. */
+    function watched(st: NodeStatus): NodeStatus {
+      const kind = subscription?.watcher.sourceKind;
+      return kind ? { ...st, text: `${String(st.text ?? '')} · ${kind}` } : st;
     }
 
     function onEvent(event: WatchEvent): void {
@@ -94,12 +103,12 @@ export = function register(RED: NodeAPI): void {
           if (event.snapshot.protocolId) msg.protocolId = event.snapshot.protocolId;
           const finished = isTerminal(event.snapshot.status) ? (RED.util.cloneMessage(msg) as Msg) : null;
           node.send([msg as NodeMessage, finished as NodeMessage | null]);
-          node.status(runStatus(event.snapshot));
+          node.status(watched(runStatus(event.snapshot)));
           return;
         }
         case 'progress':
           last = event.snapshot;
-          node.status(runStatus(event.snapshot));
+          node.status(watched(runStatus(event.snapshot)));
           if (wantsProgress) node.send([eventMsg('progress', progressPayload(event.snapshot, robotLabel), event.snapshot.runId) as NodeMessage, null]);
           return;
         case 'current-run-changed':
@@ -115,12 +124,16 @@ export = function register(RED: NodeAPI): void {
           ]);
           return;
         case 'robot-reachable':
-          node.status(last ? runStatus(last) : { fill: 'grey', shape: 'ring', text: 'robot reachable' });
+          node.status(last ? watched(runStatus(last)) : { fill: 'grey', shape: 'ring', text: 'robot reachable' });
           node.send([eventMsg('robot-reachable', { robot: robotLabel }, last?.runId ?? null) as NodeMessage, null]);
           return;
         case 'run-not-found':
           node.status({ fill: 'red', shape: 'ring', text: 'run not found' });
           node.send([eventMsg('run-not-found', { runId: event.runId, robot: robotLabel }, event.runId) as NodeMessage, null]);
+          return;
+        case 'source':
+          // MQTT push came up or fell back to polling: the node status says which.
+          if (last) node.status(watched(runStatus(last)));
           return;
         case 'ended':
           // The watcher stopped itself (the run finished or is gone); the node status keeps the outcome.

@@ -1,7 +1,11 @@
 // RobotClient against a loopback HTTP server this test starts: what goes on the wire, and how every
 // kind of failure comes back as an error value (never an unhandled rejection — see test/setup/guard).
 import assert from 'node:assert/strict';
-import type { ServerResponse } from 'node:http';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import {
   RequestAbortedError,
@@ -277,5 +281,42 @@ describe('RobotClient', function () {
     server.handle((_req, res) => json(res, 200, { data: [], meta: { cursor: 0, totalLength: 0 } }));
     const list = await connect().listProtocols();
     assert.deepEqual(list, []);
+  });
+
+  it('streams a protocol file from disk (undici FormData + fs.openAsBlob) without holding it in memory', async function () {
+    this.timeout(60_000);
+    const MB = 1024 * 1024;
+    const size = 256 * MB;
+    const dir = mkdtempSync(join(tmpdir(), 'upload-'));
+    const file = join(dir, 'big_protocol.py');
+    writeFileSync(file, 'metadata = {"apiLevel": "2.20"}\n');
+    truncateSync(file, size); // sparse: no disk space or write time needed
+    // A sink that counts the bytes and keeps none, so the RSS measured is the client's.
+    let received = 0;
+    const sink = createServer((req, res) => {
+      req.on('data', (c: Buffer) => (received += c.length));
+      req.on('end', () => json(res, 201, { data: { id: 'p1', files: [{ name: 'big_protocol.py', role: 'main' }] } }));
+    });
+    await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+    const c = new RobotClient({ baseUrl: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`, apiVersion: '3', timeoutMs: 60_000 });
+    try {
+      global.gc?.();
+      const base = process.memoryUsage().rss;
+      let peak = base;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      const started = Date.now();
+      const { protocol } = await c.uploadProtocol([{ path: file }]);
+      clearInterval(sampler);
+      peak = Math.max(peak, process.memoryUsage().rss);
+      assert.equal(protocol.id, 'p1');
+      assert.ok(received > size, `the sink received ${received} bytes`);
+      const grew = (peak - base) / MB;
+      console.log(`      uploaded ${size / MB} MB from a path in ${Date.now() - started} ms: RSS ${Math.round(base / MB)} → peak ${Math.round(peak / MB)} MB (+${grew.toFixed(1)} MB)`);
+      assert.ok(grew < 64, `RSS grew by ${grew.toFixed(1)} MB for a ${size / MB} MB file`);
+    } finally {
+      await c.close();
+      await new Promise((r) => sink.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
-import { deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
+import { closeExampleServers, deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
 
 const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
 
@@ -111,6 +111,16 @@ const scenarios: Record<string, Scenario> = {
     assert.deepEqual(ex.pending('error'), [], 'no robot error was caught');
   },
 
+  async 'plate-reader-loop'(ex) {
+    ex.click('Start');
+    const reading = await ex.next('plate reading', 30_000);
+    const finished = await ex.next('run finished', 30_000);
+    assert.equal(finished.topic, 'succeeded', `the run resumes after the reading and finishes: ${JSON.stringify(finished.payload)}`);
+    assert.equal(finished.runId, reading.runId, 'the reading belongs to the run that finished');
+    const od = obj(obj(reading.reading, 'msg.reading (the plate reader\'s answer)').od, 'reading.od');
+    assert.ok(Object.keys(od).length > 0, 'the stand-in plate reader answered with optical densities');
+  },
+
   async 'error-handling'(ex) {
     const alert = async (inject: string): Promise<Record<string, unknown>> => {
       ex.click(inject);
@@ -163,6 +173,7 @@ describe('examples/', function () {
       });
       afterEach(async function () {
         await unloadFlow();
+        await closeExampleServers();
         await broker?.close();
         broker = undefined;
       });

@@ -1,6 +1,9 @@
 // The opentrons-robot config node inside Node-RED (node-red-node-test-helper): defaults, address
 // normalisation, credentials, config errors seen by a dependent node, simulate, and a clean close.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { parseApiVersion, parseRobotAddress } from '../nodes/lib/robot-address';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
@@ -272,5 +275,87 @@ describe('opentrons-robot config node', function () {
     assert.equal(after.Timeout ?? 0, before.Timeout ?? 0, 'timers');
     assert.equal(server.openConnections(), 0);
     await loadFlow([], { types: ['opentrons-robot'] });
+  });
+});
+
+describe('opentrons-robot editor definition', function () {
+  type Validate = (this: { _: (k: string) => string; simulate?: boolean }, v: unknown) => true | string;
+  interface EditorDef {
+    category: string;
+    defaults: Record<string, { value: unknown; validate?: Validate }>;
+    credentials: Record<string, { type: string }>;
+    label(this: Record<string, unknown>): string;
+  }
+
+  /** Runs the editor script of dist/nodes/opentrons-robot.html against a stub of the editor's RED. */
+  function editorDefinition(): EditorDef {
+    const html = readFileSync(join(__dirname, '..', 'nodes', 'opentrons-robot.html'), 'utf8');
+    const script = /<script type="text\/javascript">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    assert.ok(script, 'editor script');
+    let def: EditorDef | undefined;
+    const RED = { nodes: { registerType: (type: string, d: EditorDef) => type === 'opentrons-robot' && (def = d) } };
+    // No edit dialog is open: jQuery finds no elements, so validators use the node's own values.
+    runInNewContext(script, { RED, $: () => ({ length: 0 }) });
+    assert.ok(def, 'registerType was called');
+    return def;
+  }
+
+  const node = { _: (k: string) => k };
+
+  it('has the documented defaults and keeps the token a password credential', function () {
+    const def = editorDefinition();
+    assert.equal(def.category, 'config');
+    const values = Object.fromEntries(Object.entries(def.defaults).map(([k, d]) => [k, d.value]));
+    assert.deepEqual(values, {
+      name: '',
+      host: '',
+      port: 31950,
+      apiVersion: '3',
+      timeout: 10,
+      https: false,
+      simulate: false,
+      model: 'OT-2',
+      notifications: 'auto',
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { token: { type: 'password' } });
+    assert.ok(!('token' in def.defaults), 'the token is never a flow property');
+    assert.equal(def.label.call({ host: '10.0.0.5', port: 31950 }), '10.0.0.5:31950');
+    assert.equal(def.label.call({ simulate: true, model: 'Flex' }), 'simulated Flex');
+  });
+
+  it('validates like the runtime, with a message for the tooltip', function () {
+    const d = editorDefinition().defaults;
+    const check = (key: string, v: unknown, extra: object = {}): true | string => d[key].validate!.call({ ...node, ...extra }, v);
+    for (const host of ['10.0.0.5', 'ot2-lab.local', 'http://10.0.0.5:31950/', 'https://robot', '[fe80::1]', '[fe80::1]:8000']) {
+      assert.equal(check('host', host), true, host);
+      assert.equal(parseRobotAddress({ host }).ok, true, `runtime accepts ${host}`);
+    }
+    for (const host of ['', '  ', 'ftp://robot', 'robot/path', 'bad host', 'user@robot']) {
+      assert.match(String(check('host', host)), /^opentrons-robot\.errors\.host/, host);
+      assert.equal(parseRobotAddress({ host }).ok, false, `runtime rejects ${host}`);
+    }
+    assert.equal(check('host', '', { simulate: true }), true, 'no host needed when simulating');
+    assert.equal(check('port', 31950), true);
+    assert.equal(check('port', '0'), 'opentrons-robot.errors.port');
+    assert.equal(check('port', '65536'), 'opentrons-robot.errors.port');
+    for (const v of ['2', '3', '10', '*']) assert.equal(check('apiVersion', v), true, v);
+    for (const v of ['1', '', 'x', '2.5']) assert.equal(check('apiVersion', v), 'opentrons-robot.errors.apiVersion', v);
+    assert.equal(check('timeout', '0.5'), true);
+    assert.equal(check('timeout', '0'), 'opentrons-robot.errors.timeout');
+    assert.equal(check('model', 'Flex'), true);
+    assert.equal(check('model', 'OT-3'), 'opentrons-robot.errors.model');
+    assert.equal(check('notifications', 'off'), true);
+    assert.equal(check('notifications', 'on'), 'opentrons-robot.errors.notifications');
+  });
+
+  it('has an en-US label for every key the editor uses', function () {
+    const html = readFileSync(join(__dirname, '..', 'nodes', 'opentrons-robot.html'), 'utf8');
+    const labels = JSON.parse(readFileSync(join(__dirname, '..', 'nodes', 'locales', 'en-US', 'opentrons-robot.json'), 'utf8')) as Record<string, unknown>;
+    const keys = new Set([...html.matchAll(/opentrons-robot\.((?:label|placeholder|notifications|errors|test)\.[A-Za-z]+)/g)].map((m) => m[1]));
+    assert.ok(keys.size > 20, `${keys.size} keys`);
+    for (const key of keys) {
+      const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], labels['opentrons-robot']);
+      assert.equal(typeof value, 'string', `opentrons-robot.${key}`);
+    }
   });
 });

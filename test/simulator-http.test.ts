@@ -85,9 +85,10 @@ describe('simulator: HTTP core', () => {
       assert.equal(r.headers['opentrons-version'], '3');
     });
 
-    it('/logs/* and /openapi.json need no header (404 here is a routing answer, not a 422)', async () => {
+    it('/logs/* needs no header', async () => {
       const r = await call(robot, 'GET', '/logs/api.log', undefined, {});
-      assert.notEqual(r.status, 422);
+      assert.equal(r.status, 200);
+      assert.match(r.headers['content-type'], /^text\/plain/);
     });
   });
 
@@ -128,6 +129,21 @@ describe('simulator: HTTP core', () => {
       assert.ok(!('startedAt' in run) && !('completedAt' in run));
       assert.ok(!r.text.includes('null'), 'no null anywhere in a new-style body');
       await call(robot, 'DELETE', `/runs/${String(run.id)}`);
+    });
+
+    it('a legacy route answers a bad body in the legacy {message, errorCode} shape', async () => {
+      const r = await call(robot, 'POST', '/robot/lights', '{"on": ');
+      assert.equal(r.status, 422);
+      assert.equal(typeof r.body.message, 'string');
+      assert.equal(r.body.errors, undefined);
+    });
+
+    it('allows any origin (CORS), including preflight', async () => {
+      const pre = await call(robot, 'OPTIONS', '/runs', undefined, { origin: 'http://example.test', 'access-control-request-method': 'POST' });
+      assert.equal(pre.status, 200);
+      assert.equal(pre.headers['access-control-allow-origin'], '*');
+      const get = await call(robot, 'GET', '/health', undefined, { origin: 'http://example.test', 'opentrons-version': '3' });
+      assert.equal(get.headers['access-control-allow-origin'], '*');
     });
 
     it('keeps connections alive (no connection: close)', async () => {

@@ -2,6 +2,8 @@
 // node) wired next to each of its debug nodes, so a test clicks the example's inject buttons and
 // reads what the debug sidebar would show.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { helper, loadFlow, PACKAGE_ROOT, type FlowNode, type NodeModule } from '../helpers/nodered';
 
@@ -96,9 +98,45 @@ export interface DeployOptions {
   rewrite?: (flow: FlowNode[]) => void;
 }
 
+/** Servers started for examples with `http in` endpoints; closeExampleServers() stops them. */
+const servers = new Set<Server>();
+
+export async function closeExampleServers(): Promise<void> {
+  const all = [...servers];
+  servers.clear();
+  await Promise.all(all.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  for (const s of all) s.closeAllConnections();
+}
+
+/**
+ * The test helper does not serve Node-RED's httpNode app, so an example's `http in` endpoints
+ * (e.g. a stand-in instrument) get a loopback server of their own, and the example's
+ * `http request` nodes that call Node-RED's default port are pointed at it.
+ */
+async function serveHttpIn(flow: FlowNode[]): Promise<NodeModule> {
+  let app: RequestListener | undefined;
+  const server = createServer((req, res) => {
+    if (app) app(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  servers.add(server);
+  const port = (server.address() as AddressInfo).port;
+  for (const n of flow) {
+    if (n.type === 'http request' && typeof n.url === 'string') {
+      n.url = n.url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880(?=\/)/, `http://127.0.0.1:${port}`);
+    }
+  }
+  return (RED) => {
+    app = RED.httpNode as unknown as RequestListener;
+  };
+}
+
 export async function deployExample(name: string, opts: DeployOptions = {}): Promise<DeployedExample> {
-  const flow = readFlow(name).map((n) => ({ ...n, wires: wiresOf(n).map((w) => [...w]) }));
+  const flow: FlowNode[] = readFlow(name).map((n): FlowNode => ({ ...n, wires: wiresOf(n).map((w) => [...w]) }));
   opts.rewrite?.(flow);
+  const extraNodes = coreModules(flow);
+  if (flow.some((n) => n.type === 'http in')) extraNodes.push(await serveHttpIn(flow));
   const debugs = flow.filter((n) => n.type === 'debug');
   const probes: FlowNode[] = [];
   const queues = new Map<string, Msg[]>();
@@ -114,7 +152,7 @@ export async function deployExample(name: string, opts: DeployOptions = {}): Pro
     if (!tabs.has(z)) extra.push({ id: z, type: 'tab', label: name });
   }
   const deployed = [...extra, ...flow, ...probes];
-  await loadFlow(deployed, { extraNodes: coreModules(flow) });
+  await loadFlow(deployed, { extraNodes });
 
   for (const p of probes) {
     const key = String(p.name);

@@ -23,6 +23,7 @@ declare module 'node-red-node-test-helper' {
   }
 
   interface NodeTestHelper {
+    init(runtimePath?: string, userSettings?: Record<string, unknown>): void;
     load(nodes: NodeModule | NodeModule[], flow: FlowNode[], credentials?: Record<string, Record<string, string>>): Promise<void>;
     unload(): Promise<void>;
     getNode(id: string): Node | null;

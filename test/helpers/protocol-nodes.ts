@@ -1,6 +1,7 @@
 // Flows for the opentrons-upload / opentrons-run tests: a simulated robot, the node under test, and
 // Node-RED's own Catch and Complete nodes scoped to it, so every msg is seen to end exactly once
 // (done() → Complete, done(err) → Catch) the way a user's flow would see it.
+import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
@@ -48,15 +49,17 @@ export class NodeUnderTest {
 
   static async deploy(robot: SimulatedRobot, type: string, props: Record<string, unknown>, extra: FlowNode[] = []): Promise<NodeUnderTest> {
     const id = 'n1';
+    const z = 'tab';
     const flow: FlowNode[] = [
+      { id: z, type: 'tab', label: 'test' },
       robotConfig(robot),
-      { id, type, robot: 'robot', wires: [['out']], ...props },
-      { id: 'out', type: 'helper' },
-      { id: 'catch', type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper' },
-      { id: 'complete', type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
-      { id: 'completed', type: 'helper' },
-      ...extra,
+      { id, z, type, robot: 'robot', wires: [['out']], ...props },
+      { id: 'out', z, type: 'helper' },
+      { id: 'catch', z, type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
+      { id: 'caught', z, type: 'helper' },
+      { id: 'complete', z, type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
+      { id: 'completed', z, type: 'helper' },
+      ...extra.map((n) => ({ z, ...n })),
     ];
     await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-upload', 'opentrons-run'], extraNodes: CORE_NODES });
     return new NodeUnderTest(id);
@@ -64,6 +67,18 @@ export class NodeUnderTest {
 
   get node(): Node {
     return getNode(this.id);
+  }
+
+  /** Calls fn with the arguments of every node.status / send / error call (the helper spies on them). */
+  spy(method: 'status' | 'send' | 'error', fn: (args: unknown[]) => void): void {
+    (this.node as unknown as EventEmitter).on(`call:${method}`, (call: { args: unknown[] }) => fn(call.args));
+  }
+
+  /** Status texts the node has shown, in order, from now on. */
+  statusTexts(): string[] {
+    const texts: string[] = [];
+    this.spy('status', (args) => texts.push(String((args[0] as { text?: unknown } | undefined)?.text ?? '')));
+    return texts;
   }
 
   /** Sends msg and resolves with its outcome; rejects if it ends twice, or not within timeoutMs. */

@@ -3,3 +3,4 @@
 export { RobotNotifications, type NotificationsOptions, type PushState, type SubscriptionSpec, type TopicSubscription } from './connection';
 export { PushSource, DEFAULT_SAFETY_POLL_MS, type PushSourceOptions } from './push-source';
 export { dialectOf, parseHint, runsTopic, runTopic, commandsTopic, watchTopics, type Hint, type NotificationDialect } from './topics';
+export { robotPush, DEFAULT_MQTT_PORT, type RobotPush, type RobotPushConfig } from './robot-push';

@@ -17,6 +17,9 @@ export interface PushSourceOptions {
 
 export const DEFAULT_SAFETY_POLL_MS = 30_000;
 
+/** Command-progress reads are spaced by the poll interval, but never by more than this. */
+export const MAX_COMMAND_GAP_MS = 5_000;
+
 export class PushSource implements WatchSource {
   private sink: RefetchSink | undefined;
   private base: TopicSubscription | undefined;
@@ -25,6 +28,9 @@ export class PushSource implements WatchSource {
   private timer: NodeJS.Timeout | undefined;
   private coalesceTimer: NodeJS.Timeout | undefined;
   private pending: RefetchReason | undefined;
+  private commandTimer: NodeJS.Timeout | undefined;
+  /** When the last refetch was asked for (ms), to space out command-progress reads. */
+  private lastTrigger = 0;
   private last: Settled | undefined;
   private kindValue: 'push' | 'polling' = 'polling';
   /** Until `start` resolves, its own wait decides the kind and the watcher does the first read. */
@@ -121,7 +127,27 @@ export class PushSource implements WatchSource {
       this.queue('runs');
       return;
     }
-    this.queue(topic === runsTopic() ? 'runs' : this.runId && topic === runTopic(this.runId) ? 'run' : 'command');
+    if (topic === runsTopic()) this.queue('runs');
+    else if (this.runId && topic === runTopic(this.runId)) this.queue('run');
+    else this.commandHint();
+  }
+
+  /**
+   * A status change always comes with a `runs` hint, read at once. Command hints only move progress
+   * and come once per command: they are read at most once per poll interval (capped at
+   * MAX_COMMAND_GAP_MS), so a fast-moving run costs the robot no more than polling it would.
+   */
+  private commandHint(): void {
+    const gap = Math.min(this.last?.intervalMs ?? MAX_COMMAND_GAP_MS, MAX_COMMAND_GAP_MS);
+    const wait = this.lastTrigger + gap - Date.now();
+    if (wait <= 0) {
+      this.queue('command');
+      return;
+    }
+    this.commandTimer ??= setTimeout(() => {
+      this.commandTimer = undefined;
+      this.queue('command');
+    }, wait);
   }
 
   /** Several hints within `coalesceMs` make one trigger; the watcher merges it with a refetch in flight. */
@@ -132,6 +158,7 @@ export class PushSource implements WatchSource {
       this.coalesceTimer = undefined;
       const why = this.pending ?? reason;
       this.pending = undefined;
+      this.lastTrigger = Date.now();
       this.sink?.trigger(why);
     }, this.coalesceMs);
   }
@@ -152,11 +179,14 @@ export class PushSource implements WatchSource {
     if (kind === this.kindValue) return;
     this.kindValue = kind;
     this.opts.onKind?.(kind);
+    this.sink?.sourceChanged?.(kind);
   }
 
   private clearTimers(): void {
     if (this.timer) clearTimeout(this.timer);
     if (this.coalesceTimer) clearTimeout(this.coalesceTimer);
+    if (this.commandTimer) clearTimeout(this.commandTimer);
+    this.commandTimer = undefined;
     this.timer = undefined;
     this.coalesceTimer = undefined;
     this.pending = undefined;

@@ -54,6 +54,8 @@ export interface RunPlan {
   fixedTrash: boolean;
   /** the run's `runTimeParameters` (the analysis's, with the run's values applied) */
   runTimeParameters: unknown[];
+  /** labware definitions the protocol carries (JSON `labwareDefinitions`, uploaded labware files); loadLabware prefers them */
+  labwareDefinitions?: unknown[];
 }
 
 export interface ProtocolRunSource {

@@ -53,6 +53,16 @@ export class EngineState {
   modules = new Map<string, LoadedModule>();
   liquids: unknown[] = [];
   labwareOffsets: LabwareOffset[] = [];
+  /** definitions from the protocol or POST /runs/{id}/labware_definitions, keyed by definitionUri */
+  customDefinitions = new Map<string, LabwareDefinition>();
+
+  /** Add a definition if it looks like one; returns its definitionUri. */
+  addDefinition(def: unknown): string | undefined {
+    if (!isObject(def) || !isObject(def.parameters) || !isObject(def.wells)) return undefined;
+    const uri = `${String(def.namespace)}/${String(def.parameters.loadName)}/${String(def.version)}`;
+    this.customDefinitions.set(uri, def as unknown as LabwareDefinition);
+    return uri;
+  }
 
   constructor(readonly model: RobotModel, readonly hardware: Hardware) {}
 }
@@ -154,15 +164,29 @@ function tipInfo(p: LoadedPipette): Record<string, unknown> {
   return { pipette_name: p.pipetteName, mount: p.mount.toUpperCase() };
 }
 
+/** Defined errors of robot-server 8.1.0 (error recovery can handle them) and their errorCodes. */
+const DEFINED_ERRORS: Record<string, { code: string; detail: string }> = {
+  tipPhysicallyMissing: { code: '3003', detail: 'No tip detected.' },
+  overpressure: { code: '3006', detail: 'Overpressure detected.' },
+  liquidNotFound: { code: '2017', detail: 'Liquid not found.' },
+};
+
 /** Execute one command against the state. Durations are the caller's business. */
 export function execute(state: EngineState, cmd: CommandRecord): Outcome {
   const p = cmd.params;
+  const injected = state.hardware.takeCommandFault(cmd.commandType);
+  if (injected) {
+    const defined = DEFINED_ERRORS[injected.errorType];
+    const err = errorOccurrence(injected.errorType, defined?.code ?? '4000', defined?.detail ?? `Simulated ${injected.errorType}.`);
+    err.isDefined = defined !== undefined;
+    return { error: err };
+  }
   switch (cmd.commandType) {
     case 'loadLabware': {
       const namespace = str(p.namespace) || 'opentrons';
       const loadName = str(p.loadName);
       const version = num(p.version, 1);
-      const def = findDefinition(namespace, loadName, version);
+      const def = state.customDefinitions.get(`${namespace}/${loadName}/${version}`) ?? findDefinition(namespace, loadName, version);
       if (!def) {
         return fail('LabwareDefinitionDoesNotExistError', '4000', `Unable to find a labware definition for "${namespace}/${loadName}/${version}". (The simulator ships a small set of definitions.)`);
       }
@@ -195,6 +219,14 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     }
     case 'loadModule': {
       const model = str(p.model);
+      if (model === 'magneticBlockV1') {
+        // no electronics: always "attached", no serial number
+        const loc = resolveLocation(state, p.location);
+        if (loc.error) return loc.error;
+        const id = typeof p.moduleId === 'string' && p.moduleId ? p.moduleId : newId();
+        state.modules.set(id, { id, model, location: loc.location });
+        return { result: { moduleId: id, model } };
+      }
       const attached = state.hardware.modules.find((m) => m.moduleModel === model) ??
         state.hardware.modules.find((m) => m.moduleModel.replace(/V\d+$/, '') === model.replace(/V\d+$/, ''));
       if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} with serial number found.`);
@@ -215,7 +247,7 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       const w = wellOf(state, p);
       if (isOutcome(w)) return w;
       if (!w.lw.definition.parameters.isTiprack) return fail('LabwareIsNotTipRackError', '4000', `Labware ${w.lw.id} is not a tip rack.`);
-      if (pip.tip) return fail('TipAttachedError', '3001', `Pipette should not have a tip attached, but does.`, tipInfo(pip));
+      if (pip.tip) return fail('TipAttachedError', '3012', `Pipette should not have a tip attached, but does.`, tipInfo(pip));
       const well = w.lw.definition.wells[w.well];
       const length = (w.lw.definition.parameters.tipLength ?? well.depth) - (w.lw.definition.parameters.tipOverlap ?? 0);
       pip.tip = { volume: Math.min(well.totalLiquidVolume, pip.maxVolume), length, diameter: well.diameter ?? 0 };

@@ -85,7 +85,17 @@ function defaultDeck(): CutoutFixture[] {
   return deck;
 }
 
+/** A hardware problem the next matching command will meet (fault injection for error-recovery flows). */
+export interface CommandFault {
+  commandType?: string;
+  /** a defined error type (tipPhysicallyMissing, overpressure, liquidNotFound) or any other name for an undefined error */
+  errorType: string;
+  remaining: number;
+}
+
 export class Hardware {
+  /** pending command faults, consumed in order by the executor */
+  commandFaults: CommandFault[] = [];
   readonly pipettes: AttachedPipette[];
   readonly modules: AttachedModule[];
   railLights = false;
@@ -191,6 +201,14 @@ export class Hardware {
         data: { ...m.data },
       })),
     };
+  }
+
+  takeCommandFault(commandType: string): CommandFault | undefined {
+    const f = this.commandFaults.find((x) => x.remaining > 0 && (!x.commandType || x.commandType === commandType));
+    if (!f) return undefined;
+    f.remaining -= 1;
+    this.commandFaults = this.commandFaults.filter((x) => x.remaining > 0);
+    return f;
   }
 
   moduleById(id: string): AttachedModule | undefined {

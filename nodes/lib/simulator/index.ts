@@ -149,6 +149,15 @@ export class SimulatedRobot extends EventEmitter {
     this.hardware.setDoor(open);
   }
 
+  /**
+   * The next executed command (of this type, if given) meets a hardware problem. A defined error type
+   * (`tipPhysicallyMissing`, `overpressure`, `liquidNotFound`) on a Flex protocol command puts the run in
+   * `awaiting-recovery`; any other error type fails the command and, for protocol commands, the run.
+   */
+  failNextCommand(o: { commandType?: string; errorType?: string; count?: number } = {}): void {
+    this.hardware.commandFaults.push({ commandType: o.commandType, errorType: o.errorType ?? 'tipPhysicallyMissing', remaining: o.count ?? 1 });
+  }
+
   get railLights(): boolean {
     return this.hardware.railLights;
   }
@@ -174,7 +183,10 @@ export class SimulatedRobot extends EventEmitter {
     dropNext: (o: FaultTarget = {}): void => this.faultPlan.add(o, { kind: 'drop' }),
     malformedNext: (o: FaultTarget & { body?: string } = {}): void =>
       this.faultPlan.add(o, { kind: 'malformed', body: o.body ?? '{"data": {"id": "trunc' }),
-    clear: (): void => this.faultPlan.clear(),
+    clear: (): void => {
+      this.faultPlan.clear();
+      this.hardware.commandFaults = [];
+    },
   };
 }
 

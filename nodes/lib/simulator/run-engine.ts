@@ -18,13 +18,28 @@ export interface EngineEnv {
   scheduler: Scheduler;
   commandMs: number;
   doorOpen(): boolean;
+  /** Flex: defined errors wait for recovery by default */
+  recoveryByDefault: boolean;
+  /** the run's error recovery policy (PUT /runs/{id}/errorRecoveryPolicy) */
+  policy(): PolicyRule[];
   /** status or current-command changes, for notifications */
   onStatus(): void;
   onCommandsLinks(): void;
+  /** the run's loaded state changed outside a status change (a setup command completed) */
+  onRunChanged(): void;
   onFinished(): void;
 }
 
+export interface PolicyRule {
+  commandType: string;
+  errorType: string;
+  ifMatch: 'ignoreAndContinue' | 'failRun' | 'waitForRecovery';
+}
+
 export class RunEngine {
+  /** the failed command the run is recovering from (awaiting-recovery*) */
+  recoveryTarget?: CommandRecord;
+  hasEverEnteredErrorRecovery = false;
   readonly commands: CommandRecord[] = [];
   private readonly byId = new Map<string, CommandRecord>();
   private setupQueue: CommandRecord[] = [];
@@ -168,6 +183,7 @@ export class RunEngine {
   }
 
   resumeFromRecovery(): void {
+    this.recoveryTarget = undefined;
     this.setStatus('running');
     this.pump();
   }
@@ -303,11 +319,24 @@ export class RunEngine {
       c.error = outcome.error;
     }
     this.settle(c);
-    this.env.onCommandsLinks();
+    if (c.intent === 'setup') this.env.onRunChanged();
+    else this.env.onCommandsLinks();
     if (c.status === 'failed') {
       if (c.intent === 'setup') {
         this.failQueued('setup');
       } else if (c.intent !== 'fixit') {
+        const decision = this.decide(c);
+        if (decision === 'ignoreAndContinue') {
+          this.pump();
+          return;
+        }
+        if (decision === 'waitForRecovery') {
+          this.recoveryTarget = c;
+          this.hasEverEnteredErrorRecovery = true;
+          this.setStatus(this.status === 'paused' ? 'awaiting-recovery-paused' : 'awaiting-recovery');
+          this.env.onCommandsLinks();
+          return;
+        }
         this.errors = [c.error as ErrorOccurrence];
         this.failQueued();
         this.pending = [];
@@ -316,6 +345,15 @@ export class RunEngine {
       }
     }
     this.pump();
+  }
+
+  /** Error recovery policy: first matching rule wins; by default a Flex waits for recovery on defined errors. */
+  private decide(c: CommandRecord): PolicyRule['ifMatch'] {
+    const err = c.error;
+    if (!err) return 'failRun';
+    const rule = this.env.policy().find((r) => r.commandType === c.commandType && r.errorType === err.errorType);
+    if (rule) return rule.ifMatch;
+    return err.isDefined && this.env.recoveryByDefault ? 'waitForRecovery' : 'failRun';
   }
 
   private finish(failed: boolean): void {

@@ -3,11 +3,12 @@
  */
 import { ACTION_TYPES, applyAction, checkAction, type ActionType } from './actions';
 import { newId, timestamp, type Scheduler } from './clock';
-import { RUN_COMMAND_TYPES, commandResource, commandSummary, validateCommandCreate } from './commands';
+import { RUN_COMMAND_TYPES, commandResource, commandSummary, validateCommandCreate, type CommandRecord } from './commands';
 import {
   ApiError, commandNotAllowed, commandNotFound, invalidRequest, runStopped, setupCommandNotAllowed, unexpectedError,
 } from './errors';
 import { isObject, ok, queryBool, queryInt, readData, type Route, type SimRequest, type SimResponse } from './http';
+import type { PolicyRule } from './run-engine';
 import { RunStore, type CreateRunRequest, type Run } from './runs';
 
 export interface RunRoutesEnv {
@@ -44,17 +45,34 @@ function pageMeta(total: number, pageLength: number, cursorIn: number | undefine
   return { start, end: Math.min(total, start + pageLength) };
 }
 
+function commandLink(run: Run, c: CommandRecord, index: number): Record<string, unknown> {
+  return { href: `/runs/${run.id}/commands/${c.id}`, meta: { runId: run.id, commandId: c.id, index, key: c.key, createdAt: c.createdAt } };
+}
+
 function commandLinks(run: Run): Record<string, unknown> {
   if (!run.current || !run.live) return {};
+  const links: Record<string, unknown> = {};
   const cur = run.engine.currentCommand();
-  if (!cur) return {};
-  const c = cur.command;
-  return {
-    current: {
-      href: `/runs/${run.id}/commands/${c.id}`,
-      meta: { runId: run.id, commandId: c.id, index: cur.index, key: c.key, createdAt: c.createdAt },
-    },
-  };
+  if (cur) links.current = commandLink(run, cur.command, cur.index);
+  const target = run.engine.recoveryTarget;
+  if (target) links.currentlyRecoveringFrom = commandLink(run, target, run.engine.commands.indexOf(target));
+  return links;
+}
+
+const IF_MATCH = ['ignoreAndContinue', 'failRun', 'waitForRecovery'];
+
+function policyRules(raw: unknown[]): PolicyRule[] {
+  return raw.map((r, i) => {
+    const pointer = `/data/policyRules/${i}`;
+    if (!isObject(r) || !isObject(r.matchCriteria) || !isObject(r.matchCriteria.command)) throw invalidRequest('field required', { pointer: `${pointer}/matchCriteria` });
+    const cmd = r.matchCriteria.command;
+    const err = isObject(cmd.error) ? cmd.error : {};
+    if (typeof cmd.commandType !== 'string' || typeof err.errorType !== 'string') throw invalidRequest('field required', { pointer: `${pointer}/matchCriteria/command` });
+    if (typeof r.ifMatch !== 'string' || !IF_MATCH.includes(r.ifMatch)) {
+      throw invalidRequest(`value is not a valid enumeration member; permitted: ${IF_MATCH.map((v) => `'${v}'`).join(', ')}`, { pointer: `${pointer}/ifMatch` });
+    }
+    return { commandType: cmd.commandType, errorType: err.errorType, ifMatch: r.ifMatch as PolicyRule['ifMatch'] };
+  });
 }
 
 export function runRoutes(env: RunRoutesEnv): Route[] {
@@ -110,7 +128,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
     checkAction(run.engine, actionType as ActionType);
     const action = { id: newId(), createdAt: timestamp(), actionType };
     run.actions.push(action);
-    if (actionType === 'play') runs.notifyPlay();
+    if (actionType === 'play') runs.notifyPlay(run);
     applyAction(run.engine, actionType as ActionType, env.stopMs);
     return ok({ data: { ...action } }, 201);
   };
@@ -137,6 +155,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
     if (wait) {
       await new Promise<void>((resolve) => {
         const cancel = timeout !== undefined ? env.scheduler.afterReal(timeout, resolve) : () => undefined;
+        req.onClose(resolve);
         void e.waitFor(rec.id).then(() => {
           cancel();
           resolve();
@@ -203,8 +222,18 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
   const recoveryPolicy = (req: SimRequest): SimResponse => {
     const data = readData(req) ?? {};
     if (!Array.isArray(data.policyRules)) throw invalidRequest('field required', { pointer: '/data/policyRules' });
-    runs.requireCurrent(req.params.runId);
+    const rules = policyRules(data.policyRules);
+    runs.requireCurrent(req.params.runId).policy = rules;
     return ok({});
+  };
+
+  const addDefinition = (req: SimRequest): SimResponse => {
+    const data = readData(req) ?? {};
+    const run = runs.requireCurrent(req.params.runId);
+    if (run.engine.isStopping()) throw runStopped();
+    const uri = run.engine.state.addDefinition(data);
+    if (!uri) throw invalidRequest('value is not a valid labware definition', { pointer: '/data' });
+    return ok({ data: { definitionUri: uri } }, 201);
   };
 
   const loadedDefinitions = (req: SimRequest): SimResponse => {
@@ -230,5 +259,6 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
     { method: 'POST', path: '/runs/:runId/labware_offsets', handle: addOffset },
     { method: 'PUT', path: '/runs/:runId/errorRecoveryPolicy', handle: recoveryPolicy },
     { method: 'GET', path: '/runs/:runId/loaded_labware_definitions', handle: loadedDefinitions },
+    { method: 'POST', path: '/runs/:runId/labware_definitions', handle: addDefinition },
   ];
 }

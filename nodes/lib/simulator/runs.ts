@@ -7,7 +7,7 @@ import { protocolNotFound, runAlreadyActive, runNotCurrent, runNotFound, runNotI
 import { EngineState, type LabwareOffset } from './executor';
 import type { Hardware } from './hardware';
 import { findDefinition } from './labware';
-import { RunEngine } from './run-engine';
+import { RunEngine, type PolicyRule } from './run-engine';
 
 export const MAX_RUNS = 20;
 
@@ -24,6 +24,7 @@ export class Run {
   readonly actions: RunAction[] = [];
   /** false once the server "restarted": the run is read back from storage, with no live engine links */
   live = true;
+  policy: PolicyRule[] = [];
 
   constructor(
     readonly engine: RunEngine,
@@ -42,7 +43,7 @@ export class Run {
       current: this.current,
       actions: this.actions.map((a) => ({ ...a })),
       errors: e.errors,
-      hasEverEnteredErrorRecovery: false,
+      hasEverEnteredErrorRecovery: e.hasEverEnteredErrorRecovery,
       pipettes: [...st.pipettes.values()].map((p) => ({ id: p.id, pipetteName: p.pipetteName, mount: p.mount })),
       modules: [...st.modules.values()].map((m) => {
         const o: Record<string, unknown> = { id: m.id, model: m.model };
@@ -122,7 +123,8 @@ export class RunStore {
   }
 
   /** play ends any maintenance run on the real robot, which publishes this hint */
-  notifyPlay(): void {
+  notifyPlay(run: Run): void {
+    if (run.engine.played) return;
     this.env.notify('robot-server/maintenance_runs/current_run', REFETCH);
   }
 
@@ -159,7 +161,10 @@ export class RunStore {
         scheduler: this.env.scheduler,
         commandMs: this.env.commandMs,
         doorOpen: () => this.env.model === 'Flex' && this.env.hardware.doorOpen,
+        recoveryByDefault: this.env.model === 'Flex',
+        policy: () => runRef.run?.policy ?? [],
         onStatus: () => runRef.run && runRef.run.live && this.notifyRun(runRef.run.id),
+        onRunChanged: () => runRef.run && runRef.run.live && this.notifyRun(runRef.run.id),
         onCommandsLinks: () => runRef.run?.live && this.env.notify('robot-server/runs/commands_links', REFETCH),
         onFinished: () => runRef.run?.live && this.env.notify(`robot-server/runs/pre_serialized_commands/${runRef.run.id}`, REFETCH),
       },
@@ -174,6 +179,7 @@ export class RunStore {
         });
       }
     }
+    for (const d of plan?.labwareDefinitions ?? []) state.addDefinition(d);
     for (const o of req.labwareOffsets ?? []) state.labwareOffsets.push({ id: newId(), createdAt: timestamp(), ...o });
     const run = new Run(engine, req.protocolId, plan?.runTimeParameters ?? []);
     runRef.run = run;
@@ -201,7 +207,8 @@ export class RunStore {
   private remove(run: Run): void {
     run.engine.releaseWaiters();
     this.runs = this.runs.filter((r) => r !== run);
-    this.env.notify('robot-server/runs', REFETCH);
+    this.notifyRun(run.id);
+    if (run.current) this.env.notify('robot-server/runs/commands_links', REFETCH);
     this.env.notify(`robot-server/runs/${run.id}`, { unsubscribe: true });
     this.env.notify('robot-server/runs/commands_links', { unsubscribe: true });
     this.env.notify(`robot-server/runs/pre_serialized_commands/${run.id}`, { unsubscribe: true });
@@ -213,6 +220,9 @@ export class RunStore {
     if (!run || !run.current) throw runNotCurrent(id);
     const e = run.engine;
     if (!e.isTerminal() && !e.isIdleForReplacement()) throw runNotIdle();
+    // dismissing saves the run: robot-server publishes these before the run hints
+    this.env.notify(`robot-server/runs/pre_serialized_commands/${run.id}`, REFETCH);
+    this.env.notify('robot-server/runs/commands_links', REFETCH);
     this.archive(run);
     return run;
   }

@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError, databaseNotYetInitialized, frameworkError, unexpectedError } from './errors';
+import { ApiError, databaseNotYetInitialized, frameworkError, legacyValidation, unexpectedError } from './errors';
 import type { FaultKind, FaultPlan } from './faults';
 import type { HttpMethod, Route, SimRequest, SimResponse } from './http';
 import type { Stats } from './stats';
@@ -98,6 +98,20 @@ export class SimServer {
     } catch {
       return;
     }
+    if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) {
+      // CORS preflight: robot-server allows any origin
+      record.status = 200;
+      res.writeHead(200, {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT',
+        'access-control-allow-headers': String(req.headers['access-control-request-headers'] ?? '*'),
+        'access-control-max-age': '600',
+        'content-length': '2',
+        'content-type': 'text/plain; charset=utf-8',
+      });
+      res.end('OK');
+      return;
+    }
     const faults = this.hooks.faults.take(method, path);
     const slow = faults.find((f): f is Extract<FaultKind, { kind: 'slow' }> => f.kind === 'slow');
     if (slow) await this.hooks.scheduler.sleepReal(slow.delayMs);
@@ -126,18 +140,24 @@ export class SimServer {
         const simReq: SimRequest = {
           method, path, query: url.searchParams, headers: req.headers, params: found.params,
           body: Buffer.concat(chunks), version, closed: () => closed,
+          onClose: (fn) => res.once('close', fn),
         };
         reply = await found.route.route.handle(simReq);
         if (legacy && reply.status < 400) {
           reply.headers = { ...(reply.headers ?? {}), 'opentrons-version': String(version), 'opentrons-min-version': String(MIN_API_VERSION) };
         }
       } catch (e) {
-        const err = e instanceof ApiError ? e : unexpectedError(e instanceof Error ? e.message : String(e));
+        let err = e instanceof ApiError ? e : unexpectedError(e instanceof Error ? e.message : String(e));
+        if (legacy && err.status === 422 && !err.legacyBody) {
+          // legacy routes report request validation problems as {message, errorCode}
+          err = legacyValidation(422, err.errors.map((x) => x.detail).join('; '));
+        }
         reply = { status: err.status, body: err.body() };
         isError = true;
       }
     }
     if (closed) return;
+    if (req.headers.origin) reply.headers = { ...(reply.headers ?? {}), 'access-control-allow-origin': '*' };
     this.write(res, reply, isError, faults, record);
   }
 

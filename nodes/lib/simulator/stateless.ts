@@ -89,6 +89,7 @@ export function statelessRoutes(engine: StatelessEngine, runs: RunStore, schedul
         if (wait) {
           await new Promise<void>((resolve) => {
             const cancel = timeout !== undefined ? scheduler.afterReal(timeout, resolve) : () => undefined;
+            req.onClose(resolve);
             void engine.waitFor(rec.id).then(() => {
               cancel();
               resolve();

@@ -26,7 +26,9 @@ export type WatchEvent =
   | { type: 'robot-reachable' }
   | { type: 'run-not-found'; runId: string }
   /** The watch is over: a watched run finished or is gone. The watcher has stopped. */
-  | { type: 'ended'; reason: 'finished' | 'not-found' };
+  | { type: 'ended'; reason: 'finished' | 'not-found' }
+  /** How the watcher now learns of changes: `push` (MQTT hints) or `polling`. */
+  | { type: 'source'; kind: string };
 
 export interface Subscriber {
   onEvent(event: WatchEvent): void;
@@ -111,6 +113,11 @@ export class RunWatcher implements RefetchSink {
     if (this.stopped) return;
     this.pending.add(reason);
     this.pump();
+  }
+
+  /** RefetchSink: push came up or went down; status nodes show which. */
+  sourceChanged(kind: string): void {
+    if (!this.stopped) this.emit({ type: 'source', kind });
   }
 
   /** RefetchSink: push said the run was deleted. */

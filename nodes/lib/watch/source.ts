@@ -18,6 +18,8 @@ export interface RefetchSink {
   trigger(reason: RefetchReason): void;
   /** Push: the robot said the watched run is gone (`{"unsubscribe": true}`). */
   gone?(runId: string): void;
+  /** Push: the source switched between `push` and `polling` (for the node status). */
+  sourceChanged?(kind: string): void;
 }
 
 /**

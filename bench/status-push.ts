@@ -1,0 +1,206 @@
+// Status push vs polling, side by side: two simulated robots run the same protocol at the same time;
+// one is watched through MQTT push (the simulator publishing to an embedded broker), the other by
+// polling at the default interval. Measured: latency from the robot's status change to the watcher's
+// message (median, p95), and HTTP requests per minute to the robot while the run is running and paused.
+//   node dist/bench/status-push.js            (bench/run.ts calls runStatusPushBench())
+//   BENCH_WINDOW_S=20 shortens the request-rate windows (default 60 s each).
+import { RobotClient } from '../nodes/lib/client';
+import { RobotNotifications, PushSource } from '../nodes/lib/notifications';
+import { SimulatedRobot } from '../nodes/lib/simulator';
+import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
+import { DEFAULT_INTERVAL_MS, PollingSource, watchRun, type SourceFactory, type Subscription, type WatchEvent } from '../nodes/lib/watch';
+
+/** Simulated duration of one command: slow enough that a run has distinct phases, like a real robot. */
+const COMMAND_MS = 500;
+
+interface Side {
+  name: 'push' | 'polling';
+  robot: SimulatedRobot;
+  client: RobotClient;
+  bridge?: MqttBridge;
+  notifications?: RobotNotifications;
+  source: SourceFactory;
+  /** times the robot's status of the watched run changed (its `robot-server/runs/<id>` hint) */
+  changes: Map<string, number[]>;
+  latencies: number[];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function protocol(homesAfterPause: number): Buffer {
+  const home = { commandType: 'home', params: {} };
+  const doc = {
+    $otSharedSchema: '#/protocol/schemas/8',
+    schemaVersion: 8,
+    metadata: { protocolName: `bench: pause, then ${homesAfterPause} homes` },
+    robot: { model: 'OT-2 Standard', deckId: 'ot2_standard' },
+    liquidSchemaId: 'opentronsLiquidSchemaV1',
+    liquids: {},
+    labwareDefinitionSchemaId: 'opentronsLabwareSchemaV2',
+    labwareDefinitions: {},
+    commandSchemaId: 'opentronsCommandSchemaV8',
+    commands: [home, { commandType: 'waitForResume', params: { message: 'bench pause' } }, ...Array.from({ length: homesAfterPause }, () => home)],
+    commandAnnotationSchemaId: 'opentronsCommandAnnotationSchemaV1',
+    commandAnnotations: [],
+  };
+  return Buffer.from(JSON.stringify(doc));
+}
+
+async function side(name: 'push' | 'polling'): Promise<Side> {
+  const robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: COMMAND_MS });
+  const client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
+  const s: Side = { name, robot, client, source: () => new PollingSource(), changes: new Map(), latencies: [] };
+  if (name === 'push') {
+    s.bridge = await MqttBridge.start(robot, { port: 0 });
+    const notifications = new RobotNotifications({
+      url: s.bridge.url,
+      enabled: true,
+      softwareVersion: async () => (await client.health()).api_version,
+    });
+    s.notifications = notifications;
+    s.source = () => new PushSource(notifications);
+  }
+  // The robot says `robot-server/runs/<id>` whenever the run's status changes: that is "the change".
+  robot.on('notify', (topic: string) => {
+    const m = /^robot-server\/runs\/([0-9a-f-]{36})$/.exec(topic);
+    if (!m) return;
+    const list = s.changes.get(m[1]) ?? [];
+    list.push(Date.now());
+    s.changes.set(m[1], list);
+  });
+  return s;
+}
+
+async function upload(s: Side, homes: number): Promise<string> {
+  const { protocol: p } = await s.client.uploadProtocol([{ filename: `bench-${homes}.json`, content: protocol(homes) }]);
+  for (;;) {
+    const a = await s.client.listAnalyses(p.id);
+    if (a.length && a.every((x) => x.status === 'completed')) return p.id;
+    await sleep(20);
+  }
+}
+
+/** Watches a run; each status msg's latency is measured from the robot's latest change before it. */
+function watch(s: Side, runId: string, statuses: string[]): Subscription {
+  return watchRun(s.client, runId, {
+    intervalMs: DEFAULT_INTERVAL_MS,
+    progress: false,
+    onEvent: (e: WatchEvent) => {
+      if (e.type !== 'status') return;
+      const at = Date.now();
+      statuses.push(e.snapshot.status);
+      if (statuses.length === 1) return; // the first read is not a change
+      const before = (s.changes.get(runId) ?? []).filter((t) => t <= at);
+      if (before.length) s.latencies.push(at - before[before.length - 1]);
+    },
+  }, { source: s.source });
+}
+
+async function until(ok: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('bench: timed out waiting for the run');
+    await sleep(5);
+  }
+}
+
+/** One run with a pause: play → paused → play → succeeded; latencies are collected by `watch`. */
+async function latencyRun(s: Side, protocolId: string): Promise<void> {
+  const run = await s.client.createRun({ protocolId });
+  const statuses: string[] = [];
+  const sub = watch(s, run.id, statuses);
+  try {
+    await until(() => statuses.includes('idle'), 10_000);
+    await sleep(200);
+    await s.client.createRunAction(run.id, 'play');
+    await until(() => statuses.includes('paused'), 30_000);
+    await sleep(500);
+    await s.client.createRunAction(run.id, 'play');
+    await until(() => statuses.includes('succeeded'), 30_000);
+  } finally {
+    sub.release();
+  }
+}
+
+/** Requests per minute the robot received while `phase` held for `windowS` seconds. */
+async function rate(s: Side, windowS: number): Promise<number> {
+  const before = s.robot.stats.requests.length;
+  await sleep(windowS * 1000);
+  return ((s.robot.stats.requests.length - before) * 60) / windowS;
+}
+
+function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?: number } = {}): Promise<Record<string, unknown>> {
+  const windowS = opts.windowS ?? (Number(process.env.BENCH_WINDOW_S) || 60);
+  const latencyRuns = opts.latencyRuns ?? 5;
+  const sides = [await side('push'), await side('polling')];
+  try {
+    // 1. latency: the same short runs on both robots at once
+    const short = await Promise.all(sides.map((s) => upload(s, 3)));
+    for (let i = 0; i < latencyRuns; i++) await Promise.all(sides.map((s, k) => latencyRun(s, short[k])));
+
+    // 2. requests per minute: one long run, watched, first paused for a window, then running for a window
+    const homes = Math.ceil(((windowS + 10) * 1000) / COMMAND_MS);
+    const long = await Promise.all(sides.map((s) => upload(s, homes)));
+    const runs = await Promise.all(sides.map((s, k) => s.client.createRun({ protocolId: long[k] })));
+    const statuses: string[][] = sides.map(() => []);
+    const subs = sides.map((s, k) => watch(s, runs[k].id, statuses[k]));
+    await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
+    await until(() => statuses.every((st) => st.includes('paused')), 30_000);
+    await sleep(2_000); // let the watchers settle into the paused rhythm
+    const paused = await Promise.all(sides.map((s) => rate(s, windowS)));
+    await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
+    await until(() => statuses.every((st) => st.filter((x) => x === 'running').length >= 2), 30_000);
+    await sleep(1_000);
+    const running = await Promise.all(sides.map((s) => rate(s, windowS)));
+    subs.forEach((sub) => sub.release());
+
+    const table: Record<string, Record<string, number | string>> = {};
+    sides.forEach((s, k) => {
+      table[s.name] = {
+        latencyMedianMs: Math.round(percentile(s.latencies, 50)),
+        latencyP95Ms: Math.round(percentile(s.latencies, 95)),
+        latencySamples: s.latencies.length,
+        requestsPerMinRunning: Math.round(running[k] * 10) / 10,
+        requestsPerMinPaused: Math.round(paused[k] * 10) / 10,
+      };
+    });
+    return {
+      name: 'status push vs polling',
+      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${DEFAULT_INTERVAL_MS} ms (paused: ×5), push safety poll 30 s, windows ${windowS} s`,
+      push: table.push,
+      polling: table.polling,
+      targets: {
+        pushP95Le100ms: (table.push.latencyP95Ms as number) <= 100,
+        pushPausedLe3PerMin: (table.push.requestsPerMinPaused as number) <= 3,
+      },
+    };
+  } finally {
+    for (const s of sides) {
+      await s.notifications?.close();
+      await s.bridge?.stop();
+      await s.client.close();
+      await s.robot.stop();
+    }
+  }
+}
+
+if (require.main === module) {
+  runStatusPushBench()
+    .then((r) => {
+      console.log(JSON.stringify(r, null, 2));
+      const rows = ['push', 'polling'].map((k) => ({ mode: k, ...(r[k] as Record<string, unknown>) }));
+      console.table(rows);
+    })
+    .catch((e: unknown) => {
+      console.error(e);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,133 @@
+// What a user does in the Node-RED editor, as Playwright steps: palette, edit dialogs, Import ▸
+// Examples, deploy, inject buttons and the debug sidebar.
+import type { Locator, Page } from 'playwright-core';
+
+export const PACKAGE_NAME = '@labwire/node-red-opentrons';
+
+export function paletteNode(page: Page, type: string): Locator {
+  return page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+}
+
+/** Drags a node from the palette onto the workspace and returns its new id. */
+export async function dropFromPalette(page: Page, type: string, x: number, y: number): Promise<string> {
+  const before = await nodeIds(page);
+  const source = paletteNode(page, type);
+  await source.scrollIntoViewIfNeeded();
+  const box = await source.boundingBox();
+  if (!box) throw new Error(`palette node ${type} is not visible`);
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  if (!chart) throw new Error('no workspace');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
+  await page.mouse.up();
+  const added = (await nodeIds(page)).filter((id) => !before.includes(id));
+  if (added.length !== 1) throw new Error(`dropping ${type} added ${added.length} nodes`);
+  return added[0];
+}
+
+/** Ids of the nodes on the current workspace tab. */
+export function nodeIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const red = (window as unknown as { RED: EditorRED }).RED;
+    const z = red.workspaces.active();
+    return red.nodes.filterNodes({ z }).map((n) => n.id);
+  });
+}
+
+/** The id of the node of `type` named `name` on the current tab. */
+export async function nodeIdByName(page: Page, type: string, name: string): Promise<string> {
+  const ids = await page.evaluate(
+    ([t, nm]) => {
+      const red = (window as unknown as { RED: EditorRED }).RED;
+      const z = red.workspaces.active();
+      return red.nodes
+        .filterNodes({ z, type: t })
+        .filter((n) => n.name === nm)
+        .map((n) => n.id);
+    },
+    [type, name],
+  );
+  if (ids.length !== 1) throw new Error(`expected one ${type} named "${name}" on this tab, found ${ids.length}`);
+  return ids[0];
+}
+
+export function nodeOnCanvas(page: Page, id: string): Locator {
+  return page.locator(`#red-ui-workspace-chart g[id="${id}"]`);
+}
+
+/** Opens a node's edit tray by double-clicking it; resolves when the tray's form is shown. */
+export async function openEditDialog(page: Page, id: string): Promise<Locator> {
+  const node = nodeOnCanvas(page, id).locator('.red-ui-flow-node').first();
+  await node.scrollIntoViewIfNeeded();
+  await node.dblclick();
+  const tray = page.locator('.red-ui-tray').last();
+  await tray.locator('.red-ui-tray-body form, .red-ui-tray-body .red-ui-tray-content').first().waitFor({ state: 'visible' });
+  return tray;
+}
+
+export async function closeEditDialog(page: Page, how: 'cancel' | 'done' = 'cancel'): Promise<void> {
+  const before = await page.locator('.red-ui-tray').count();
+  await page.locator(`.red-ui-tray`).last().locator(how === 'cancel' ? '#node-dialog-cancel, #node-config-dialog-cancel' : '#node-dialog-ok, #node-config-dialog-ok').first().click();
+  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+}
+
+/** Menu ▸ Import ▸ Examples ▸ our package ▸ `example`, imported to a new flow tab. */
+export async function importExample(page: Page, example: string): Promise<void> {
+  await page.click('#red-ui-header-button-sidemenu');
+  await page.click('#menu-item-import');
+  await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
+  const tab = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+  const folder = tab.locator('.red-ui-treeList-label', { hasText: PACKAGE_NAME });
+  await folder.click();
+  await tab.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).click();
+  // A flow with its own tab goes to that tab; any other goes to a new tab so examples never overlap.
+  const toNewFlow = page.locator('#red-ui-clipboard-dialog-import-opt-new');
+  if (!(await toNewFlow.evaluate((el) => el.classList.contains('disabled')))) await toNewFlow.click();
+  await page.click('#red-ui-clipboard-dialog-ok');
+  await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
+  // Imported nodes hang on the mouse until a click drops them: drop them at the top left.
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  if (!chart) throw new Error('no workspace');
+  await page.mouse.move(chart.x + 40, chart.y + 40, { steps: 5 });
+  await page.mouse.click(chart.x + 40, chart.y + 40);
+}
+
+/** Deploys (full) and waits for the "Successfully deployed" notification. */
+export async function deploy(page: Page): Promise<void> {
+  await page.click('#red-ui-header-button-deploy');
+  await page.locator('.red-ui-notification', { hasText: /Successfully deployed/i }).last().waitFor({ state: 'visible', timeout: 20_000 });
+  // The flows start after the notification: wait until the editor knows the runtime is running again.
+  await page.waitForFunction(() => (window as unknown as { RED: EditorRED }).RED.nodes.dirty() === false);
+}
+
+export async function clickInject(page: Page, id: string): Promise<void> {
+  const button = nodeOnCanvas(page, id).locator('.red-ui-flow-node-button-button');
+  await button.scrollIntoViewIfNeeded();
+  await button.click();
+}
+
+export async function showDebugSidebar(page: Page): Promise<void> {
+  await page.click('a[href="#debug"]');
+}
+
+/** Waits for a debug sidebar message from the debug node `name` whose text matches `pattern`. */
+export async function debugMessage(page: Page, name: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  const msg = page
+    .locator('.red-ui-debug-msg')
+    .filter({ has: page.locator('.red-ui-debug-msg-name', { hasText: name }) })
+    .filter({ hasText: pattern })
+    .first();
+  await msg.waitFor({ state: 'visible', timeout: timeoutMs });
+  return (await msg.textContent()) ?? '';
+}
+
+/** The part of the editor's global RED object these helpers use. */
+export interface EditorRED {
+  workspaces: { active(): string };
+  nodes: {
+    filterNodes(filter: { z?: string; type?: string }): Array<{ id: string; name?: string; type: string }>;
+    node(id: string): Record<string, unknown> | null;
+    dirty(): boolean;
+  };
+}

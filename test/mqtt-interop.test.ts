@@ -1,0 +1,196 @@
+// Interop with a real Mosquitto (Debian's `mosquitto`, as on the robot): the simulated robot publishes to
+// it, our watcher subscribes to it. Push sees a paused → running → succeeded run; a broker that is down at
+// start, killed mid-run and started again costs no status change.
+import * as assert from 'node:assert/strict';
+import type { RobotClient } from '../nodes/lib/client';
+import { PushSource, RobotNotifications } from '../nodes/lib/notifications';
+import { SimulatedRobot } from '../nodes/lib/simulator';
+import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
+import { getNode, loadFlow, unloadFlow } from './helpers/nodered';
+import { Mosquitto, Recorder, clientFor, essential, freePort, sleep, until, uploadPausing } from './notifications-helpers';
+
+const NEVER = 10 * 60_000;
+
+describe('MQTT interop with a real Mosquitto broker', function () {
+  this.timeout(40_000);
+  let mosquitto: Mosquitto | undefined;
+  let robot: SimulatedRobot;
+  let bridge: MqttBridge | undefined;
+  let client: RobotClient;
+  let notifications: RobotNotifications | undefined;
+  const recorders: Recorder[] = [];
+
+  const pushTo = (url: string): RobotNotifications => {
+    notifications = new RobotNotifications({
+      url,
+      enabled: true,
+      softwareVersion: async () => (await client.health()).api_version,
+      retryMinMs: 100,
+      retryMaxMs: 400,
+      keepaliveS: 2,
+    });
+    return notifications;
+  };
+  const watch = (runId: string, n: RobotNotifications, intervalMs: number): Recorder => {
+    const r = new Recorder(client, runId, () => new PushSource(n, { safetyPollMs: NEVER }), intervalMs);
+    recorders.push(r);
+    return r;
+  };
+  const kind = (r: Recorder): string => r.subscription.watcher.sourceKind;
+
+  beforeEach(async () => {
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 150 });
+    client = clientFor(robot);
+  });
+
+  afterEach(async () => {
+    for (const r of recorders.splice(0)) r.release();
+    await notifications?.close();
+    notifications = undefined;
+    await bridge?.stop();
+    bridge = undefined;
+    await client.close();
+    await robot.stop();
+    await mosquitto?.dispose();
+    mosquitto = undefined;
+  });
+
+  it('push through Mosquitto: idle → running → paused → running → succeeded, read only because of hints', async () => {
+    mosquitto = await Mosquitto.create();
+    bridge = await MqttBridge.start(robot, { url: mosquitto.url });
+    assert.ok(bridge.connected);
+    const run = await client.createRun({ protocolId: await uploadPausing(client) });
+    const n = pushTo(mosquitto.url);
+    const rec = watch(run.id, n, NEVER);
+    await until('idle', () => rec.has('idle'));
+    assert.equal(kind(rec), 'push');
+    await client.createRunAction(run.id, 'play');
+    await until('paused', () => rec.has('paused'));
+    await client.createRunAction(run.id, 'play');
+    await until('succeeded', () => rec.has('succeeded'));
+    assert.deepEqual(essential(rec.statuses()), ['idle', 'running', 'paused', 'running', 'succeeded']);
+    assert.equal(bridge.dropped, 0);
+  });
+
+  it('broker down at start: polling works; the broker starts: push takes over', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const run = await client.createRun({ protocolId: await uploadPausing(client, 10) });
+    const n = pushTo(url);
+    const rec = watch(run.id, n, 100);
+    await until('idle', () => rec.has('idle'));
+    assert.equal(kind(rec), 'polling');
+    await client.createRunAction(run.id, 'play');
+    await until('paused (by polling)', () => rec.has('paused'));
+
+    mosquitto = await Mosquitto.create(port);
+    bridge = await MqttBridge.start(robot, { url });
+    await until('push', () => kind(rec) === 'push', 5_000);
+    await until('bridge connected', () => bridge?.connected === true, 5_000);
+    await client.createRunAction(run.id, 'play');
+    await until('succeeded', () => rec.has('succeeded'));
+    assert.deepEqual(essential(rec.statuses()), ['idle', 'running', 'paused', 'running', 'succeeded']);
+  });
+
+  it('broker killed mid-run: falls back to polling with no status missed; broker back: push resumes', async () => {
+    mosquitto = await Mosquitto.create();
+    bridge = await MqttBridge.start(robot, { url: mosquitto.url });
+    const protocolId = await uploadPausing(client, 10);
+    const run = await client.createRun({ protocolId });
+    const n = pushTo(mosquitto.url);
+    const rec = watch(run.id, n, 100);
+    await until('idle', () => rec.has('idle'));
+    assert.equal(kind(rec), 'push');
+    await client.createRunAction(run.id, 'play');
+    await until('paused', () => rec.has('paused'));
+
+    await mosquitto.stop();
+    await until('polling', () => kind(rec) === 'polling', 5_000);
+    await client.createRunAction(run.id, 'play');
+    await until('succeeded (by polling)', () => rec.has('succeeded'));
+    assert.deepEqual(essential(rec.statuses()), ['idle', 'running', 'paused', 'running', 'succeeded']);
+    assert.ok(bridge.dropped > 0, 'the robot published while the broker was down');
+
+    await mosquitto.start();
+    await until('bridge reconnected', () => bridge?.connected === true, 5_000);
+    const next = await client.createRun({ protocolId });
+    const rec2 = new Recorder(client, next.id, () => new PushSource(n, { safetyPollMs: NEVER }), NEVER);
+    recorders.push(rec2);
+    await until('push again', () => kind(rec2) === 'push' && n.state === 'up', 5_000);
+    await until('idle', () => rec2.has('idle'));
+    await client.createRunAction(next.id, 'play');
+    await until('paused through push', () => rec2.has('paused'));
+    await client.createRunAction(next.id, 'play');
+    await until('succeeded through push', () => rec2.has('succeeded'));
+    assert.deepEqual(essential(rec2.statuses()), ['idle', 'running', 'paused', 'running', 'succeeded']);
+    await sleep(10);
+  });
+});
+
+/** Every node.status() text of a node (the test helper spies on Node.prototype and emits `call:status`). */
+function onStatus(id: string, listener: (text: string) => void): void {
+  const emitter = getNode(id) as unknown as { on(event: string, l: (c: { args: Array<{ text?: string }> }) => void): void };
+  emitter.on('call:status', (c) => listener(String(c.args[0]?.text)));
+}
+
+describe('MQTT interop: opentrons-status through the config node (notifications auto, mqttPort)', function () {
+  this.timeout(40_000);
+  let mosquitto: Mosquitto;
+  let robot: SimulatedRobot;
+  let bridge: MqttBridge;
+  let client: RobotClient;
+
+  beforeEach(async () => {
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 150 });
+    mosquitto = await Mosquitto.create();
+    bridge = await MqttBridge.start(robot, { url: mosquitto.url });
+    client = clientFor(robot);
+  });
+
+  afterEach(async () => {
+    await unloadFlow();
+    await bridge.stop();
+    await client.close();
+    await robot.stop();
+    await mosquitto.dispose();
+  });
+
+  it('a status node with a 10-minute interval sees paused → running → succeeded through Mosquitto, and says "push"', async () => {
+    const run = await client.createRun({ protocolId: await uploadPausing(client) });
+    const flow = [
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: mosquitto.port, notifications: 'auto' },
+      { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: NEVER, autostart: true, wires: [['out'], []] },
+      { id: 'out', type: 'helper' },
+    ];
+    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-status'] });
+    const topics: string[] = [];
+    const texts: string[] = [];
+    getNode('out').on('input', (msg: { topic?: string }) => topics.push(String(msg.topic)));
+    onStatus('s1', (text) => texts.push(text));
+    await until('idle', () => topics.includes('idle'));
+    await until('push in the node status', () => texts.some((t) => t.endsWith('· push')));
+    await client.createRunAction(run.id, 'play');
+    await until('paused', () => topics.includes('paused'));
+    await client.createRunAction(run.id, 'play');
+    await until('succeeded', () => topics.includes('succeeded'));
+    assert.deepEqual(essential(topics), ['idle', 'running', 'paused', 'running', 'succeeded']);
+    assert.ok(texts.some((t) => /^paused: pause command · push$/.test(t)), texts.join(' | '));
+  });
+
+  it('notifications off: the same node polls and says "polling"', async () => {
+    const run = await client.createRun({ protocolId: await uploadPausing(client) });
+    const flow = [
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: mosquitto.port, notifications: 'off' },
+      { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: 100, autostart: true, wires: [['out'], []] },
+      { id: 'out', type: 'helper' },
+    ];
+    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-status'] });
+    const topics: string[] = [];
+    const texts: string[] = [];
+    getNode('out').on('input', (msg: { topic?: string }) => topics.push(String(msg.topic)));
+    onStatus('s1', (text) => texts.push(text));
+    await client.createRunAction(run.id, 'play');
+    await until('paused', () => topics.includes('paused'));
+    assert.ok(texts.some((t) => t.endsWith('· polling')), texts.join(' | '));
+  });
+});
