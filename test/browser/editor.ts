@@ -108,7 +108,11 @@ export async function clickInject(page: Page, id: string): Promise<void> {
 }
 
 export async function showDebugSidebar(page: Page): Promise<void> {
-  await page.click('a[href="#debug"]');
+  // The sidebar shows its tabs as icon buttons when narrow, as labelled tabs when wide.
+  const icon = page.locator('#red-ui-tab-debug-link-button');
+  if (await icon.isVisible()) await icon.click();
+  else await page.locator('#red-ui-sidebar a[href="#debug"]').click();
+  await page.locator('#red-ui-sidebar .red-ui-debug-content').first().waitFor({ state: 'visible' });
 }
 
 /** Waits for a debug sidebar message from the debug node `name` whose text matches `pattern`. */

@@ -63,7 +63,7 @@ export async function commandHarness(
   getNode('completed').on('input', () => (completions += 1));
   const statuses = new Map<string, string>();
   for (const id of ids) {
-    getNode(id).on('call:status', (call: { args: Array<{ text?: string }> }) => statuses.set(id, String(call.args[0]?.text ?? '')));
+    (getNode(id) as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: Array<{ text?: string }> }) => statuses.set(id, String(call.args[0]?.text ?? '')));
   }
   let closing: Promise<void> | undefined;
 

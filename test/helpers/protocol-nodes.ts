@@ -30,12 +30,21 @@ const debugNode = require('@node-red/nodes/core/common/21-debug.js') as (RED: No
 
 export const CORE_NODES = [catchNode, completeNode, injectNode, commentNode, debugNode];
 
-export async function startRobot(model: 'OT-2' | 'Flex' = 'OT-2', speed = 50): Promise<SimulatedRobot> {
-  return SimulatedRobot.start({ host: '127.0.0.1', port: 0, model, speed, analysisMs: 100 });
+/** A simulated robot on 127.0.0.1:<ephemeral>; `commandMs` (at speed 1) sets how long a run stays running. */
+export async function startRobot(model: 'OT-2' | 'Flex' = 'OT-2', speed = 50, commandMs = 200): Promise<SimulatedRobot> {
+  return SimulatedRobot.start({ host: '127.0.0.1', port: 0, model, speed, analysisMs: 100, commandMs });
 }
 
 export function robotConfig(robot: SimulatedRobot, id = 'robot'): FlowNode {
   return { id, type: 'opentrons-robot', name: 'sim', host: '127.0.0.1', port: robot.port, apiVersion: '3', timeout: 5 };
+}
+
+/**
+ * Requests the robot got other than the config node's own API-version check (GET /health at deploy):
+ * what a node under test sent.
+ */
+export function robotRequests(robot: SimulatedRobot): number {
+  return robot.stats.requests.filter((r) => r.path !== '/health').length;
 }
 
 export type Outcome = { ok: true; msg: TestMsg } | { ok: false; msg: TestMsg; error: { message: string; code?: string } };
@@ -49,17 +58,19 @@ export class NodeUnderTest {
 
   static async deploy(robot: SimulatedRobot, type: string, props: Record<string, unknown>, extra: FlowNode[] = []): Promise<NodeUnderTest> {
     const id = 'n1';
+    // Flow nodes need a tab and a position, or Node-RED takes them for config nodes.
     const z = 'tab';
+    const at = { z, x: 100, y: 100 };
     const flow: FlowNode[] = [
       { id: z, type: 'tab', label: 'test' },
       robotConfig(robot),
-      { id, z, type, robot: 'robot', wires: [['out']], ...props },
-      { id: 'out', z, type: 'helper' },
-      { id: 'catch', z, type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
-      { id: 'caught', z, type: 'helper' },
-      { id: 'complete', z, type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
-      { id: 'completed', z, type: 'helper' },
-      ...extra.map((n) => ({ z, ...n })),
+      { id, ...at, type, robot: 'robot', wires: [['out']], ...props },
+      { id: 'out', ...at, type: 'helper' },
+      { id: 'catch', ...at, type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
+      { id: 'caught', ...at, type: 'helper' },
+      { id: 'complete', ...at, type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
+      { id: 'completed', ...at, type: 'helper' },
+      ...extra.map((n) => ({ ...at, ...n })),
     ];
     await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-upload', 'opentrons-run'], extraNodes: CORE_NODES });
     return new NodeUnderTest(id);

@@ -1,0 +1,244 @@
+// The package as a user meets it, in a real browser: Debian's Chromium (playwright-core, no
+// download) against Node-RED started with the package in a fresh userDir on a loopback port.
+// Screenshots go to test-output/ (gitignored).
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../scripts/launch-node-red';
+import { SimulatedRobot } from '../nodes/lib/simulator';
+import { openBrowser, type Browser } from './browser/chromium';
+import {
+  clickInject,
+  closeEditDialog,
+  debugMessage,
+  deploy,
+  dropFromPalette,
+  importExample,
+  nodeIdByName,
+  openEditDialog,
+  paletteNode,
+  showDebugSidebar,
+  type EditorRED,
+} from './browser/editor';
+import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
+
+const OUT = join(packageDir, 'test-output');
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
+const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
+
+/** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
+interface BrowserCheck {
+  prepare?: (page: Page, ctx: { brokerPort: number; nodeRedPort: number }) => Promise<void>;
+  steps: Array<{ click: string; debug: string; shows: RegExp }>;
+}
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
+const checks: Record<string, BrowserCheck> = {
+  housekeeping: { steps: [{ click: '1. upload a demo protocol and create a run', debug: 'run created', shows: UUID }] },
+  'error-handling': { steps: [{ click: 'play a run that does not exist', debug: 'alert', shows: /RunNotFound/ }] },
+  'mqtt-triggered-run': {
+    // The example's broker is 127.0.0.1:1883; here it is the test's own broker on a free port.
+    prepare: (page, { brokerPort }) => setOnAll(page, 'mqtt-broker', { port: String(brokerPort) }),
+    steps: [
+      { click: '1. upload the demo protocol', debug: 'uploaded', shows: UUID },
+      { click: '2. send a start message', debug: 'status', shows: /succeeded/ },
+    ],
+  },
+  'plate-reader-loop': {
+    // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
+    prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
+    steps: [{ click: 'Start', debug: 'run finished', shows: /succeeded/ }],
+  },
+};
+
+/** Changes properties of every node of `type` on the current tab as its edit dialog would. */
+async function setOnAll(page: Page, type: string, props: Record<string, string>): Promise<void> {
+  const changed = await page.evaluate(
+    ([t, p]) => {
+      const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
+      const nodes = red.nodes.filterNodes({ type: t });
+      for (const n of nodes) {
+        const live = red.nodes.node(n.id) as Record<string, unknown>;
+        Object.assign(live, p, { changed: true, dirty: true });
+      }
+      red.nodes.dirty(true);
+      return nodes.length;
+    },
+    [type, props] as const,
+  );
+  assert.ok(changed > 0, `no ${type} node to change`);
+}
+
+async function rewriteUrls(page: Page, port: number): Promise<void> {
+  await page.evaluate((p) => {
+    const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
+    for (const n of red.nodes.filterNodes({ type: 'http request' })) {
+      const live = red.nodes.node(n.id) as Record<string, unknown>;
+      live.url = String(live.url).replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
+      Object.assign(live, { changed: true, dirty: true });
+    }
+    red.nodes.dirty(true);
+  }, port);
+}
+
+async function startBroker(): Promise<{ port: number; close(): Promise<void> }> {
+  const { Aedes } = await import('aedes');
+  const aedes = await Aedes.createBroker();
+  const server: Server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The name a simulated OT-2 gives itself in GET /health, asked from a simulator of our own. */
+async function simulatedRobotName(): Promise<string> {
+  const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+  try {
+    const res = await fetch(`${sim.url}/health`, { headers: { 'Opentrons-Version': '3' } });
+    const body = (await res.json()) as { name?: unknown };
+    assert.equal(typeof body.name, 'string');
+    return body.name as string;
+  } finally {
+    await sim.stop();
+  }
+}
+
+describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
+  this.timeout(60_000);
+  let nodeRed: RunningNodeRed;
+  let nodeRedPort: number;
+  let browser: Browser;
+  let page: Page;
+  let userDir: string;
+  let broker: { port: number; close(): Promise<void> };
+  const dropped: Record<string, string> = {};
+
+  const noErrors = (): void => {
+    const ours = browser.errors.splice(0);
+    assert.deepEqual(ours, [], 'the browser console shows no errors');
+  };
+
+  before(async function () {
+    this.timeout(90_000);
+    mkdirSync(OUT, { recursive: true });
+    userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-browser-'));
+    nodeRedPort = await freePort();
+    broker = await startBroker();
+    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [] });
+    browser = await openBrowser();
+    page = browser.page;
+    await page.goto(nodeRed.url);
+    await paletteNode(page, 'opentrons-run').waitFor({ state: 'attached', timeout: 30_000 });
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    await nodeRed?.stop();
+    await broker?.close();
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('shows category "Opentrons" with our four action nodes, in our colour, with our icons', async function () {
+    const header = page.locator('#red-ui-palette-header-Opentrons');
+    await header.scrollIntoViewIfNeeded();
+    assert.equal((await header.textContent())?.trim(), 'Opentrons');
+    const inCategory = await page.$$eval('#red-ui-palette-container-Opentrons .red-ui-palette-node', (els) =>
+      els.map((e) => e.getAttribute('data-palette-type')),
+    );
+    assert.deepEqual([...inCategory].sort(), [...ACTION_TYPES].sort());
+    for (const type of ACTION_TYPES) {
+      const node = paletteNode(page, type);
+      assert.equal(await node.evaluate((e) => getComputedStyle(e).backgroundColor), COLOUR, `${type} colour`);
+      const icon = await node.locator('.red-ui-palette-icon').evaluate((e) => getComputedStyle(e).backgroundImage);
+      assert.match(icon, new RegExp(`icons/@labwire/node-red-opentrons/${type}\\.svg`), `${type} uses its own icon`);
+    }
+    await page.locator('#red-ui-palette-container-Opentrons').screenshot({ path: join(OUT, 'palette.png') });
+    noErrors();
+  });
+
+  it('opens the edit dialog of each node dropped from the palette', async function () {
+    let y = 80;
+    for (const type of ACTION_TYPES) {
+      dropped[type] = await dropFromPalette(page, type, 200, y);
+      y += 80;
+      const tray = await openEditDialog(page, dropped[type]);
+      assert.equal(await tray.locator('#node-input-robot').count(), 1, `${type} asks for its robot`);
+      if (type === 'opentrons-run') await tray.screenshot({ path: join(OUT, 'edit-dialog.png') });
+      await closeEditDialog(page);
+    }
+    noErrors();
+  });
+
+  it('config node: Test connection shows the simulated robot\'s name', async function () {
+    const name = await simulatedRobotName();
+    await openEditDialog(page, dropped['opentrons-run']);
+    await page.click('#node-input-lookup-robot');
+    const config = page.locator('.red-ui-tray').last();
+    await config.locator('#node-config-input-simulate').waitFor({ state: 'visible' });
+    await config.locator('#node-config-input-simulate').check();
+    await config.locator('#opentrons-robot-test').click();
+    const result = config.locator('#opentrons-robot-test-result');
+    await result.filter({ hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
+    await config.screenshot({ path: join(OUT, 'config-dialog.png') });
+    await closeEditDialog(page); // config node
+    await closeEditDialog(page); // run node
+    noErrors();
+  });
+
+  it('edit dialogs stay readable in a dark theme (Node-RED 4.1 has none built in: CSS-variable stand-in)', async function () {
+    await applyDarkTheme(page);
+    const problems: string[] = [];
+    try {
+      for (const type of ACTION_TYPES) {
+        await openEditDialog(page, dropped[type]);
+        const low = await lowContrastText(page, '.red-ui-tray:last-of-type .red-ui-tray-body');
+        problems.push(...low.map((p) => `${type}: ${p}`));
+        if (type === 'opentrons-command') await page.locator('.red-ui-tray').last().screenshot({ path: join(OUT, 'edit-dialog-dark.png') });
+        await closeEditDialog(page);
+      }
+    } finally {
+      await removeDarkTheme(page);
+    }
+    assert.deepEqual(problems, [], 'text in our dialogs keeps a contrast ratio of at least 3 on a dark background');
+    noErrors();
+  });
+
+  it('removes the dropped nodes again (they have no robot, so they would stop a deploy)', async function () {
+    await page.evaluate((ids) => {
+      const red = (window as unknown as { RED: EditorRED & { nodes: { remove(id: string): unknown; dirty(d?: boolean): boolean }; view: { redraw(full?: boolean): void } } }).RED;
+      for (const id of ids) red.nodes.remove(id);
+      red.view.redraw(true);
+    }, Object.values(dropped));
+    for (const id of Object.values(dropped)) assert.equal(await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).count(), 0);
+    noErrors();
+  });
+
+  const examples = readdirSync(join(packageDir, 'examples'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+  for (const example of examples) {
+    it(`imports "${example}" from Import ▸ Examples, deploys it and shows its output in the debug sidebar`, async function () {
+      const check = checks[example];
+      assert.ok(check, `no browser check for examples/${example}.json: add one to test/browser.test.ts`);
+      await importExample(page, example);
+      await check.prepare?.(page, { brokerPort: broker.port, nodeRedPort });
+      await deploy(page);
+      await showDebugSidebar(page);
+      for (const step of check.steps) {
+        await clickInject(page, await nodeIdByName(page, 'inject', step.click));
+        await debugMessage(page, step.debug, step.shows);
+      }
+      await page.screenshot({ path: join(OUT, `example-${example}.png`) });
+      noErrors();
+    });
+  }
+});
