@@ -125,8 +125,9 @@ export = function register(RED: NodeAPI): void {
           done();
           return;
         }
-        if (p?.batch && err instanceof OpentronsError && !(err instanceof InputError)) {
-          err.message = `${labelOf(p, index)}: ${err.message}`;
+        const label = p?.batch ? labelOf(p, index) : undefined;
+        if (label && err instanceof OpentronsError && !err.message.startsWith(label)) {
+          err.message = `${label}: ${err.message}`;
         }
         fail(node, msg, err, done);
       }

@@ -12,6 +12,7 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { openBrowser, type Browser } from './browser/chromium';
 import {
   clickInject,
+  closeAllTrays,
   closeEditDialog,
   debugMessage,
   deploy,
@@ -36,6 +37,7 @@ interface BrowserCheck {
 }
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 const checks: Record<string, BrowserCheck> = {
+  'run-a-protocol': { steps: [{ click: 'run basic transfer', debug: 'done', shows: /succeeded/ }] },
   housekeeping: { steps: [{ click: '1. upload a demo protocol and create a run', debug: 'run created', shows: UUID }] },
   'error-handling': { steps: [{ click: 'play a run that does not exist', debug: 'alert', shows: /RunNotFound/ }] },
   'mqtt-triggered-run': {
@@ -53,18 +55,19 @@ const checks: Record<string, BrowserCheck> = {
   },
 };
 
-/** Changes properties of every node of `type` on the current tab as its edit dialog would. */
+/** Changes a config node's properties as its edit dialog would, and marks the flows changed. */
 async function setOnAll(page: Page, type: string, props: Record<string, string>): Promise<void> {
   const changed = await page.evaluate(
     ([t, p]) => {
       const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
-      const nodes = red.nodes.filterNodes({ type: t });
-      for (const n of nodes) {
-        const live = red.nodes.node(n.id) as Record<string, unknown>;
-        Object.assign(live, p, { changed: true, dirty: true });
-      }
+      let count = 0;
+      red.nodes.eachConfig((n) => {
+        if (n.type !== t) return;
+        Object.assign(n, p, { changed: true, dirty: true });
+        count += 1;
+      });
       red.nodes.dirty(true);
-      return nodes.length;
+      return count;
     },
     [type, props] as const,
   );
@@ -138,6 +141,10 @@ describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
     await paletteNode(page, 'opentrons-run').waitFor({ state: 'attached', timeout: 30_000 });
   });
 
+  afterEach(async function () {
+    await closeAllTrays(page);
+  });
+
   after(async function () {
     this.timeout(30_000);
     await browser?.close();
@@ -180,7 +187,7 @@ describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
   it('config node: Test connection shows the simulated robot\'s name', async function () {
     const name = await simulatedRobotName();
     await openEditDialog(page, dropped['opentrons-run']);
-    await page.click('#node-input-lookup-robot');
+    await page.click('#node-input-btn-robot-add');
     const config = page.locator('.red-ui-tray').last();
     await config.locator('#node-config-input-simulate').waitFor({ state: 'visible' });
     await config.locator('#node-config-input-simulate').check();

@@ -128,7 +128,8 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     const run = await h.client.createRun({});
     const msg = await chain(['tiprack', 'plate', 'pipette', 'pick'], {});
     assert.equal(msg.runId, run.id, 'no run id given: the robot\'s current run was used');
-    assert.match(h.lastStatus('pick'), /current run/);
+    assert.match(h.lastStatus('tiprack'), /current run/, 'the first node found the current run and said so');
+    assert.doesNotMatch(h.lastStatus('pick'), /current run/, 'later nodes use msg.runId from the first');
     const ids = msg.ids as Record<string, string>;
     assert.equal(typeof ids.tiprack, 'string');
     assert.equal(typeof ids.plate, 'string');
@@ -214,7 +215,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     const msg = expectCaught(
       await h.send({ ...ready, payload: [{ commandType: 'home', params: {} }, aspirate, { commandType: 'home', params: {} }] }, 'generic'),
     );
-    assert.match(msg.error.message, /^command 2 of 3 \(aspirate\)/);
+    assert.match(msg.error.message, /command 2 of 3 \(aspirate\) failed on the robot/);
     assert.equal(msg.error.code, 'TipNotAttachedError');
     assert.equal(h.sim.stats.count('POST', `/runs/${run.id}/commands`) - before, 2, 'the third command was not sent');
   });
@@ -278,7 +279,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
         payload: [
           { commandType: 'loadLabware', params: { location: { slotName: 'C2' }, loadName: 'nest_96_wellplate_200ul_flat', namespace: 'opentrons', version: 2 } },
           { commandType: 'loadModule', params: { model: 'temperatureModuleV2', location: { slotName: 'D1' } } },
-          { commandType: 'loadPipette', params: { pipetteName: 'flex_1channel_1000', mount: 'left' } },
+          { commandType: 'loadPipette', params: { pipetteName: 'p1000_single_flex', mount: 'left' } },
         ],
       }),
     );

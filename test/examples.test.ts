@@ -37,6 +37,17 @@ function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']
 // ---------------------------------------------------------------------------------------------
 // Scenarios, one per example. An example without one fails the suite.
 const scenarios: Record<string, Scenario> = {
+  async 'run-a-protocol'(ex) {
+    ex.click('run basic transfer');
+    const done = await ex.next('done', 45_000);
+    const run = obj(done.payload, 'the finished run');
+    assert.equal(run.status, 'succeeded', `the run succeeds: ${JSON.stringify(run.errors)}`);
+    assert.equal(run.id, done.runId);
+    assert.equal(typeof done.protocolId, 'string');
+    assert.deepEqual(ex.pending('did not succeed'), []);
+    assert.deepEqual(ex.pending('errors'), [], 'no robot error was caught');
+  },
+
   async housekeeping(ex) {
     const setup = '1. upload a demo protocol and create a run';
     ex.click(setup);

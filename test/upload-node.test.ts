@@ -2,7 +2,7 @@
 // mix, the analysis wait, not-ok and rejected protocols, re-uploads, list/get/delete/analyze, and
 // input errors that must not reach the robot.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
@@ -28,7 +28,9 @@ describe('opentrons-upload node', function () {
 
   it('uploads a Python protocol from msg.payload + msg.filename and waits for a completed analysis', async function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', {});
+    const statuses = t.statusTexts();
     const out = await t.ok({ payload: protocolFile('basic_transfer.py'), filename: 'basic_transfer.py', topic: 'kept' });
+    assert.deepEqual(statuses, ['uploading', 'analysing', 'ok: Basic transfer (capture test)']);
     const protocol = loose(out.payload);
     assert.equal(typeof out.protocolId, 'string');
     assert.equal(protocol.id, out.protocolId);
@@ -56,9 +58,9 @@ describe('opentrons-upload node', function () {
 
   it('uploads a protocol with a custom labware definition in one request (roles main + labware)', async function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', {});
+    // A labware definition under a custom namespace, as a user would export it from the Labware Creator.
     const labware = JSON.parse(
-      // A labware definition under a custom namespace, as a user would export it from the Labware Creator.
-      require('node:fs').readFileSync(join(PROTOCOLS, '..', '..', '..', 'nodes', 'lib', 'data', 'labware', 'nest_12_reservoir_15ml', '1.json'), 'utf8'),
+      readFileSync(join(PROTOCOLS, '..', '..', '..', 'nodes', 'lib', 'data', 'labware', 'nest_12_reservoir_15ml', '1.json'), 'utf8'),
     ) as Record<string, unknown> & { parameters: Record<string, unknown>; namespace: string };
     labware.namespace = 'custom_beta';
     labware.parameters.loadName = 'lab_reservoir_12';
@@ -106,15 +108,10 @@ describe('opentrons-upload node', function () {
     assert.equal(rtp?.value, 120, 'the analysis used the value sent with the upload');
   });
 
-  it('streams editor-configured paths (Buffer never read by the node) and sends no msg payload', async function () {
-    const dir = mkdtempSync(join(tmpdir(), 'ot-upload-'));
-    try {
-      const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', { paths: join(PROTOCOLS, 'basic_transfer.py') });
-      const out = await t.ok({ payload: 123 });
-      assert.equal(loose(loose(out.payload).files)[0].name as unknown, 'basic_transfer.py');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it('uploads the files set in the editor (paths, streamed from disk) when the msg carries none', async function () {
+    const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', { paths: join(PROTOCOLS, 'basic_transfer.py') });
+    const out = await t.ok({ payload: 123 });
+    assert.equal(loose(loose(out.payload).files)[0].name as unknown, 'basic_transfer.py');
   });
 
   it('accepts {path} in msg.files only when "allow file paths from msg" is on', async function () {
@@ -144,6 +141,22 @@ describe('opentrons-upload node', function () {
       assert.equal(out.analysis, undefined);
       assert.equal(typeof out.analysisId, 'string');
       assert.equal(slow.stats.count('GET', /analyses/), 0);
+    } finally {
+      await unloadFlow();
+      await slow.stop();
+    }
+  });
+
+  it('an analysis still pending after the analysis timeout is an ETIMEDOUT error, msg.protocolId set', async function () {
+    const slow = await startRobot('OT-2', 0.01);
+    try {
+      const t = await NodeUnderTest.deploy(slow, 'opentrons-upload', { analysisTimeout: 0.3 });
+      const t0 = Date.now();
+      const { msg, error } = await t.err({ payload: protocolFile('basic_transfer.py'), filename: 'basic_transfer.py' });
+      assert.equal(error.code, 'ETIMEDOUT');
+      assert.match(error.message, /still pending after 300 ms/);
+      assert.ok(Date.now() - t0 < 2000);
+      assert.equal(typeof msg.protocolId, 'string');
     } finally {
       await unloadFlow();
       await slow.stop();

@@ -138,20 +138,21 @@ export interface CommandLike {
  * back as a failed command, not from here.
  */
 export function validateCommand(command: CommandLike, opts: ValidateOptions): void {
-  const where = opts.label ? `${opts.label} (${command.commandType})` : command.commandType;
-  if (opts.target === 'robot' && !isStatelessCommandType(command.commandType)) {
-    throw new InputError(
-      `${where}: the robot's stateless POST /commands accepts only ${STATELESS_COMMAND_TYPES.join(', ')}; ` +
-        'send other commands to a run (target "run")',
-    );
-  }
+  const where = opts.label ?? command.commandType;
   const definition = definitionName(command.commandType);
   if (!definition) {
+    // A newer robot may know this type, for a run or for POST /commands: the robot decides.
     if (opts.allowUnknownTypes) return;
     const near = suggest(command.commandType);
     throw new InputError(
       `unknown command type "${command.commandType}"${opts.label ? ` in ${opts.label}` : ''}: not in the robot's command schema ${COMMAND_SCHEMA_VERSION}` +
         `${near ? ` (did you mean "${near}"?)` : ''}; for a type newer than this package, enable "allow command types unknown to this package"`,
+    );
+  }
+  if (opts.target === 'robot' && !isStatelessCommandType(command.commandType)) {
+    throw new InputError(
+      `${where}: the robot's stateless POST /commands accepts only ${STATELESS_COMMAND_TYPES.join(', ')}; ` +
+        'send other commands to a run (target "run")',
     );
   }
   if (opts.typeOnly) return;

@@ -12,6 +12,9 @@ export type RunNodeAction = (typeof RUN_ACTIONS)[number];
 /** What `create` does when another run is the robot's current run and blocks creation. */
 export type IfCurrent = 'fail' | 'dismiss' | 'stop';
 
+/** Statuses that play moves on from. */
+const PLAYABLE = ['idle', 'paused', 'awaiting-recovery-paused'];
+
 /** Statuses on the way to a terminal one: waiting is enough, nothing needs stopping. */
 const ENDING = ['stop-requested', 'finishing'];
 
@@ -26,7 +29,8 @@ export function isTerminal(status: string): boolean {
 export function settled(action: RunActionType, before: string, status: string): boolean {
   switch (action) {
     case 'play':
-      return status !== before || isTerminal(status);
+      // From running (or in recovery) play changes nothing: there is nothing to wait for.
+      return status !== before || !PLAYABLE.includes(before);
     case 'pause':
       return status === 'paused' || status === 'awaiting-recovery-paused' || isTerminal(status);
     case 'stop':

@@ -67,13 +67,24 @@ export async function openEditDialog(page: Page, id: string): Promise<Locator> {
 }
 
 export async function closeEditDialog(page: Page, how: 'cancel' | 'done' = 'cancel'): Promise<void> {
-  const before = await page.locator('.red-ui-tray').count();
-  await page.locator(`.red-ui-tray`).last().locator(how === 'cancel' ? '#node-dialog-cancel, #node-config-dialog-cancel' : '#node-dialog-ok, #node-config-dialog-ok').first().click();
-  await page.waitForFunction((n) => document.querySelectorAll('.red-ui-tray').length < n, before);
+  const tray = page.locator('.red-ui-tray').last();
+  const handle = await tray.elementHandle();
+  await tray.locator(how === 'cancel' ? '#node-dialog-cancel, #node-config-dialog-cancel' : '#node-dialog-ok, #node-config-dialog-ok').first().click();
+  await handle?.waitForElementState('hidden');
+}
+
+/** Cancels every open edit tray, innermost first (after a failed step, so the next test starts clean). */
+export async function closeAllTrays(page: Page): Promise<void> {
+  for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
+    await closeEditDialog(page).catch(() => page.keyboard.press('Escape'));
+  }
+  const dialog = page.locator('#red-ui-clipboard-dialog');
+  if (await dialog.isVisible()) await page.click('#red-ui-clipboard-dialog-cancel').catch(() => page.keyboard.press('Escape'));
 }
 
 /** Menu ▸ Import ▸ Examples ▸ our package ▸ `example`, imported to a new flow tab. */
 export async function importExample(page: Page, example: string): Promise<void> {
+  const tabsBefore = await workspaceIds(page);
   await page.click('#red-ui-header-button-sidemenu');
   await page.click('#menu-item-import');
   await page.click('a[href="#red-ui-clipboard-dialog-import-tab-examples"]');
@@ -91,6 +102,19 @@ export async function importExample(page: Page, example: string): Promise<void> 
   if (!chart) throw new Error('no workspace');
   await page.mouse.move(chart.x + 40, chart.y + 40, { steps: 5 });
   await page.mouse.click(chart.x + 40, chart.y + 40);
+  // An example with its own tab opens that tab; show it like a user clicking on it.
+  const added = (await workspaceIds(page)).filter((id) => !tabsBefore.includes(id));
+  if (added.length !== 1) throw new Error(`importing ${example} added ${added.length} flow tabs`);
+  await page.locator(`#red-ui-tab-${added[0]} a.red-ui-tab-label`).click();
+  await page.waitForFunction((id) => (window as unknown as { RED: EditorRED }).RED.workspaces.active() === id, added[0]);
+}
+
+function workspaceIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const ids: string[] = [];
+    (window as unknown as { RED: EditorRED }).RED.nodes.eachWorkspace((ws) => ids.push(ws.id));
+    return ids;
+  });
 }
 
 /** Deploys (full) and waits for the "Successfully deployed" notification. */
@@ -133,5 +157,7 @@ export interface EditorRED {
     filterNodes(filter: { z?: string; type?: string }): Array<{ id: string; name?: string; type: string }>;
     node(id: string): Record<string, unknown> | null;
     dirty(): boolean;
+    eachWorkspace(cb: (ws: { id: string }) => void): void;
+    eachConfig(cb: (n: Record<string, unknown> & { id: string; type: string }) => void): void;
   };
 }

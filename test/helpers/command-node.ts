@@ -43,14 +43,17 @@ export async function commandHarness(
   const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 20, ...simOpts });
   const client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
   const ids = commandNodes.map((n, i) => (typeof n.id === 'string' ? n.id : i === 0 ? 'cmd' : `cmd${i}`));
+  // Flow nodes live on a tab (z): Node-RED takes nodes without one for config nodes.
+  const tab = { z: 'flow1' };
   const flow: FlowNode[] = [
+    { id: 'flow1', type: 'tab', label: 'test' },
     { id: ROBOT_ID, type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 10 },
-    ...commandNodes.map((n, i) => ({ type: 'opentrons-command', robot: ROBOT_ID, wires: [['out']], ...n, id: ids[i] })),
-    { id: 'out', type: 'helper' },
-    { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'helper' },
-    { id: 'complete', type: 'complete', scope: ids, wires: [['completed']] },
-    { id: 'completed', type: 'helper' },
+    ...commandNodes.map((n, i) => ({ type: 'opentrons-command', robot: ROBOT_ID, wires: [['out']], ...tab, ...n, id: ids[i] })),
+    { id: 'out', type: 'helper', ...tab },
+    { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']], ...tab },
+    { id: 'caught', type: 'helper', ...tab },
+    { id: 'complete', type: 'complete', scope: ids, wires: [['completed']], ...tab },
+    { id: 'completed', type: 'helper', ...tab },
   ];
   try {
     await loadFlow(flow, { types, extraNodes: [catchNode, completeNode] });

@@ -64,10 +64,28 @@ export interface LoadOptions {
   extraNodes?: NodeModule[];
 }
 
-/** Loads the package's nodes and deploys `flow`. Pair with `unloadFlow()` in afterEach. */
+/** Config node types: on a tab they stay config nodes (no x/y). */
+const CONFIG_TYPES = new Set(['opentrons-robot', 'mqtt-broker', 'tls-config', 'http proxy']);
+
+/**
+ * Node-RED takes a node on a tab (`z`) that has no `x`/`y` for a flow-scoped config node: it is never
+ * wired, and a catch or complete node among them fails to start ("Circular config node dependency").
+ * Flow nodes written for tests rarely carry coordinates, so they get some here.
+ */
+function placeOnCanvas(flow: FlowNode[]): FlowNode[] {
+  return flow.map((n) =>
+    n.type !== 'tab' && n.type !== 'group' && typeof n.z === 'string' && !('x' in n) && !CONFIG_TYPES.has(n.type) ? { ...n, x: 100, y: 100 } : n,
+  );
+}
+
+/**
+ * Loads the package's nodes and deploys `flow`. Pair with `unloadFlow()` in afterEach.
+ * Nodes may be given without a tab (the helper's usual style) or on one (`{ id: 'f1', type: 'tab' }`
+ * and `z: 'f1'`, needed for catch/status/complete scopes); flow nodes on a tab get x/y if they lack them.
+ */
 export async function loadFlow(flow: FlowNode[], opts: LoadOptions = {}): Promise<void> {
   const modules = opts.types ? opts.types.map(requireNode) : availableNodeModules();
-  await helper.load([...modules, ...(opts.extraNodes ?? [])], flow, opts.credentials ?? {});
+  await helper.load([...modules, ...(opts.extraNodes ?? [])], placeOnCanvas(flow), opts.credentials ?? {});
 }
 
 /** Stops the flow (every node's close handler runs and is awaited) and clears the registry. */

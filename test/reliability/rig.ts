@@ -70,9 +70,9 @@ export async function deployRig(opts: RigOptions): Promise<Rig> {
     { id, type: opts.type, robot: 'robot', wires, ...opts.props },
     { id: 'out', type: 'helper' },
     { id: 'out2', type: 'helper' },
-    { id: 'catch', type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
+    { id: 'catcher', type: 'catch', scope: [id], uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper' },
-    { id: 'complete', type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
+    { id: 'completer', type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
     { id: 'completed', type: 'helper' },
   ];
   const rec = { out: [] as Msg[], out2: [] as Msg[], caught: [] as Msg[], completed: [] as Msg[], statuses: [] as NodeStatus[] };
