@@ -96,7 +96,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<RunningNode
   writeFileSync(settingsFile, settingsSource(host, options.port));
   if (options.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
 
-  const redJs = require.resolve('node-red/red.js');
+  const redJs = require.resolve(`${process.env.NODE_RED_PACKAGE || 'node-red'}/red.js`);
   const child = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', settingsFile, '--port', String(options.port)], {
     cwd: userDir,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -37,6 +37,8 @@ interface BrowserCheck {
 }
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 const checks: Record<string, BrowserCheck> = {
+  'robot-basics': { steps: [{ click: 'lights on', debug: 'done', shows: /setRailLights/ }] },
+  'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /dropTip|succeeded/ }] },
   'run-a-protocol': { steps: [{ click: 'run basic transfer', debug: 'done', shows: /succeeded/ }] },
   housekeeping: { steps: [{ click: '1. upload a demo protocol and create a run', debug: 'run created', shows: UUID }] },
   'error-handling': { steps: [{ click: 'play a run that does not exist', debug: 'alert', shows: /RunNotFound/ }] },
@@ -219,11 +221,10 @@ describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
   });
 
   it('removes the dropped nodes again (they have no robot, so they would stop a deploy)', async function () {
-    await page.evaluate((ids) => {
-      const red = (window as unknown as { RED: EditorRED & { nodes: { remove(id: string): unknown; dirty(d?: boolean): boolean }; view: { redraw(full?: boolean): void } } }).RED;
-      for (const id of ids) red.nodes.remove(id);
-      red.view.redraw(true);
-    }, Object.values(dropped));
+    for (const id of Object.values(dropped)) {
+      await page.locator(`#red-ui-workspace-chart g[id="${id}"] .red-ui-flow-node`).first().click();
+      await page.keyboard.press('Delete');
+    }
     for (const id of Object.values(dropped)) assert.equal(await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).count(), 0);
     noErrors();
   });

@@ -139,7 +139,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     assert.equal(pick.commandType, 'pickUpTip');
     assert.equal(pick.status, 'succeeded');
     assert.equal(pick.intent, 'setup');
-    assert.deepEqual(pick.params, { pipetteId: ids.pipette, labwareId: ids.tiprack, wellName: 'A1' });
+    assert.deepEqual([pick.params.pipetteId, pick.params.labwareId, pick.params.wellName], [ids.pipette, ids.tiprack, 'A1'], 'JSONata params read msg.ids');
     const onRobot: Run = await h.client.getRun(run.id);
     assert.equal(onRobot.status, 'idle', 'setup commands run without play');
     assert.equal(onRobot.labware.length, 2);
@@ -147,6 +147,29 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     const loaded = await h.client.getRunCommand(run.id, msg.commandId as string);
     assert.equal(typeof (loaded.result as Record<string, unknown>).tipVolume, 'number');
     assert.equal(h.completed(), 4);
+  });
+
+  it('every atomic step of the robot documentation\'s example, from a flow: aspirate, dispense, blowout, moveToWell, moveToCoordinates, moveRelative, dropTip', async () => {
+    h = await setupNodes();
+    const run = await h.client.createRun({});
+    const ready = await chain(['tiprack', 'plate', 'pipette', 'pick'], {});
+    const ids = ready.ids as Record<string, string>;
+    const top = { origin: 'top', offset: { x: 0, y: 0, z: 10 } };
+    const steps = [
+      { commandType: 'aspirate', params: { pipetteId: ids.pipette, labwareId: ids.plate, wellName: 'A1', volume: 50, flowRate: 46, wellLocation: { origin: 'bottom', offset: { x: 0, y: 0, z: 1 } } } },
+      { commandType: 'dispense', params: { pipetteId: ids.pipette, labwareId: ids.plate, wellName: 'A2', volume: 50, flowRate: 46 } },
+      { commandType: 'blowout', params: { pipetteId: ids.pipette, labwareId: ids.plate, wellName: 'A2', flowRate: 46, wellLocation: top } },
+      { commandType: 'moveToWell', params: { pipetteId: ids.pipette, labwareId: ids.plate, wellName: 'A3', wellLocation: top } },
+      { commandType: 'moveToCoordinates', params: { pipetteId: ids.pipette, coordinates: { x: 100, y: 100, z: 100 }, minimumZHeight: 50, forceDirect: true } },
+      { commandType: 'moveRelative', params: { pipetteId: ids.pipette, axis: 'z', distance: 10 } },
+      { commandType: 'dropTip', params: { pipetteId: ids.pipette, labwareId: ids.tiprack, wellName: 'A1' } },
+    ];
+    const msg = expectOut(await h.send({ ...ready, payload: steps }, 'generic'));
+    const results = msg.payload as Command[];
+    assert.deepEqual(results.map((c) => [c.commandType, c.status]), steps.map((s) => [s.commandType, 'succeeded']));
+    assert.equal((results[0].result as Record<string, unknown>).volume, 50);
+    const onRobot = await h.client.listRunCommands(run.id, { cursor: 0, pageLength: 50 });
+    assert.equal(onRobot.meta.totalLength, 4 + steps.length, 'each step sent once');
   });
 
   it('sends to msg.runId when given', async () => {

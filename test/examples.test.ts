@@ -37,6 +37,42 @@ function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']
 // ---------------------------------------------------------------------------------------------
 // Scenarios, one per example. An example without one fails the suite.
 const scenarios: Record<string, Scenario> = {
+  async 'robot-basics'(ex) {
+    const command = async (inject: string): Promise<Record<string, unknown>> => {
+      ex.click(inject);
+      const cmd = obj((await ex.next('done', 15_000)).payload, `${inject}: the command`);
+      assert.equal(cmd.status, 'succeeded', `${inject}: ${JSON.stringify(cmd.error)}`);
+      return cmd;
+    };
+    assert.equal((await command('home')).commandType, 'home');
+    const left = await command('home left pipette');
+    assert.equal(left.commandType, 'home');
+    const axes = obj(left.params, 'home params').axes;
+    assert.ok(Array.isArray(axes) && axes.length > 0 && axes.every((a) => /^left/.test(String(a))), `only left axes: ${JSON.stringify(axes)}`);
+    assert.equal((await command('lights on')).commandType, 'setRailLights');
+    const client = robotClient(ex);
+    assert.equal((await client.getLights()).on, true, 'the robot\'s rail lights are on');
+    await command('lights off');
+    assert.equal((await client.getLights()).on, false, 'and off again');
+    assert.deepEqual(ex.pending('errors'), [], 'no command error was caught');
+  },
+
+  async 'atomic-liquid-handling'(ex) {
+    ex.click('transfer 100 µL reservoir A1 → plate A1');
+    const done = await ex.next('done', 30_000);
+    assert.deepEqual(ex.pending('errors'), [], 'no command error was caught');
+    const runId = String(done.runId);
+    const page = await robotClient(ex).listRunCommands(runId, { pageLength: 100 });
+    const commands = page.data as unknown as Array<{ commandType: string; status: string; params: Record<string, unknown> }>;
+    const types = commands.map((c) => c.commandType);
+    for (const t of ['loadLabware', 'loadPipette', 'pickUpTip', 'aspirate', 'dispense', 'dropTipInPlace']) {
+      assert.ok(types.includes(t), `the run has a ${t} command: ${types.join(', ')}`);
+    }
+    assert.ok(types.indexOf('pickUpTip') < types.indexOf('aspirate') && types.indexOf('aspirate') < types.indexOf('dispense'), 'in order');
+    assert.deepEqual(commands.filter((c) => c.status !== 'succeeded').map((c) => `${c.commandType}: ${c.status}`), [], 'every command succeeded');
+    assert.equal(commands.find((c) => c.commandType === 'aspirate')?.params.volume, 100);
+  },
+
   async 'run-a-protocol'(ex) {
     ex.click('run basic transfer');
     const done = await ex.next('done', 45_000);

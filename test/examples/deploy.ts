@@ -69,7 +69,7 @@ function coreModules(flow: FlowNode[]): NodeModule[] {
     if (!file) throw new Error(`node ${n.id} has type "${n.type}", neither ours nor a core node this test knows`);
     files.add(file);
   }
-  const root = join(PACKAGE_ROOT, 'node_modules', '@node-red', 'nodes', 'core');
+  const root = join(require.resolve('@node-red/nodes/package.json'), '..', 'core'); // the line's own copy (test/setup/node-red-line.ts)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return [...files].map((f) => require(join(root, f)) as NodeModule);
 }

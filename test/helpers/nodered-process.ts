@@ -72,7 +72,7 @@ export async function startNodeRed(opts: NodeRedProcessOptions = {}): Promise<No
 };
 `,
   );
-  const red = require.resolve('node-red/red.js', { paths: [PACKAGE_ROOT] });
+  const red = require.resolve(`${process.env.NODE_RED_PACKAGE || 'node-red'}/red.js`, { paths: [PACKAGE_ROOT] });
   const child: ChildProcess = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settingsFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },

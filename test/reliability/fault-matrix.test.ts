@@ -116,13 +116,13 @@ describe('reliability: fault matrix', function () {
   }
 
   describe('opentrons-status (watching the current run)', function () {
-    // Real-time robot: a 26-command protocol at 300 ms a command runs for ~8 s, long enough to fault it.
+    // Real-time robot: a 26-command protocol at 1 s a command runs for ~26 s, long enough to fault it.
     let sim: SimulatedRobot;
     let client: RobotClient;
     let rig: Rig | undefined;
 
     beforeEach(async function () {
-      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 1, commandMs: 300, analysisMs: 20 });
+      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 1, commandMs: 1000, analysisMs: 20 });
       client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
     });
     afterEach(async function () {
@@ -210,6 +210,7 @@ describe('reliability: fault matrix', function () {
         const reported = rig.out.find((m) => m.topic === 'robot-unreachable') as Msg;
         const code = (reported.payload as { error: { code?: string } }).error.code;
         assert.match(String(code), rf.code, `robot-unreachable carries the cause's code`);
+        assert.ok(rig.statuses.some((st) => /unreachable/.test(String(st.text))), 'the node status said the robot is unreachable');
         await until(() => topics(rig!).includes('robot-reachable'), 8000, 'the watcher did not come back by itself', () => topics(rig!).join(','));
         assert.deepEqual(rig.nonGets(mark), [], 'a watcher sends only GETs');
         // Still watching the same run: a status change made now reaches the flow.

@@ -1,0 +1,114 @@
+// What `npm pack` ships is enough for Node-RED: the tarball, unpacked into a fresh userDir's
+// node_modules as `npm install <tarball>` would, registers every node type, serves our icons,
+// locales and help, and lists our examples under Import ▸ Examples.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, sep } from 'node:path';
+import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../scripts/launch-node-red';
+
+interface PackageJson {
+  name: string;
+  dependencies?: Record<string, string>;
+  'node-red': { nodes: Record<string, string> };
+}
+
+interface NodeSet {
+  module: string;
+  types: string[];
+  enabled: boolean;
+  err?: string;
+}
+
+describe('npm pack → install into a fresh Node-RED userDir', function () {
+  this.timeout(60_000);
+  const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as PackageJson;
+  let work: string;
+  let nodeRed: RunningNodeRed | undefined;
+  let installed: string;
+
+  before(async function () {
+    work = mkdtempSync(join(tmpdir(), 'nr-opentrons-pack-'));
+    // --ignore-scripts: `prepare` would rebuild dist/ under the running test suite; npm test built it already.
+    // The npm on PATH, not node_modules/.bin/npm (an older npm that a dependency brings, which runs
+    // `prepare` even with --ignore-scripts), and without the npm_* variables of an enclosing `npm test`.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+    env.PATH = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((dir) => !dir.includes(`node_modules${sep}.bin`))
+      .join(delimiter);
+    const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: packageDir, encoding: 'utf8', env });
+    assert.equal(pack.status, 0, `npm pack failed: ${pack.stderr}`);
+    assert.doesNotMatch(pack.stderr, /prepare/, 'npm pack ran no lifecycle script (it would rebuild dist/ under the running tests)');
+    const out = pack.stdout;
+    const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>;
+    const userDir = join(work, 'userDir');
+    installed = join(userDir, 'node_modules', ...pkg.name.split('/'));
+    mkdirSync(installed, { recursive: true });
+    execFileSync('tar', ['-xzf', join(work, filename), '-C', installed, '--strip-components=1']);
+    // The registry is out of reach here: the runtime dependencies come from this checkout's node_modules.
+    symlinkSync(join(packageDir, 'node_modules'), join(installed, 'node_modules'), 'junction');
+    writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'userdir', private: true, dependencies: { [pkg.name]: `file:${filename}` } }));
+    nodeRed = await launchNodeRed({ userDir, port: await freePort(), flows: [], link: undefined });
+  });
+
+  after(async function () {
+    await nodeRed?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const get = async (path: string, accept = 'application/json'): Promise<Response> => {
+    assert.ok(nodeRed);
+    return fetch(new URL(path, nodeRed.url), { headers: { Accept: accept } });
+  };
+
+  it('ships only built JavaScript, editor files, icons, locales and examples — no TypeScript, tests or sources', function () {
+    const files: string[] = [];
+    const walk = (dir: string, rel: string): void => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (rel === '' && e.name === 'node_modules') continue;
+        if (e.isDirectory()) walk(join(dir, e.name), `${rel}${e.name}/`);
+        else files.push(`${rel}${e.name}`);
+      }
+    };
+    walk(installed, '');
+    assert.deepEqual(files.filter((f) => f.endsWith('.ts') || f.startsWith('test/') || f.startsWith('nodes/')), []);
+    for (const file of Object.values(pkg['node-red'].nodes)) {
+      assert.ok(files.includes(file), `${file} is in the tarball`);
+      assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file.replace(/\.js$/, '.html')} is in the tarball`);
+    }
+    assert.ok(files.some((f) => /^examples\/.+\.json$/.test(f)), 'examples are in the tarball');
+  });
+
+  it('registers all node types of package.json, without load errors', async function () {
+    const sets = (await (await get('nodes')).json()) as NodeSet[];
+    const ours = sets.filter((s) => s.module === pkg.name);
+    assert.deepEqual(
+      ours.filter((s) => s.err).map((s) => `${s.types.join(',')}: ${s.err}`),
+      [],
+      'no node set failed to load',
+    );
+    const types = ours.filter((s) => s.enabled).flatMap((s) => s.types);
+    assert.deepEqual([...types].sort(), Object.keys(pkg['node-red'].nodes).sort());
+  });
+
+  it('serves each node\'s editor HTML, help and icon', async function () {
+    const html = await (await get('nodes', 'text/html')).text();
+    for (const type of Object.keys(pkg['node-red'].nodes)) {
+      assert.match(html, new RegExp(`RED\\.nodes\\.registerType\\(\\s*['"]${type}['"]`), `${type} editor definition`);
+      assert.match(html, new RegExp(`data-help-name=["']${type}["']`), `${type} help`);
+      const icon = await get(`icons/${pkg.name}/${type}.svg`, 'image/svg+xml');
+      assert.equal(icon.status, 200, `icon ${type}.svg`);
+      assert.match(await icon.text(), /<svg/);
+    }
+  });
+
+  it('lists every example under Import ▸ Examples', async function () {
+    const res = await get(`library/examples/flows/${pkg.name}/`);
+    assert.equal(res.status, 200);
+    const listed = ((await res.json()) as Array<string | { fn?: string }>).map((e) => (typeof e === 'string' ? e : String(e.fn ?? ''))).map((f) => f.replace(/\.json$/, ''));
+    const shipped = readdirSync(join(installed, 'examples')).map((f) => f.replace(/\.json$/, ''));
+    assert.deepEqual([...listed].sort(), [...shipped].sort());
+  });
+});
