@@ -113,6 +113,3 @@ describe('package', function () {
   });
   // The packed tarball installed into a fresh Node-RED userDir: test/pack-install.test.ts.
 });
-    }
-  });
-});

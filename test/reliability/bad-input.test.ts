@@ -166,7 +166,8 @@ describe('reliability: bad input (fast-check)', function () {
       let n = 0;
       let valid = 0;
       let refused = 0;
-      await fc.assert(
+      await fc
+        .assert(
         fc.asyncProperty(c.arb, async (generated) => {
           const id = `fuzz-${++n}`;
           const msg: Msg = generated;
@@ -189,7 +190,10 @@ describe('reliability: bad input (fast-check)', function () {
               refused += 1;
               assert.equal(sent, 0, `an invalid msg sent ${sent} request(s): ${err.message}`);
             } else {
-              assert.ok(sent > 0, `an error without any request must be an input error (InvalidInput), got ${err.code}: ${err.message}`);
+              // A 100 kB id makes a request line the HTTP server refuses (431) before the robot's routes,
+              // so the simulator's counter cannot see it; it did reach the robot.
+              const refusedByHttp = err.code === 'HTTP_431';
+              assert.ok(sent > 0 || refusedByHttp, `an error without any request must be an input error (InvalidInput), got ${err.code}: ${err.message}`);
             }
           } else {
             valid += 1;
@@ -202,7 +206,11 @@ describe('reliability: bad input (fast-check)', function () {
           }
         }),
         { numRuns: c.numRuns, endOnFailure: true },
-      );
+      )
+        .catch((err: Error) => {
+          // Counterexamples hold 100 kB strings: shorten them so the report stays readable.
+          throw new Error(err.message.replace(/x{80,}/g, (m) => `x…(${m.length} chars)`).slice(0, 4000));
+        });
       // Both kinds must have been exercised, or the property proved little.
       assert.ok(refused > c.numRuns / 10, `only ${refused} msgs were refused as invalid`);
       assert.ok(valid > 0 || c.type === 'opentrons-run', `no msg was accepted (valid ${valid})`);
