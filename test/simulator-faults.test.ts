@@ -64,8 +64,11 @@ describe('simulator: fault injection', () => {
 
   it('down refuses connections; up accepts again on the same port with state kept and no current run', async () => {
     const port = robot.port;
+    await call(robot, 'POST', '/commands?waitUntilComplete=true', { data: { commandType: 'home', params: {} } });
     const idle = String((await call(robot, 'POST', '/runs', { data: {} })).body.data.id);
     await robot.faults.down();
+    // a pooled keep-alive socket may first report "other side closed"; a fresh connection is refused
+    await assert.rejects(call(robot, 'GET', '/health'));
     await assert.rejects(call(robot, 'GET', '/health'), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
     await robot.faults.up();
     assert.equal(robot.port, port);
@@ -75,6 +78,7 @@ describe('simulator: fault injection', () => {
     assert.equal(run.body.data.status, 'stopped');
     const list = await call(robot, 'GET', '/runs?pageLength=0');
     assert.deepEqual(list.body.links, {});
+    assert.equal((await call(robot, 'GET', '/commands')).body.meta.totalLength, 0, 'the stateless list is since boot');
   });
 
   it('restart stops a running run as the robot would report it; a new run can be created right away', async () => {
@@ -148,5 +152,31 @@ describe('simulator: counters', () => {
       await a.close();
       await b.close();
     }
+  });
+});
+
+describe('simulator: stop', () => {
+  it('stop() closes the listener, every socket and every timer, even with a run in progress and a request waiting', async () => {
+    const count = (): Record<string, number> => {
+      const c: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) c[r] = (c[r] ?? 0) + 1;
+      return c;
+    };
+    await new Promise((r) => setImmediate(r));
+    const before = count();
+    const robot = await startSimulator({ speed: 1, commandMs: 5000 });
+    const id = String((await call(robot, 'POST', '/runs', { data: {} })).body.data.id);
+    await call(robot, 'POST', `/runs/${id}/commands`, { data: { commandType: 'waitForDuration', intent: 'protocol', params: { seconds: 60 } } });
+    await call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType: 'play' } });
+    const waiting = call(robot, 'POST', `/runs/${id}/commands?waitUntilComplete=true`, { data: { commandType: 'comment', intent: 'protocol', params: { message: 'never' } } }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 20));
+    await robot.stop();
+    await waiting;
+    await new Promise((r) => setTimeout(r, 20));
+    const after = count();
+    assert.equal(after.Timeout ?? 0, before.Timeout ?? 0, 'timers');
+    assert.equal(after.TCPServerWrap ?? 0, before.TCPServerWrap ?? 0, 'listeners');
+    assert.equal(robot.stats.openConnections(), 0);
+    await assert.rejects(call(robot, 'GET', '/health'));
   });
 });

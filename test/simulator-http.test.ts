@@ -113,6 +113,19 @@ describe('simulator: HTTP core', () => {
       assert.equal(r.body.errors[0].source.pointer, '/data');
     });
 
+    it('JSON is read without a Content-Type too, but not under another Content-Type', async () => {
+      const bare = await call(robot, 'POST', '/runs', undefined, { 'opentrons-version': '3' });
+      assert.equal(bare.status, 201);
+      const res = await fetch(`${robot.url}/runs`, { method: 'POST', headers: { 'opentrons-version': '3' }, body: new Uint8Array(Buffer.from('{"data":{}}')) });
+      assert.equal(res.status, 201, 'no content-type header: parsed as JSON');
+      await res.text();
+      const text = await call(robot, 'POST', '/runs', undefined, { 'opentrons-version': '3', 'content-type': 'text/plain' });
+      assert.equal(text.status, 201, 'an empty body needs no content type');
+      const wrong = await fetch(`${robot.url}/runs`, { method: 'POST', headers: { 'opentrons-version': '3', 'content-type': 'text/plain' }, body: '{"data":{}}' });
+      assert.equal(wrong.status, 422);
+      await wrong.text();
+    });
+
     it('invalid JSON gets 422 InvalidRequest', async () => {
       const r = await call(robot, 'POST', '/runs', '{"data": ');
       assert.equal(r.status, 422);
@@ -182,8 +195,10 @@ describe('simulator: HTTP core', () => {
       assert.equal(left.data.calibratedOffset, undefined);
     });
 
-    it('Flex-only routes answer 403 NotSupportedOnOT2 on the OT-2', async () => {
-      for (const p of ['/robot/door/status', '/robot/control/estopStatus', '/deck_configuration']) {
+    it('Flex-only routes answer 403 NotSupportedOnOT2 on the OT-2; the door status answers with the door not required', async () => {
+      const door = await call(robot, 'GET', '/robot/door/status');
+      assert.deepEqual(door.body.data, { status: 'closed', doorRequiredClosedForProtocol: false });
+      for (const p of ['/robot/control/estopStatus', '/deck_configuration']) {
         const r = await call(robot, 'GET', p);
         assert.equal(r.status, 403, p);
         assert.equal(r.body.errors[0].id, 'NotSupportedOnOT2');

@@ -146,6 +146,12 @@ describe('simulator: runs', () => {
       const run = await call(robot, 'GET', `/runs/${id}`);
       assert.equal(run.body.data.labwareOffsets[0].id, r.body.data.id);
       assert.deepEqual(run.body.data.labwareOffsets[0].vector, { x: 1, y: 0, z: 0.5 });
+      const load = await call(robot, 'POST', `/runs/${id}/commands?waitUntilComplete=true`, {
+        data: { commandType: 'loadLabware', params: { location: { slotName: '2' }, loadName: 'corning_96_wellplate_360ul_flat', namespace: 'opentrons', version: 2 } },
+      });
+      assert.equal(load.body.data.result.offsetId, r.body.data.id, 'loadLabware applies the matching offset');
+      const after = await call(robot, 'GET', `/runs/${id}`);
+      assert.equal(after.body.data.labware[0].offsetId, r.body.data.id);
     });
   });
 
@@ -347,6 +353,31 @@ describe('simulator: runs', () => {
       await action(flex, id, 'play');
       assert.equal(await runStatus(flex, id), 'running');
       await action(flex, id, 'stop');
+    });
+
+    it('on the OT-2 (door switch off) an open door does not block a run', async () => {
+      const id = await busyRun(robot);
+      await action(robot, id, 'play');
+      robot.setDoorOpen(true);
+      assert.equal(await runStatus(robot, id), 'running');
+      robot.setDoorOpen(false);
+      await action(robot, id, 'stop');
+    });
+
+    it('E-stop: pressing it fails the running run; run requests get 403 until it is released and acknowledged', async () => {
+      const id = await busyRun(flex);
+      await action(flex, id, 'play');
+      flex.setEstop(true);
+      const run = await call(flex, 'GET', `/runs/${id}`);
+      assert.equal(run.body.data.status, 'failed');
+      assert.equal(run.body.data.errors[0].errorCode, '3008');
+      assert.equal((await call(flex, 'GET', '/robot/control/estopStatus')).body.data.status, 'physicallyEngaged');
+      await expectRefused(await call(flex, 'POST', '/runs', { data: {} }), 403, 'EstopEngaged', '3008');
+      flex.setEstop(false);
+      await expectRefused(await call(flex, 'POST', '/runs', { data: {} }), 403, 'EstopNotAcknowledged', '3008');
+      const ack = await call(flex, 'PUT', '/robot/control/acknowledgeEstopDisengage');
+      assert.equal(ack.body.data.status, 'disengaged');
+      assert.equal((await call(flex, 'POST', '/runs', { data: {} })).status, 201);
     });
 
     it('play with the door open gives blocked-by-open-door', async () => {

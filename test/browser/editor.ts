@@ -97,11 +97,12 @@ export async function importExample(page: Page, example: string): Promise<void> 
   if (!(await toNewFlow.evaluate((el) => el.classList.contains('disabled')))) await toNewFlow.click();
   await page.click('#red-ui-clipboard-dialog-ok');
   await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
-  // Imported nodes hang on the mouse until a click drops them: drop them at the top left.
+  // Imported nodes hang on the mouse until a click drops them: drop them near the top left, with
+  // room for inject buttons, which stick out left of their node.
   const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
   if (!chart) throw new Error('no workspace');
-  await page.mouse.move(chart.x + 40, chart.y + 40, { steps: 5 });
-  await page.mouse.click(chart.x + 40, chart.y + 40);
+  await page.mouse.move(chart.x + 260, chart.y + 120, { steps: 5 });
+  await page.mouse.click(chart.x + 260, chart.y + 120);
   // An example with its own tab opens that tab; show it like a user clicking on it.
   const added = (await workspaceIds(page)).filter((id) => !tabsBefore.includes(id));
   if (added.length !== 1) throw new Error(`importing ${example} added ${added.length} flow tabs`);

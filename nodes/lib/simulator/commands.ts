@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import Ajv, { type ErrorObject as AjvError, type ValidateFunction } from 'ajv';
 import schema9 from '../data/command-schema-9.json';
-import { ApiError, invalidRequest, invalidRequests } from './errors';
+import { invalidRequest, invalidRequests } from './errors';
 import { isObject } from './http';
 import { newId, timestamp } from './clock';
 
@@ -181,8 +181,4 @@ export function validateCommandCreate(data: Record<string, unknown>, allowed: re
   }
   if (typeof data.key === 'string') out.key = data.key;
   return out;
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

@@ -164,3 +164,13 @@ export function notSupportedOnRobotType(robot: 'OT-2' | 'Flex'): ApiError {
 export function legacyValidation(status: number, message: string): ApiError {
   return new ApiError(status, [], { message, errorCode: '4000' });
 }
+
+export type EstopState = 'notPresent' | 'physicallyEngaged' | 'logicallyEngaged' | 'disengaged';
+
+/** Flex: 403 while the E-stop is not attached, engaged, or released but not yet acknowledged. */
+export function estopBlocked(state: EstopState): ApiError | undefined {
+  if (state === 'notPresent') return one(403, 'EstopNotAttached', 'E-Stop Not Attached', 'An E-stop is not attached to the robot.', '3009');
+  if (state === 'physicallyEngaged') return one(403, 'EstopEngaged', 'E-Stop Engaged', 'The E-stop is engaged.', '3008');
+  if (state === 'logicallyEngaged') return one(403, 'EstopNotAcknowledged', 'E-Stop Not Acknowledged', 'The E-stop was released but its release has not been acknowledged.', '3008');
+  return undefined;
+}

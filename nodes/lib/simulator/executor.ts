@@ -194,9 +194,13 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       if (loc.error) return loc.error;
       const id = typeof p.labwareId === 'string' && p.labwareId ? p.labwareId : newId();
       const definitionUri = `${namespace}/${loadName}/${version}`;
-      const offset = state.labwareOffsets.filter(
-        (o) => o.definitionUri === definitionUri && JSON.stringify(o.location) === JSON.stringify(loc.location),
-      ).pop();
+      // the newest offset for this definition at this location (slot names compared in the robot's own style)
+      const sameSlot = (o: LabwareOffset): boolean => {
+        const want = isObject(loc.location) ? loc.location : {};
+        const slot = typeof o.location.slotName === 'string' ? normalizeSlot(state.model, o.location.slotName) : undefined;
+        return slot !== undefined && slot === want.slotName && o.location.moduleModel === undefined && o.location.definitionUri === undefined;
+      };
+      const offset = state.labwareOffsets.filter((o) => o.definitionUri === definitionUri && sameSlot(o)).pop();
       const lw: LoadedLabware = { id, loadName, definitionUri, location: loc.location, definition: def, usedTips: new Set() };
       if (offset) lw.offsetId = offset.id;
       if (typeof p.displayName === 'string') lw.displayName = p.displayName;

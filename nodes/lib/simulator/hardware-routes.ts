@@ -86,17 +86,21 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
     {
       method: 'GET',
       path: '/robot/door/status',
-      handle: flexOnly(() => ok({ data: { status: hw.doorOpen ? 'open' : 'closed', doorRequiredClosedForProtocol: true } })),
+      // both robots have a door switch; only the Flex requires it closed to run (an opt-in setting on the OT-2, off here)
+      handle: () => ok({ data: { status: hw.doorOpen ? 'open' : 'closed', doorRequiredClosedForProtocol: model === 'Flex' } }),
     },
     {
       method: 'GET',
       path: '/robot/control/estopStatus',
-      handle: flexOnly(() => ok({ data: { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'notPresent' } })),
+      handle: flexOnly(() => ok({ data: hw.estopStatus() })),
     },
     {
       method: 'PUT',
       path: '/robot/control/acknowledgeEstopDisengage',
-      handle: flexOnly(() => ok({ data: { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'notPresent' } })),
+      handle: flexOnly(() => {
+        if (hw.estop === 'logicallyEngaged') hw.estop = 'disengaged';
+        return ok({ data: hw.estopStatus() });
+      }),
     },
     {
       method: 'GET',

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RobotModel } from './context';
+import { estopBlocked, type EstopState } from './errors';
 
 export interface AttachedPipette {
   mount: 'left' | 'right';
@@ -103,6 +104,9 @@ export class Hardware {
   doorOpen = false;
   deckConfiguration: CutoutFixture[];
   deckConfigurationModifiedAt?: string;
+  /** Flex E-stop; the simulated robot starts unlocked */
+  estop: EstopState = 'disengaged';
+  onEstopEngaged?: () => void;
   /** listeners for door changes (the run engine blocks/pauses runs) */
   onDoorChange?: (open: boolean) => void;
 
@@ -116,6 +120,26 @@ export class Hardware {
     if (this.doorOpen === open) return;
     this.doorOpen = open;
     this.onDoorChange?.(open);
+  }
+
+  /** 403 E-stop error to throw on run-changing requests (Flex only), if any */
+  estopError(): ReturnType<typeof estopBlocked> {
+    return this.model === 'Flex' ? estopBlocked(this.estop) : undefined;
+  }
+
+  /** Press (true) or release (false) the E-stop. Pressing fails a running run; a release needs acknowledging. */
+  setEstop(engaged: boolean): void {
+    if (engaged) {
+      this.estop = 'physicallyEngaged';
+      this.onEstopEngaged?.();
+    } else if (this.estop === 'physicallyEngaged') {
+      this.estop = 'logicallyEngaged';
+    }
+  }
+
+  estopStatus(): Record<string, unknown> {
+    const physical = this.estop === 'physicallyEngaged' ? 'engaged' : this.estop === 'notPresent' ? 'notPresent' : 'disengaged';
+    return { status: this.estop, leftEstopPhysicalStatus: physical, rightEstopPhysicalStatus: 'notPresent' };
   }
 
   healthBody(name: string): Record<string, unknown> {

@@ -67,6 +67,11 @@ export function isObject(v: unknown): v is Record<string, unknown> {
  * With `optional`, an empty body gives `undefined` (POST /runs accepts no body).
  */
 export function readData(req: SimRequest, optional = false): Record<string, unknown> | undefined {
+  // FastAPI reads a JSON body only without a Content-Type or with a JSON one; anything else fails validation
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type && type !== 'application/json' && !type.endsWith('+json') && req.body.length > 0) {
+    throw invalidRequest('value is not a valid dict', { pointer: '/data' });
+  }
   const body = parseJson(req);
   if (body === undefined && optional) return undefined;
   if (!isObject(body) || !('data' in body)) throw invalidRequest('field required', { pointer: '/data' });

@@ -158,6 +158,14 @@ export class SimulatedRobot extends EventEmitter {
     this.hardware.commandFaults.push({ commandType: o.commandType, errorType: o.errorType ?? 'tipPhysicallyMissing', remaining: o.count ?? 1 });
   }
 
+  /**
+   * Flex E-stop (tests): pressing it fails the running run and makes run requests answer 403 EstopEngaged;
+   * releasing it leaves it `logicallyEngaged` (403 EstopNotAcknowledged) until PUT /robot/control/acknowledgeEstopDisengage.
+   */
+  setEstop(engaged: boolean): void {
+    this.hardware.setEstop(engaged);
+  }
+
   get railLights(): boolean {
     return this.hardware.railLights;
   }
@@ -171,6 +179,7 @@ export class SimulatedRobot extends EventEmitter {
     up: async (): Promise<void> => {
       if (this.listening || this.stopped) return;
       this.runs.restart();
+      this.stateless.reset();
       await this.listen();
     },
     restart: async (downMs = 0): Promise<void> => {

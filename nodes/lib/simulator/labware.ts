@@ -1,7 +1,7 @@
 /**
  * Labware definitions shipped in nodes/lib/data/labware (from Opentrons shared-data, Apache-2.0) and deck slot names.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RobotModel } from './context';
 
@@ -37,16 +37,6 @@ export function findDefinition(namespace: string, loadName: string, version: num
     cache.set(k, existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LabwareDefinition) : null);
   }
   return cache.get(k) ?? undefined;
-}
-
-/** Versions we ship for a load name (newest last). */
-export function shippedVersions(loadName: string): number[] {
-  const dir = join(LABWARE_DIR, loadName);
-  if (!/^[a-z0-9_]+$/.test(loadName) || !existsSync(dir)) return [];
-  return readdirSync(dir)
-    .map((f) => parseInt(f, 10))
-    .filter((n) => !Number.isNaN(n))
-    .sort((a, b) => a - b);
 }
 
 const FIELD_ORDER = [

@@ -212,6 +212,18 @@ export class RunEngine {
     });
   }
 
+  /** E-stop pressed: the run fails at once, whatever it was doing. */
+  estop(): void {
+    if (this.isTerminal() || (this.status === 'idle' && !this.played)) return;
+    this.cancelCurrent();
+    this.failQueued();
+    this.pending = [];
+    this.errors = [errorOccurrence('EStopActivatedError', '3008', 'E-stop activated.')];
+    this.completedAt = timestamp();
+    this.setStatus('failed');
+    this.env.onFinished();
+  }
+
   /** Server restart: the engine is gone; an unfinished run is reported stopped. */
   abandon(): void {
     if (this.isTerminal()) return;

@@ -125,6 +125,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
       );
     }
     const run = runs.requireCurrent(req.params.runId);
+    runs.assertEstopClear();
     checkAction(run.engine, actionType as ActionType);
     const action = { id: newId(), createdAt: timestamp(), actionType };
     run.actions.push(action);
@@ -140,6 +141,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
     const timeout = queryInt(req, 'timeout', 1);
     const failedCommandId = req.query.get('failedCommandId') ?? undefined;
     const run = runs.requireCurrent(req.params.runId);
+    runs.assertEstopClear();
     const intent = create.intent ?? 'setup';
     if (failedCommandId !== undefined && intent !== 'fixit') {
       throw commandNotAllowed('FailedCommandId must not be provided when intent is not fixit.');

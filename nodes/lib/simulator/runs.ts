@@ -89,7 +89,11 @@ export class RunStore {
   private runs: Run[] = [];
 
   constructor(private readonly env: RunStoreEnv) {
-    env.hardware.onDoorChange = (open) => this.currentRun()?.engine.doorChanged(open);
+    env.hardware.onEstopEngaged = () => this.currentRun()?.engine.estop();
+    // the OT-2's door switch setting is off (its default), so only a Flex run reacts to the door
+    env.hardware.onDoorChange = (open) => {
+      if (env.model === 'Flex') this.currentRun()?.engine.doorChanged(open);
+    };
   }
 
   all(): Run[] {
@@ -111,6 +115,12 @@ export class RunStore {
     const r = this.require(id);
     if (!r.current) throw runNotCurrent(id);
     return r;
+  }
+
+  /** Flex: 403 while the E-stop blocks actions and commands. */
+  assertEstopClear(): void {
+    const e = this.env.hardware.estopError();
+    if (e) throw e;
   }
 
   currentRun(): Run | undefined {
@@ -140,6 +150,8 @@ export class RunStore {
   }
 
   create(req: CreateRunRequest): Run {
+    const estop = this.env.hardware.estopError();
+    if (estop) throw estop;
     // robot-server makes room before it looks at the current run, so old runs go even if the create fails
     this.prune();
     let plan;

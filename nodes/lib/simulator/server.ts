@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { ApiError, databaseNotYetInitialized, frameworkError, legacyValidation, unexpectedError } from './errors';
 import type { FaultKind, FaultPlan } from './faults';
-import type { HttpMethod, Route, SimRequest, SimResponse } from './http';
+import type { Route, SimRequest, SimResponse } from './http';
 import type { Stats } from './stats';
 import { API_VERSION, MIN_API_VERSION, checkVersion, isVersionExempt } from './versioning';
 import type { Scheduler } from './clock';
@@ -187,4 +187,3 @@ export class SimServer {
   }
 }
 
-export type { HttpMethod };

@@ -32,6 +32,13 @@ export class StatelessEngine {
     return rec;
   }
 
+  /** A restart starts a fresh default engine: its command list is "since boot". */
+  reset(): void {
+    this.releaseWaiters();
+    this.commands.length = 0;
+    this.queue = [];
+  }
+
   waitFor(id: string): Promise<void> {
     const c = this.commands.find((x) => x.id === id);
     if (!c || c.status === 'succeeded' || c.status === 'failed') return Promise.resolve();

@@ -1,4 +1,4 @@
-import { ApiError, invalidRequests, legacyValidation, outdatedApiVersion } from './errors';
+import { invalidRequests, legacyValidation, outdatedApiVersion } from './errors';
 
 /** HTTP API version this simulator speaks (robot-server 8.1.0) and the oldest accepted. */
 export const API_VERSION = 4;
@@ -37,8 +37,4 @@ export function checkVersion(raw: string | string[] | undefined, legacy: boolean
   const n = parseInt(v, 10);
   if (n < MIN_API_VERSION) throw outdatedApiVersion(v);
   return Math.min(API_VERSION, n);
-}
-
-export function isApiError(e: unknown): e is ApiError {
-  return e instanceof ApiError;
 }

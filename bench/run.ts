@@ -1,0 +1,245 @@
+// `npm run bench`: the cost of every message, measured in Node-RED's own process with the simulated
+// robots in a child process (bench/sim-fleet.ts) and simulated durations set to zero. Prints a table
+// and writes bench/results/bench-<date>.json. Restarts itself with --expose-gc for the memory figures.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { RobotClient } from '../nodes/lib/client';
+import { SimFleet } from './fleet';
+import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
+
+const COMMANDS = Number(process.env.BENCH_COMMANDS) || 2000;
+const MEMORY_COMMANDS = Number(process.env.BENCH_MEMORY_COMMANDS) || 20_000;
+const FLEET = Number(process.env.BENCH_FLEET) || 50;
+const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
+const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
+const WARMUP = 200;
+const RAIL_LIGHTS = { commandType: 'setRailLights', params: { on: true } };
+
+type Row = { metric: string; value: string; target: string; met: string };
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+function row(metric: string, value: number | string, target = '', met?: boolean): void {
+  rows.push({ metric, value: typeof value === 'number' ? String(Math.round(value * 1000) / 1000) : value, target, met: met === undefined ? '' : met ? 'yes' : 'NO' });
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function timed(n: number, one: () => Promise<unknown>): Promise<{ median: number; p99: number; mean: number }> {
+  for (let i = 0; i < WARMUP; i++) await one();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await one();
+    ms.push(performance.now() - t0);
+  }
+  const sorted = ms.sort((a, b) => a - b);
+  return { median: pct(sorted, 50), p99: pct(sorted, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+
+const mb = (bytes: number): number => bytes / 1024 / 1024;
+
+function robotNode(id: string, port: number, timeoutS = 30): Record<string, unknown> & { id: string; type: string } {
+  return { id, type: 'opentrons-robot', host: '127.0.0.1', port, apiVersion: '3', timeout: timeoutS, notifications: 'off' };
+}
+
+/** 1 + 2: per-command overhead of the client and of a deployed flow over raw undici, and connections opened. */
+async function commandOverhead(red: EmbeddedNodeRed): Promise<void> {
+  const fleet = await SimFleet.start({ count: 1, speed: 1e6, commandMs: 0 });
+  const { url, port } = fleet.robots[0];
+  try {
+    const pool = new Pool(url, { connections: 6, pipelining: 1, keepAliveTimeout: 4_000 });
+    const body = JSON.stringify({ data: RAIL_LIGHTS });
+    await fleet.reset(0);
+    const raw = await timed(COMMANDS, async () => {
+      const res = await pool.request({
+        method: 'POST',
+        path: '/commands?waitUntilComplete=true',
+        headers: { 'opentrons-version': '3', 'content-type': 'application/json', accept: 'application/json' },
+        body,
+      });
+      if (res.statusCode !== 201) throw new Error(`raw: HTTP ${res.statusCode}`);
+      JSON.parse(await res.body.text());
+    });
+    const rawConnections = await fleet.connectionsOpened(0);
+    await pool.close();
+
+    await fleet.reset(0);
+    const client = new RobotClient({ baseUrl: url, apiVersion: '3', timeoutMs: 30_000 });
+    const viaClient = await timed(COMMANDS, () => client.createCommand(RAIL_LIGHTS, { waitUntilComplete: true }));
+    const clientConnections = await fleet.connectionsOpened(0);
+    await client.close();
+
+    await red.deploy([
+      robotNode('robot', port),
+      { id: 'cmd', type: 'opentrons-command', robot: 'robot', target: 'robot', commandType: 'setRailLights', params: '{"on": true}', paramsType: 'json', waitUntilComplete: true, wires: [['out']] },
+      { id: 'out', type: 'junction', wires: [] },
+    ]);
+    await fleet.reset(0);
+    const viaFlow = await timed(COMMANDS, () => red.send('cmd'));
+    const flowConnections = await fleet.connectionsOpened(0);
+
+    results.commandOverhead = { commands: COMMANDS, warmup: WARMUP, rawUndici: raw, robotClient: viaClient, flow: viaFlow, connections: { rawUndici: rawConnections, robotClient: clientConnections, flow: flowConnections } };
+    row(`(a) raw undici: median / p99 ms per command`, `${raw.median.toFixed(3)} / ${raw.p99.toFixed(3)}`);
+    row(`(b) RobotClient.createCommand: median / p99 ms`, `${viaClient.median.toFixed(3)} / ${viaClient.p99.toFixed(3)}`);
+    row(`(c) flow → opentrons-command → output: median / p99 ms`, `${viaFlow.median.toFixed(3)} / ${viaFlow.p99.toFixed(3)}`);
+    row('ratio b/a (median)', viaClient.median / raw.median);
+    row('ratio c/a (median)', viaFlow.median / raw.median, '≤ 1.10', viaFlow.median / raw.median <= 1.1);
+    row('ratio c/a (p99)', viaFlow.p99 / raw.p99);
+    row(`TCP connections opened, ${COMMANDS + WARMUP} commands: raw / client / flow`, `${rawConnections} / ${clientConnections} / ${flowConnections}`, '≤ 2 per robot', flowConnections <= 2 && clientConnections <= 2);
+
+    // 3a: memory over many commands through the same flow
+    gc();
+    const before = process.memoryUsage();
+    for (let i = 0; i < MEMORY_COMMANDS; i++) await red.send('cmd');
+    gc();
+    await new Promise((r) => setTimeout(r, 200));
+    gc();
+    const after = process.memoryUsage();
+    const heapGrowth = mb(after.heapUsed - before.heapUsed);
+    const rssGrowth = mb(after.rss - before.rss);
+    results.memory = { commands: MEMORY_COMMANDS, gcExposed: Boolean((globalThis as { gc?: unknown }).gc), before, after, heapGrowthMB: heapGrowth, rssGrowthMB: rssGrowth };
+    row(`heap growth after ${MEMORY_COMMANDS} commands + GC, MB`, heapGrowth, '< 5 MB', heapGrowth < 5);
+    row(`RSS growth after ${MEMORY_COMMANDS} commands + GC, MB`, rssGrowth, '(info)');
+  } finally {
+    await red.deploy([]);
+    await fleet.stop();
+  }
+}
+
+/** 3b: peak RSS while uploading a protocol bundle with a large data file from editor paths. */
+async function uploadMemory(red: EmbeddedNodeRed): Promise<void> {
+  const fleet = await SimFleet.start({ count: 1, speed: 1e6, commandMs: 0, analysisMs: 0 });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-upload-'));
+  try {
+    const py = readFileSync(join(PACKAGE_ROOT, 'test', 'fixtures', 'protocols', 'basic_transfer.py'));
+    writeFileSync(join(dir, 'main.py'), py);
+    const csv = join(dir, 'data.csv');
+    const fd = openSync(csv, 'w');
+    const line = Buffer.from('well,volume,sample\n' + 'A1,100,s0001\n'.repeat(4096));
+    for (let written = 0; written < UPLOAD_MB * 1024 * 1024; written += line.length) writeSync(fd, line);
+    closeSync(fd);
+    await red.deploy([
+      robotNode('robot', fleet.robots[0].port, 120),
+      { id: 'up', type: 'opentrons-upload', robot: 'robot', paths: `${join(dir, 'main.py')}\n${csv}`, waitForAnalysis: false, wires: [[]] },
+    ]);
+    gc();
+    await new Promise((r) => setTimeout(r, 200));
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const t0 = performance.now();
+    await red.send('up');
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const above = mb(peak - baseline);
+    results.upload = { sizeMB: UPLOAD_MB, seconds, baselineRssMB: mb(baseline), peakRssMB: mb(peak), peakAboveBaselineMB: above };
+    row(`peak RSS above baseline, ${UPLOAD_MB} MB bundle upload from paths, MB`, above, '< 30 MB', above < 30);
+    row(`upload time for the ${UPLOAD_MB} MB bundle, s`, seconds);
+  } finally {
+    await red.deploy([]);
+    await fleet.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** 4: 50 robots, each with a running run watched by opentrons-status at the default interval. */
+async function fleetWatch(red: EmbeddedNodeRed): Promise<void> {
+  // 26 commands × 3 s: every run is still running when the window closes.
+  const fleet = await SimFleet.start({ count: FLEET, speed: 1, commandMs: 3_000, analysisMs: 10 });
+  try {
+    for (let i = 0; i < FLEET; i++) await fleet.playRun(i);
+    const flows = fleet.robots.flatMap((r, i) => [
+      robotNode(`robot${i}`, r.port, 10),
+      { id: `status${i}`, type: 'opentrons-status', robot: `robot${i}`, runId: '', autostart: true, wires: [[], []] },
+    ]);
+    await red.deploy(flows);
+    await new Promise((r) => setTimeout(r, 3_000)); // every watcher has found its run
+    const gets0 = await Promise.all(fleet.robots.map((_, i) => fleet.count(i)));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, FLEET_WINDOW_S * 1000));
+    const cpu = process.cpuUsage(cpu0);
+    const wallMs = performance.now() - t0;
+    const gets1 = await Promise.all(fleet.robots.map((_, i) => fleet.count(i)));
+    const perMin = gets1.map((g, i) => ((g - gets0[i]) * 60_000) / wallMs);
+    const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+    const meanPerMin = perMin.reduce((a, b) => a + b, 0) / perMin.length;
+    results.fleet = { robots: FLEET, windowS: wallMs / 1000, cpuPercentOfOneCore: cpuPct, requestsPerMinutePerRobot: { mean: meanPerMin, min: Math.min(...perMin), max: Math.max(...perMin) } };
+    row(`CPU of the Node-RED process, ${FLEET} robots watched (running runs), % of one core`, cpuPct, '< 10 %', cpuPct < 10);
+    row('requests per minute per robot while running (mean / min / max)', `${meanPerMin.toFixed(1)} / ${Math.min(...perMin).toFixed(1)} / ${Math.max(...perMin).toFixed(1)}`);
+  } finally {
+    await red.deploy([]);
+    await fleet.stop();
+  }
+}
+
+/** 5: status latency and request rate, push vs polling (bench/status-push.ts by the notifications work). */
+async function statusLatency(): Promise<void> {
+  const file = join(__dirname, 'status-push.js');
+  if (!existsSync(file)) {
+    row('status latency', 'bench/status-push not built: skipped');
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runStatusPushBench } = require(file) as { runStatusPushBench(o: { windowS?: number; latencyRuns?: number }): Promise<Record<string, unknown>> };
+  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || 20, latencyRuns: 5 });
+  results.statusPush = r;
+  for (const mode of ['push', 'polling']) {
+    const m = r[mode] as Record<string, number> | undefined;
+    if (!m) continue;
+    row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`);
+    row(`requests per minute (${mode}): running / paused`, `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  const red = await EmbeddedNodeRed.start();
+  try {
+    await commandOverhead(red);
+    await uploadMemory(red);
+    await fleetWatch(red);
+  } finally {
+    await red.stop();
+  }
+  await statusLatency();
+  const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
+  console.log('');
+  console.table(rows);
+  console.log(`bench took ${env.durationS.toFixed(0)} s on Node ${env.node}, ${env.cpus} CPU(s)`);
+  const dir = join(PACKAGE_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ env, rows, results }, null, 2));
+  console.log(`written ${file}`);
+}
+
+if (require.main === module) {
+  if (!(globalThis as { gc?: unknown }).gc && !process.env.BENCH_NO_GC_RESTART) {
+    // Memory figures need gc(): run again with it exposed.
+    const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_NO_GC_RESTART: '1' } });
+    process.exit(r.status ?? 1);
+  }
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
