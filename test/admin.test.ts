@@ -120,6 +120,11 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
       { id: 'tab1', type: 'tab', label: 'Flow 1' },
       { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: other.port, apiVersion: '3', credentials: { token: 'labwire-s3cret' } },
     ];
+    const seen: Array<string | undefined> = [];
+    other.handle((req, res) => {
+      seen.push(req.headers.authorization);
+      json(res, 200, { name: 'tok-robot', robot_model: 'OT-2 Standard', api_version: '8.1.0' });
+    });
     const deploy = await fetch(`${red.url}/flows`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer admin-token', 'node-red-deployment-type': 'full' },
@@ -135,16 +140,15 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
     assert.ok(!readFileSync(join(red.userDir, 'flows.json'), 'utf8').includes('labwire-s3cret'), 'token in flows.json');
     assert.ok(!readFileSync(join(red.userDir, 'flows_cred.json'), 'utf8').includes('labwire-s3cret'), 'flows_cred.json not encrypted');
 
-    const seen: Array<string | undefined> = [];
-    other.handle((req, res) => {
-      seen.push(req.headers.authorization);
-      json(res, 200, { name: 'tok-robot', robot_model: 'OT-2 Standard', api_version: '8.1.0' });
-    });
+    // The deployed node checks the API version once at start; when depends on the Node-RED line (after
+    // the deploy answer on 5), so wait for it here and keep it out of the endpoint's requests below.
+    for (const until = Date.now() + 5_000; seen.length === 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(seen.splice(0), ['Bearer labwire-s3cret'], 'the deployed node checks the robot once with its stored token');
     const { body } = await post({ id: 'r1', host: '127.0.0.1', port: other.port, token: '__PWRD__' }, 'admin-token');
     assert.equal(body.ok, true, JSON.stringify(body));
     const typed = await post({ id: 'r1', host: '127.0.0.1', port: other.port, token: 'typed-token' }, 'admin-token');
     assert.equal(typed.body.ok, true);
-    assert.deepEqual(seen.slice(-2), ['Bearer labwire-s3cret', 'Bearer typed-token']);
+    assert.deepEqual(seen, ['Bearer labwire-s3cret', 'Bearer typed-token']);
   });
 
   it('registers every node type of the package and serves the config node\'s editor', async function () {
