@@ -63,6 +63,18 @@ describe('RobotClient', function () {
     assert.equal(server.requests.length, 10);
   });
 
+  it('refuses an id no robot could have issued (huge, empty, control characters) before sending anything', async function () {
+    server.handle((_req, res) => json(res, 200, { data: { id: 'x' } }));
+    const c = connect();
+    for (const bad of ['x'.repeat(100_000), '', 'run\n1']) {
+      await assert.rejects(c.getRun(bad), (err: Error & { code?: string }) => err.code === 'InvalidInput' && /id must be/.test(err.message));
+      await assert.rejects(c.createRunAction(bad, 'play'), (err: Error & { code?: string }) => err.code === 'InvalidInput');
+    }
+    assert.equal(server.requests.length, 0);
+    await c.getRun('command.ASPIRATE-0');
+    assert.equal(server.requests.length, 1);
+  });
+
   it('wraps new-style bodies in {data: …} and passes command wait options as query parameters', async function () {
     server.handle((_req, res) => json(res, 201, { data: { id: 'c1', status: 'succeeded' } }));
     const c = connect();

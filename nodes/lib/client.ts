@@ -319,7 +319,16 @@ export class RobotClient {
   }
 }
 
+/** Longest id we send in a path: robot ids are UUIDs or short engine keys; a huge one would only earn a 431. */
+const MAX_ID_LENGTH = 200;
+
+/** Puts an id into a path, refusing (before anything is sent) one no robot could have issued. */
 function enc(id: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH || /[\u0000-\u001f]/.test(id)) {
+    const got = typeof id !== 'string' ? typeof id : `${id.length} characters`;
+    throw new InputError(`an id must be 1 to ${MAX_ID_LENGTH} characters without control characters (got ${got}): check msg.runId / msg.protocolId`);
+  }
   return encodeURIComponent(id);
 }
 
