@@ -8,7 +8,7 @@ import { CommandInput, commandSource, paramsObject, parseIdName, parseIntent, pa
 import { checkOutcome, newIdOf } from './lib/command-outcome';
 import { commandCatalogue, validateCommand } from './lib/command-schema';
 import { InputError, OpentronsError } from './lib/errors';
-import { Done, fail, Msg, own, pick, robotOf, Send } from './lib/node-support';
+import { Msg, own, pick, robotOf, Send } from './lib/node-support';
 import { evaluateProperty, NodeWork } from './lib/node-work';
 import type { Command } from './lib/types';
 
@@ -85,7 +85,7 @@ export = function register(RED: NodeAPI): void {
       return plan;
     };
 
-    const handle = async (msg: Msg, send: Send, done: Done): Promise<void> => {
+    const handle = async (msg: Msg, send: Send): Promise<void> => {
       let index = 0;
       let p: Plan | undefined;
       try {
@@ -118,28 +118,17 @@ export = function register(RED: NodeAPI): void {
         output(msg, p, results, run?.id);
         node.status(successStatus(p, results, notWaited, runNote));
         send(msg);
-        done();
       } catch (err) {
-        // On redeploy the abort is ours: the msg ends quietly instead of as an error.
-        if (work.closed) {
-          done();
-          return;
-        }
+        // In a batch the error names which command failed.
         const label = p?.batch ? labelOf(p, index) : undefined;
         if (label && err instanceof OpentronsError && !err.message.startsWith(label)) {
           err.message = `${label}: ${err.message}`;
         }
-        fail(node, msg, err, done);
+        throw err;
       }
     };
 
-    node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
-      work.track(() => handle(msg as Msg, send, done));
-    });
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      work.close().then(() => done());
-    });
+    work.serve(node, handle);
   }
 
   RED.nodes.registerType('opentrons-command', OpentronsCommandNode);

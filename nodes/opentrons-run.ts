@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RobotClient } from './lib/client';
 import { InputError, RobotError } from './lib/errors';
-import { Done, Msg, Send, fail, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import {
   IfCurrent,
@@ -46,22 +46,7 @@ export = function register(RED: NodeAPI): void {
     const statusTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_STATUS_TIMEOUT_S) * 1000;
     const ifCurrent: IfCurrent = IF_CURRENT.includes(def.ifCurrent ?? '') ? (def.ifCurrent as IfCurrent) : 'fail';
 
-    node.on('input', (incoming: object, send: Send, done: Done) => {
-      const msg = incoming as Msg;
-      work.track(async () => {
-        try {
-          await handle(msg, send);
-          done();
-        } catch (err) {
-          if (work.closed) return done();
-          fail(node, msg, err, done);
-        }
-      });
-    });
-
-    node.on('close', (_removed: boolean, closed: () => void) => {
-      void work.close().then(() => closed());
-    });
+    work.serve(node, handle);
 
     async function handle(msg: Msg, send: Send): Promise<void> {
       // Validate everything first: bad input never reaches the robot.

@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { AnalysisNotOkError, analysisProblem, latestAnalysisId, protocolName, waitForAnalysis } from './lib/analysis-wait';
 import type { RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, RobotErrorBody } from './lib/errors';
-import { Done, Msg, Send, fail, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { resolveUploadFiles } from './lib/upload-input';
 import type { Analysis, JsonObject, Protocol } from './lib/types';
@@ -53,23 +53,7 @@ export = function register(RED: NodeAPI): void {
     const timeoutS = def.analysisTimeout === undefined || def.analysisTimeout === '' ? DEFAULT_ANALYSIS_TIMEOUT_S : Number(def.analysisTimeout);
     const analysisTimeoutMs = Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : DEFAULT_ANALYSIS_TIMEOUT_S * 1000;
 
-    node.on('input', (incoming: object, send: Send, done: Done) => {
-      const msg = incoming as Msg;
-      work.track(async () => {
-        try {
-          await handle(msg, send);
-          done();
-        } catch (err) {
-          // A msg cut short by a redeploy ends quietly: the node is gone, nobody should catch it.
-          if (work.closed) return done();
-          fail(node, msg, err, done);
-        }
-      });
-    });
-
-    node.on('close', (_removed: boolean, closed: () => void) => {
-      void work.close().then(() => closed());
-    });
+    work.serve(node, handle);
 
     async function handle(msg: Msg, send: Send): Promise<void> {
       // Everything a msg can get wrong is checked here, before a request is made.

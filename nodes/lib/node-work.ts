@@ -2,6 +2,7 @@
 // promises of the msgs it is handling, so `close` (redeploy) aborts them and waits for them to end.
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { RequestAbortedError } from './errors';
+import { Done, Msg, Send, fail } from './node-support';
 
 export class NodeWork {
   private readonly controller = new AbortController();
@@ -24,6 +25,29 @@ export class NodeWork {
 
   get busy(): number {
     return this.inFlight.size;
+  }
+
+  /**
+   * Wires a node's input and close handlers: every msg runs `handle` and ends in exactly one `done`
+   * (its error goes to Catch nodes); close aborts what is in flight and waits for it.
+   */
+  serve(node: Node, handle: (msg: Msg, send: Send) => Promise<void>): void {
+    node.on('input', (incoming: object, send: Send, done: Done) => {
+      const msg = incoming as Msg;
+      this.track(async () => {
+        try {
+          await handle(msg, send);
+          done();
+        } catch (err) {
+          // A msg cut short by a redeploy ends quietly: the node is gone, nobody should catch it.
+          if (this.closed) return done();
+          fail(node, msg, err, done);
+        }
+      });
+    });
+    node.on('close', (_removed: boolean, closed: () => void) => {
+      void this.close().then(() => closed());
+    });
   }
 
   /** Aborts every request and timer of this node, then waits until each msg has finished. */

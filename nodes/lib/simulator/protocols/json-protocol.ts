@@ -3,6 +3,7 @@
 // keeps pipette names, module models and labware load names outside its commands).
 import type { PlannedCommand } from '../context';
 import { protocolFilesInvalid } from './errors';
+import { uriOfDefinition } from './labware-library';
 import type { JsonObject, RobotType } from './types';
 
 export interface JsonProtocolReading {
@@ -42,7 +43,8 @@ export function readJsonProtocol(json: JsonObject, fileName: string): JsonProtoc
   if (robotType !== 'OT-2 Standard' && robotType !== 'OT-3 Standard') invalid();
   const labwareDefinitions = new Map<string, JsonObject>();
   if (isObject(json.labwareDefinitions)) {
-    for (const [uri, def] of Object.entries(json.labwareDefinitions)) if (isObject(def)) labwareDefinitions.set(uri, def);
+    // keyed by the definition's own URI: the protocol's keys need not be URIs (schema 6 `definitionId`)
+    for (const [key, def] of Object.entries(json.labwareDefinitions)) if (isObject(def)) labwareDefinitions.set(uriOfDefinition(def) ?? key, def);
   }
   const liquids: JsonObject[] = [];
   if (isObject(json.liquids)) {
@@ -67,6 +69,23 @@ export function readJsonProtocol(json: JsonObject, fileName: string): JsonProtoc
   return reading;
 }
 
+/**
+ * A schema 6 `definitionId` is only a key into the protocol's `labwareDefinitions` (Protocol Designer
+ * writes e.g. `example/plate/1` for a definition whose loadName is `foo_8_plate_33ul`). The engine
+ * loads by the definition's own namespace, loadName and version, so take them from the definition;
+ * the key's parts are a last resort for a protocol that does not embed it.
+ */
+function schema6LabwareIdentity(json: JsonObject, definitionId: string): { namespace: string; loadName: string; version: number } {
+  const defs = isObject(json.labwareDefinitions) ? json.labwareDefinitions : {};
+  const def = defs[definitionId];
+  const params = isObject(def) && isObject(def.parameters) ? def.parameters : undefined;
+  if (isObject(def) && typeof def.namespace === 'string' && typeof params?.loadName === 'string' && typeof def.version === 'number') {
+    return { namespace: def.namespace, loadName: params.loadName, version: def.version };
+  }
+  const [namespace, loadName, version] = definitionId.split('/');
+  return { namespace, loadName, version: Number(version) };
+}
+
 function normaliseCommand(raw: unknown, index: number, json: JsonObject, schemaVersion: number, fileName: string): PlannedCommand {
   if (!isObject(raw) || typeof raw.commandType !== 'string' || !isObject(raw.params ?? {})) {
     throw protocolFilesInvalid(`${fileName} is not a valid JSON protocol: command ${index} has no commandType or params.`);
@@ -87,10 +106,7 @@ function normaliseCommand(raw: unknown, index: number, json: JsonObject, schemaV
     } else if (commandType === 'loadLabware' && params.loadName === undefined) {
       const l = labware[String(params.labwareId)];
       if (isObject(l) && typeof l.definitionId === 'string') {
-        const [namespace, loadName, version] = l.definitionId.split('/');
-        params.namespace = namespace;
-        params.loadName = loadName;
-        params.version = Number(version);
+        Object.assign(params, schema6LabwareIdentity(json, l.definitionId));
         if (typeof l.displayName === 'string') params.displayName = l.displayName;
       }
     } else if (commandType === 'delay') {
