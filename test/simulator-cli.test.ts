@@ -1,10 +1,15 @@
-// The opentrons-sim CLI: starts on loopback, prints where it listens, answers /health, exits 0 on SIGTERM/SIGINT.
+// The opentrons-sim CLI: starts on loopback, prints where it listens, answers /health, exits 0 on SIGTERM/SIGINT,
+// and with --mqtt-port / --mqtt-url publishes the robot's refetch hints to an MQTT broker.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
 import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
 import { request } from 'undici';
+import { parseCommandLine } from '../nodes/lib/simulator/cli';
+import { Mosquitto } from './notifications-helpers';
 
 const CLI = join(__dirname, '..', 'nodes', 'lib', 'simulator', 'cli.js');
 
@@ -20,6 +25,42 @@ function startCli(args: string[]): { child: ChildProcess; url: Promise<string> }
     child.once('exit', (code) => reject(new Error(`exited ${String(code)} before listening: ${out}`)));
   });
   return { child, url };
+}
+
+/** Resolves with the first match of `re` in the child's stdout so far. */
+function stdoutMatch(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = re.exec(out);
+      if (m) {
+        child.stdout?.off('data', onData);
+        resolve(m);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited ${String(code)} before printing ${String(re)}: ${out}`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 describe('simulator: opentrons-sim CLI', () => {
@@ -57,5 +98,92 @@ describe('simulator: opentrons-sim CLI', () => {
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 2);
     assert.match(err, /--model must be OT-2 or Flex/);
+  });
+
+  it('--help prints the usage, including the MQTT options, and exits 0', async () => {
+    const child = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+    assert.match(out, /--mqtt-port N/);
+    assert.match(out, /--mqtt-url URL/);
+  });
+
+  it('reads --mqtt-port / --mqtt-url beside the simulator options and refuses bad values', () => {
+    assert.deepEqual(parseCommandLine(['--port', '0', '--mqtt-port', '1884', '--model', 'Flex']), {
+      robot: { host: '127.0.0.1', port: 0, model: 'Flex' }, mqtt: { port: 1884 },
+    });
+    assert.deepEqual(parseCommandLine(['--mqtt-url=mqtt://127.0.0.1:1883']).mqtt, { url: 'mqtt://127.0.0.1:1883' });
+    assert.equal(parseCommandLine(['--port', '0']).mqtt, undefined);
+    assert.throws(() => parseCommandLine(['--mqtt-port', 'x']), /--mqtt-port must be a port number[\s\S]*usage:/);
+    assert.throws(() => parseCommandLine(['--mqtt-url', 'http://127.0.0.1']), /--mqtt-url must look like/);
+  });
+
+  describe('MQTT bridge', function () {
+    this.timeout(20_000);
+    const subscribers: MqttClient[] = [];
+    let mosquitto: Mosquitto | undefined;
+    afterEach(async () => {
+      for (const c of subscribers.splice(0)) await c.endAsync(true);
+      await mosquitto?.dispose();
+      mosquitto = undefined;
+    });
+
+    /** Subscribes to robot-server/#, creates a run over HTTP and returns the hints that arrive for it. */
+    async function hintsForNewRun(base: string, brokerUrl: string, protocolVersion: 4 | 5): Promise<{ runId: string; hints: Map<string, string> }> {
+      const sub = await connectAsync(brokerUrl, { protocolVersion, reconnectPeriod: 0, connectTimeout: 5_000 });
+      subscribers.push(sub);
+      await sub.subscribeAsync('robot-server/#', { qos: 1 });
+      const hints = new Map<string, string>();
+      sub.on('message', (topic, payload) => hints.set(topic, payload.toString()));
+      const res = await request(`${base}/runs`, {
+        method: 'POST', headers: { 'opentrons-version': '3', 'content-type': 'application/json' }, body: JSON.stringify({ data: {} }),
+      });
+      assert.equal(res.statusCode, 201);
+      const runId = String(((await res.body.json()) as { data: { id: string } }).data.id);
+      const end = Date.now() + 5_000;
+      while (!(hints.has('robot-server/runs') && hints.has(`robot-server/runs/${runId}`)) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return { runId, hints };
+    }
+
+    it('--mqtt-port N: an embedded broker on 127.0.0.1:N carries the hints; SIGTERM stops it and exits 0', async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [CLI, '--port', '0', '--speed', '100', '--mqtt-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      const [[, base], [, brokerUrl]] = await Promise.all([
+        stdoutMatch(child, /listening on (http:\/\/\S+)/),
+        stdoutMatch(child, /embedded MQTT broker at (mqtt:\/\/\S+)/),
+      ]);
+      assert.equal(brokerUrl, `mqtt://127.0.0.1:${port}`);
+      const { runId, hints } = await hintsForNewRun(base, brokerUrl, 4);
+      assert.deepEqual(JSON.parse(hints.get('robot-server/runs') ?? 'null'), { refetch: true });
+      assert.deepEqual(JSON.parse(hints.get(`robot-server/runs/${runId}`) ?? 'null'), { refetch: true });
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+      assert.equal(await accepts(port), false, 'the embedded broker is closed with the robot');
+    });
+
+    it('--mqtt-url URL: publishes the hints to an external broker (Mosquitto, MQTT 5)', async () => {
+      mosquitto = await Mosquitto.create();
+      const child = spawn(process.execPath, [CLI, '--port', '0', '--speed', '100', '--mqtt-url', mosquitto.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      const [[, base], [, brokerUrl]] = await Promise.all([
+        stdoutMatch(child, /listening on (http:\/\/\S+)/),
+        stdoutMatch(child, /external MQTT broker at (mqtt:\/\/\S+)/),
+      ]);
+      assert.equal(brokerUrl, mosquitto.url);
+      const { runId, hints } = await hintsForNewRun(base, mosquitto.url, 5);
+      assert.deepEqual(JSON.parse(hints.get(`robot-server/runs/${runId}`) ?? 'null'), { refetch: true });
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+    });
   });
 });

@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedRobot, startSimulator } from '../nodes/lib/simulator';
-import { arr, call, liveRunWithLabware, waitStatus } from './simulator-util';
+import { request } from 'undici';
+import { arr, call, liveRunWithLabware, waitStatus, waitUntil } from './simulator-util';
 
 describe('simulator: run commands', () => {
   let robot: SimulatedRobot;
@@ -298,5 +299,59 @@ describe('simulator: stateless /commands and rail lights', () => {
     await call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType: 'stop' } });
     await waitStatus(robot, id, 'stopped');
     assert.equal((await call(robot, 'POST', '/commands', { data: { commandType: 'home', params: {} } })).status, 201);
+  });
+});
+
+describe('simulator: waitUntilComplete requests the client aborts', function () {
+  this.timeout(10_000);
+  const WAITING = 20;
+  let robot: SimulatedRobot;
+  beforeEach(async () => {
+    // commands take minutes at speed 1, so nothing completes while the test runs
+    robot = await startSimulator({ speed: 1, commandMs: 600_000 });
+  });
+  afterEach(async () => {
+    await robot.stop();
+  });
+
+  /**
+   * Occupies the engine with one command (its timer is the baseline), sends WAITING requests that wait with a
+   * long timeout, aborts them, and checks that the timers and command waiters go back to the baseline.
+   */
+  async function abortWaitingRequests(path: string, commandType: string, params: Record<string, unknown>): Promise<void> {
+    const busy = await call(robot, 'POST', path, { data: { commandType: 'home', params: {} } });
+    assert.equal(busy.status, 201);
+    const busyId = String(busy.body.data.id);
+    const one = path === '/commands' ? `/commands/${busyId}` : `${path}/${busyId}`;
+    await waitUntil(() => call(robot, 'GET', one), (r) => String(r.body.data.status) === 'running');
+    const baseline = robot.pendingTimers();
+    assert.equal(robot.pendingCommandWaiters(), 0);
+
+    const controllers = Array.from({ length: WAITING }, () => new AbortController());
+    const outcomes = controllers.map((c) =>
+      request(`${robot.url}${path}?waitUntilComplete=true&timeout=600000`, {
+        method: 'POST',
+        headers: { 'opentrons-version': '3', 'content-type': 'application/json' },
+        body: JSON.stringify({ data: { commandType, params } }),
+        signal: c.signal,
+      }).then(
+        async (res) => `answered ${res.statusCode}: ${await res.body.text()}`,
+        (e: Error) => e.name,
+      ));
+    // every request is waiting: one timeout timer and one waiter each
+    await waitUntil(async () => [robot.pendingTimers(), robot.pendingCommandWaiters()], ([t, w]) => t === baseline + WAITING && w === WAITING);
+
+    for (const c of controllers) c.abort();
+    assert.deepEqual(new Set(await Promise.all(outcomes)), new Set(['AbortError']));
+    await waitUntil(async () => [robot.pendingTimers(), robot.pendingCommandWaiters()], ([t, w]) => t === baseline && w === 0, 1000);
+  }
+
+  it('POST /commands: aborting 20 waiting requests cancels their timeout timers and waiters', async () => {
+    await abortWaitingRequests('/commands', 'setRailLights', { on: true });
+  });
+
+  it('POST /runs/{id}/commands: aborting 20 waiting requests cancels their timeout timers and waiters', async () => {
+    const runId = String((await call(robot, 'POST', '/runs', { data: {} })).body.data.id);
+    await abortWaitingRequests(`/runs/${runId}/commands`, 'comment', { message: 'waiting' });
   });
 });

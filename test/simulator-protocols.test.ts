@@ -274,4 +274,104 @@ describe('simulated robot: protocols', function () {
     const ok = await upload([['basic_transfer.py', fixture('basic_transfer.py')]]);
     assert.equal((await completedAnalysis(data(ok).id as string)).result, 'ok');
   });
+
+  /** Plays a run to a terminal status, pressing play again whenever a waitForResume pauses it. */
+  async function playToEnd(runId: string): Promise<Json> {
+    assert.equal((await call('POST', `/runs/${runId}/actions`, { data: { actionType: 'play' } })).status, 201);
+    for (let i = 0; i < 500; i++) {
+      const run = data(await call('GET', `/runs/${runId}`));
+      if (['succeeded', 'failed', 'stopped'].includes(run.status as string)) return run;
+      if (run.status === 'paused') await call('POST', `/runs/${runId}/actions`, { data: { actionType: 'play' } });
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error('run did not finish');
+  }
+
+  /** The schema 6/8 fixtures embed their custom plate under the key example/plate/1; its own loadName differs. */
+  function embeddedPlate(): Json & { parameters: Json } {
+    const v6 = JSON.parse(fixture('simpleV6.json')) as { labwareDefinitions: Record<string, Json & { parameters: Json }> };
+    return v6.labwareDefinitions['example/plate/1'];
+  }
+
+  async function restartFast(): Promise<void> {
+    await robot.stop();
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2', speed: 1000, commandMs: 5, analysisMs: 20 });
+  }
+
+  it('runs simpleV6.json to succeeded: schema 6 labware is loaded by its definition\'s loadName, namespace and version', async () => {
+    await restartFast(); // its 42 s delay takes 42 ms
+    const up = await upload([['simpleV6.json', fixture('simpleV6.json')]]);
+    const id = data(up).id as string;
+    const a = await completedAnalysis(id);
+    assert.equal(a.result, 'ok', JSON.stringify(a.errors));
+    const source = (a.commands as Json[]).find((c) => c.commandType === 'loadLabware' && (c.params as Json).labwareId === 'sourcePlateId') as Json;
+    assert.deepEqual(
+      [(source.params as Json).namespace, (source.params as Json).loadName, (source.params as Json).version],
+      ['example', 'foo_8_plate_33ul', 1],
+      'taken from the embedded definition, not from the definitionId key example/plate/1',
+    );
+    const inAnalysis = (a.labware as Json[]).find((l) => l.id === 'sourcePlateId') as Json;
+    assert.equal(inAnalysis.definitionUri, 'example/foo_8_plate_33ul/1');
+
+    const runId = data(await call('POST', '/runs', { data: { protocolId: id } })).id as string;
+    const run = await playToEnd(runId);
+    assert.deepEqual(run.errors, []);
+    assert.equal(run.status, 'succeeded');
+    const plates = (run.labware as Json[]).filter((l) => l.loadName === 'foo_8_plate_33ul').map((l) => l.id);
+    assert.deepEqual(plates, ['sourcePlateId', 'destPlateId']);
+    const commands = data(await call('GET', `/runs/${runId}/commands?cursor=0&pageLength=100`)) as unknown as Json[];
+    assert.equal(commands.length, 25);
+    assert.ok(commands.every((c) => c.status === 'succeeded'), JSON.stringify(commands.filter((c) => c.status !== 'succeeded')));
+  });
+
+  it('a JSON protocol\'s embedded definitions and the labware files uploaded with it are known to its analysis and run', async () => {
+    await restartFast();
+    const uploadedPlate = { ...structuredClone(embeddedPlate()), namespace: 'custom_beta', version: 3 };
+    uploadedPlate.parameters = { ...uploadedPlate.parameters, loadName: 'bar_8_plate' };
+    const protocol = JSON.parse(fixture('simpleV8.json')) as Json;
+    protocol.commands = [
+      { commandType: 'loadPipette', key: 'k1', params: { pipetteId: 'left', pipetteName: 'p20_single_gen2', mount: 'left' } },
+      { commandType: 'loadLabware', key: 'k2', params: { labwareId: 'tips', loadName: 'opentrons_96_tiprack_20ul', namespace: 'opentrons', version: 1, location: { slotName: '1' } } },
+      // embedded under the key example/plate/1, loaded by its own URI
+      { commandType: 'loadLabware', key: 'k3', params: { labwareId: 'embedded', loadName: 'foo_8_plate_33ul', namespace: 'example', version: 1, location: { slotName: '2' } } },
+      // only in the labware file uploaded beside the protocol
+      { commandType: 'loadLabware', key: 'k4', params: { labwareId: 'uploaded', loadName: 'bar_8_plate', namespace: 'custom_beta', version: 3, location: { slotName: '3' } } },
+      { commandType: 'pickUpTip', key: 'k5', params: { pipetteId: 'left', labwareId: 'tips', wellName: 'A1' } },
+      { commandType: 'aspirate', key: 'k6', params: { pipetteId: 'left', labwareId: 'embedded', wellName: 'A1', volume: 5, flowRate: 5 } },
+      { commandType: 'dispense', key: 'k7', params: { pipetteId: 'left', labwareId: 'uploaded', wellName: 'B1', volume: 5, flowRate: 5 } },
+    ];
+    const up = await upload([['custom.json', JSON.stringify(protocol)], ['bar_8_plate.json', JSON.stringify(uploadedPlate)]]);
+    assert.equal(up.status, 201);
+    const id = data(up).id as string;
+    const a = await completedAnalysis(id);
+    assert.equal(a.result, 'ok', JSON.stringify(a.errors));
+    const runId = data(await call('POST', '/runs', { data: { protocolId: id } })).id as string;
+    const run = await playToEnd(runId);
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.errors));
+    const loaded = data(await call('GET', `/runs/${runId}/loaded_labware_definitions`)) as unknown as (Json & { parameters: Json })[];
+    assert.deepEqual(loaded.map((d) => `${String(d.namespace)}/${String(d.parameters.loadName)}/${String(d.version)}`).sort(), [
+      'custom_beta/bar_8_plate/3', 'example/foo_8_plate_33ul/1', 'opentrons/opentrons_96_tiprack_20ul/1',
+    ]);
+  });
+
+  it('labware files uploaded with a Python protocol are known to its run; POST labware_definitions adds one to a protocol-less run', async () => {
+    const plate = embeddedPlate();
+    const load = { commandType: 'loadLabware', intent: 'setup', params: { loadName: 'foo_8_plate_33ul', namespace: 'example', version: 1, location: { slotName: '4' } } };
+    const up = await upload([['basic_transfer.py', fixture('basic_transfer.py')], ['foo_8_plate_33ul.json', JSON.stringify(plate)]]);
+    assert.equal(up.status, 201);
+    const protocolRun = data(await call('POST', '/runs', { data: { protocolId: data(up).id } })).id as string;
+    const inProtocolRun = data(await call('POST', `/runs/${protocolRun}/commands?waitUntilComplete=true`, { data: load }));
+    assert.equal(inProtocolRun.status, 'succeeded', JSON.stringify(inProtocolRun.error));
+    assert.equal(((inProtocolRun.result as Json).definition as Json & { parameters: Json }).parameters.loadName, 'foo_8_plate_33ul');
+
+    const liveRun = data(await call('POST', '/runs', { data: {} })).id as string;
+    const unknown = data(await call('POST', `/runs/${liveRun}/commands?waitUntilComplete=true`, { data: load }));
+    assert.equal(unknown.status, 'failed', 'a protocol-less run does not know the protocol\'s labware');
+    assert.equal((unknown.error as Json).errorType, 'LabwareDefinitionDoesNotExistError');
+    const added = await call('POST', `/runs/${liveRun}/labware_definitions`, { data: plate });
+    assert.equal(added.status, 201);
+    assert.deepEqual(data(added), { definitionUri: 'example/foo_8_plate_33ul/1' });
+    const known = data(await call('POST', `/runs/${liveRun}/commands?waitUntilComplete=true`, { data: load }));
+    assert.equal(known.status, 'succeeded', JSON.stringify(known.error));
+  });
 });

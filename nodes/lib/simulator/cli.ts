@@ -2,11 +2,40 @@
 /**
  * opentrons-sim: run the simulated robot from a shell.
  *   opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]
- * Binds to loopback unless told otherwise; stops cleanly on SIGINT/SIGTERM.
+ *                 [--mqtt-port N | --mqtt-url URL]
+ * Binds to loopback unless told otherwise; stops cleanly (robot and MQTT bridge) on SIGINT/SIGTERM.
  */
 import { startSimulator, type SimulatorOptions } from './index';
+import { MqttBridge, takeMqttArgs, type MqttBridgeOptions } from './mqtt-bridge';
 
-const USAGE = 'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]';
+const USAGE = [
+  'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]',
+  '                     [--mqtt-port N | --mqtt-url URL]',
+  '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
+  '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
+].join('\n');
+
+export interface CommandLine {
+  /** -h/--help: print the usage and exit 0 */
+  help?: true;
+  robot: SimulatorOptions;
+  /** undefined: no MQTT bridge */
+  mqtt?: MqttBridgeOptions;
+}
+
+/** The whole command line: the MQTT bridge's options and the simulator's. Throws with a message for the user. */
+export function parseCommandLine(argv: string[]): CommandLine {
+  if (argv.includes('-h') || argv.includes('--help')) return { help: true, robot: {} };
+  let taken: ReturnType<typeof takeMqttArgs>;
+  try {
+    taken = takeMqttArgs(argv);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  const line: CommandLine = { robot: parseArgs(taken.rest) };
+  if (taken.mqtt) line.mqtt = taken.mqtt;
+  return line;
+}
 
 export function parseArgs(argv: string[]): SimulatorOptions {
   const opts: SimulatorOptions = { host: '127.0.0.1', port: 31950, model: 'OT-2' };
@@ -47,24 +76,44 @@ export function parseArgs(argv: string[]): SimulatorOptions {
 }
 
 async function main(): Promise<void> {
-  let opts: SimulatorOptions;
+  let line: CommandLine;
   try {
-    opts = parseArgs(process.argv.slice(2));
+    line = parseCommandLine(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exitCode = 2;
     return;
   }
-  const robot = await startSimulator(opts);
+  if (line.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const robot = await startSimulator(line.robot);
+  let bridge: MqttBridge | undefined;
+  if (line.mqtt) {
+    try {
+      bridge = await MqttBridge.start(robot, line.mqtt);
+    } catch (e) {
+      await robot.stop();
+      throw e;
+    }
+  }
   process.stdout.write(`opentrons-sim: simulated ${robot.model} "${robot.name}" listening on ${robot.url}\n`);
+  if (bridge) {
+    const where = line.mqtt?.url ? 'external MQTT broker' : 'embedded MQTT broker';
+    process.stdout.write(`opentrons-sim: refetch hints published to the ${where} at ${bridge.url}\n`);
+  }
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`opentrons-sim: ${signal}, stopping\n`);
-    void robot.stop().then(() => {
-      process.exitCode = 0;
-    });
+    // the bridge first, so no hint is published into a half-stopped robot's broker
+    void (bridge?.stop() ?? Promise.resolve())
+      .then(() => robot.stop())
+      .then(() => {
+        process.exitCode = 0;
+      });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -78,6 +78,11 @@ export class Scheduler {
     });
   }
 
+  /** Timers and immediates started and not yet fired or cancelled (tests check that nothing leaks). */
+  pending(): number {
+    return this.timers.size + this.immediates.size;
+  }
+
   clearAll(): void {
     for (const t of this.timers) clearTimeout(t);
     for (const i of this.immediates) clearImmediate(i);

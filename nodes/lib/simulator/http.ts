@@ -22,8 +22,8 @@ export interface SimRequest {
   version: number;
   /** true once the client has gone away (lets long waits stop early) */
   readonly closed: () => boolean;
-  /** call fn when the client goes away */
-  readonly onClose: (fn: () => void) => void;
+  /** call fn when the client goes away (at once if it has); returns a function that unregisters fn */
+  readonly onClose: (fn: () => void) => () => void;
 }
 
 export interface SimResponse {

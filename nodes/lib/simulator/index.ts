@@ -166,6 +166,18 @@ export class SimulatedRobot extends EventEmitter {
     this.hardware.setEstop(engaged);
   }
 
+  /**
+   * Timers the simulator has running, and waitUntilComplete requests still registered on a command (tests:
+   * requests a client aborted must not leave either behind).
+   */
+  pendingTimers(): number {
+    return this.scheduler.pending();
+  }
+
+  pendingCommandWaiters(): number {
+    return this.stateless.waiterCount + this.runs.all().reduce((n, r) => n + r.engine.waiterCount, 0);
+  }
+
   get railLights(): boolean {
     return this.hardware.railLights;
   }

@@ -4,6 +4,7 @@
  */
 import { chainedKey, commandResource, type CommandIntent, type CommandRecord, type ErrorOccurrence, errorOccurrence } from './commands';
 import { newId, timestamp, type Scheduler } from './clock';
+import { CommandWaiters } from './command-wait';
 import type { PlannedCommand, RunPlan } from './context';
 import { EngineState, durationOf, execute } from './executor';
 
@@ -48,7 +49,7 @@ export class RunEngine {
   private pending: PlannedCommand[] = [];
   private runningCmd?: CommandRecord;
   private cancelRunning?: () => void;
-  private waiters = new Map<string, Array<() => void>>();
+  private readonly waiters = new CommandWaiters();
   private lastProtocolKey = '';
   status: RunStatus = 'idle';
   played = false;
@@ -113,29 +114,28 @@ export class RunEngine {
     return rec;
   }
 
-  /** Resolves when the command succeeded or failed. */
-  waitFor(commandId: string): Promise<void> {
+  /** Call fn once the command succeeded or failed (at once if it has); returns a function that unregisters it. */
+  watch(commandId: string, fn: () => void): () => void {
     const c = this.byId.get(commandId);
-    if (!c || c.status === 'succeeded' || c.status === 'failed') return Promise.resolve();
-    return new Promise((resolve) => {
-      const list = this.waiters.get(commandId) ?? [];
-      list.push(resolve);
-      this.waiters.set(commandId, list);
-    });
+    if (!c || c.status === 'succeeded' || c.status === 'failed') {
+      fn();
+      return () => undefined;
+    }
+    return this.waiters.add(commandId, fn);
+  }
+
+  /** Waiters still registered (an aborted waitUntilComplete request must leave none). */
+  get waiterCount(): number {
+    return this.waiters.size;
   }
 
   /** Release every waiter (server stopping). */
   releaseWaiters(): void {
-    for (const list of this.waiters.values()) for (const w of list) w();
-    this.waiters.clear();
+    this.waiters.releaseAll();
   }
 
   private settle(c: CommandRecord): void {
-    const list = this.waiters.get(c.id);
-    if (list) {
-      this.waiters.delete(c.id);
-      for (const w of list) w();
-    }
+    this.waiters.settle(c.id);
   }
 
   private setStatus(s: RunStatus): void {

@@ -3,6 +3,7 @@
  */
 import { ACTION_TYPES, applyAction, checkAction, type ActionType } from './actions';
 import { newId, timestamp, type Scheduler } from './clock';
+import { waitForCommand } from './command-wait';
 import { RUN_COMMAND_TYPES, commandResource, commandSummary, validateCommandCreate, type CommandRecord } from './commands';
 import {
   ApiError, commandNotAllowed, commandNotFound, invalidRequest, runStopped, setupCommandNotAllowed, unexpectedError,
@@ -154,16 +155,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
       throw unexpectedError('Fixit commands can only be added while the run is awaiting recovery.');
     }
     const rec = e.enqueue({ commandType: create.commandType, params: create.params, key: create.key }, intent, failedCommandId);
-    if (wait) {
-      await new Promise<void>((resolve) => {
-        const cancel = timeout !== undefined ? env.scheduler.afterReal(timeout, resolve) : () => undefined;
-        req.onClose(resolve);
-        void e.waitFor(rec.id).then(() => {
-          cancel();
-          resolve();
-        });
-      });
-    }
+    if (wait) await waitForCommand(req, env.scheduler, timeout, (fn) => e.watch(rec.id, fn));
     return ok({ data: commandResource(rec) }, 201);
   };
 

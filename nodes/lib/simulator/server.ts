@@ -140,7 +140,14 @@ export class SimServer {
         const simReq: SimRequest = {
           method, path, query: url.searchParams, headers: req.headers, params: found.params,
           body: Buffer.concat(chunks), version, closed: () => closed,
-          onClose: (fn) => res.once('close', fn),
+          onClose: (fn) => {
+            if (closed) {
+              fn();
+              return () => undefined;
+            }
+            res.once('close', fn);
+            return () => res.off('close', fn);
+          },
         };
         reply = await found.route.route.handle(simReq);
         if (legacy && reply.status < 400) {

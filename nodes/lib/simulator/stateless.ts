@@ -3,6 +3,7 @@
  * with attached modules pre-loaded (moduleId = the /modules id). Its command list is separate from any run's.
  */
 import { newId, timestamp, type Scheduler } from './clock';
+import { CommandWaiters, waitForCommand } from './command-wait';
 import { STATELESS_COMMAND_TYPES, commandResource, type CommandRecord, validateCommandCreate } from './commands';
 import { runActive, statelessCommandNotFound } from './errors';
 import { EngineState, durationOf, execute } from './executor';
@@ -14,7 +15,7 @@ export class StatelessEngine {
   readonly commands: CommandRecord[] = [];
   private queue: CommandRecord[] = [];
   private busy = false;
-  private waiters = new Map<string, Array<() => void>>();
+  private readonly waiters = new CommandWaiters();
   readonly state: EngineState;
 
   constructor(hardware: Hardware, private readonly scheduler: Scheduler, private readonly commandMs: number) {
@@ -39,19 +40,23 @@ export class StatelessEngine {
     this.queue = [];
   }
 
-  waitFor(id: string): Promise<void> {
+  /** Call fn once the command succeeded or failed (at once if it has); returns a function that unregisters it. */
+  watch(id: string, fn: () => void): () => void {
     const c = this.commands.find((x) => x.id === id);
-    if (!c || c.status === 'succeeded' || c.status === 'failed') return Promise.resolve();
-    return new Promise((resolve) => {
-      const l = this.waiters.get(id) ?? [];
-      l.push(resolve);
-      this.waiters.set(id, l);
-    });
+    if (!c || c.status === 'succeeded' || c.status === 'failed') {
+      fn();
+      return () => undefined;
+    }
+    return this.waiters.add(id, fn);
+  }
+
+  /** Waiters still registered (an aborted waitUntilComplete request must leave none). */
+  get waiterCount(): number {
+    return this.waiters.size;
   }
 
   releaseWaiters(): void {
-    for (const l of this.waiters.values()) for (const w of l) w();
-    this.waiters.clear();
+    this.waiters.releaseAll();
   }
 
   private pump(): void {
@@ -73,9 +78,7 @@ export class StatelessEngine {
       }
       next.notes = [];
       this.busy = false;
-      const l = this.waiters.get(next.id);
-      this.waiters.delete(next.id);
-      for (const w of l ?? []) w();
+      this.waiters.settle(next.id);
       this.pump();
     });
   }
@@ -93,16 +96,7 @@ export function statelessRoutes(engine: StatelessEngine, runs: RunStore, schedul
         const timeout = queryInt(req, 'timeout', 1);
         if (runs.protocolRunActive()) throw runActive();
         const rec = engine.add(create.commandType, create.params, create.key);
-        if (wait) {
-          await new Promise<void>((resolve) => {
-            const cancel = timeout !== undefined ? scheduler.afterReal(timeout, resolve) : () => undefined;
-            req.onClose(resolve);
-            void engine.waitFor(rec.id).then(() => {
-              cancel();
-              resolve();
-            });
-          });
-        }
+        if (wait) await waitForCommand(req, scheduler, timeout, (fn) => engine.watch(rec.id, fn));
         return ok({ data: commandResource(rec) }, 201);
       },
     },
