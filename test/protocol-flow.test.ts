@@ -16,26 +16,33 @@ const switchNode = require('@node-red/nodes/core/function/10-switch.js') as (RED
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const delayNode = require('@node-red/nodes/core/function/89-delay.js') as (RED: NodeAPI) => void;
 
-const NODES = [...CORE_NODES, switchNode, delayNode];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const changeNode = require('@node-red/nodes/core/function/15-change.js') as (RED: NodeAPI) => void;
+const NODES = [...CORE_NODES, switchNode, delayNode, changeNode];
 const TYPES = ['opentrons-robot', 'opentrons-upload', 'opentrons-run'];
 
 /** Timers of waits still open; afterEach clears them so none outlives its test. */
 const waits = new Set<NodeJS.Timeout>();
 
 /** Resolves with the first msg that reaches node `id`, rejects after ms. */
-function nextInput(id: string, ms: number): Promise<TestMsg> {
+/** The next msg reaching node `id` (that passes `wanted`, when given). */
+function nextInput(id: string, ms: number, wanted: (msg: TestMsg) => boolean = () => true): Promise<TestMsg> {
   const node = getNode(id);
   return new Promise((resolve, reject) => {
+    const onInput = (msg: TestMsg): void => {
+      if (!wanted(msg)) return;
+      clearTimeout(timer);
+      waits.delete(timer);
+      node.removeListener('input', onInput);
+      resolve(msg);
+    };
     const timer = setTimeout(() => {
       waits.delete(timer);
+      node.removeListener('input', onInput);
       reject(new Error(`nothing reached ${id} within ${ms} ms`));
     }, ms);
     waits.add(timer);
-    node.once('input', (msg: TestMsg) => {
-      clearTimeout(timer);
-      waits.delete(timer);
-      resolve(msg);
-    });
+    node.on('input', onInput);
   });
 }
 
@@ -167,24 +174,32 @@ describe('protocol flow: upload → create → play → succeeded, in one deploy
     errors.catch(() => undefined);
   });
 
-  it('the shipped example (examples/run-a-protocol.json) runs to "succeeded" on its own simulated robot', async function () {
-    this.timeout(30_000);
+  it('the shipped example (examples/run-a-protocol.json) uploads protocol + custom labware, pauses, resumes and succeeds on its own simulated robot', async function () {
+    this.timeout(40_000);
     const flow = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'examples', 'run-a-protocol.json'), 'utf8')) as FlowNode[];
     assert.ok(!flow.some((n) => n.type === 'function'), 'no function node in the example');
     assert.ok(flow.some((n) => n.type === 'comment'), 'a comment node explains it');
     const robotNode = flow.find((n) => n.type === 'opentrons-robot');
     assert.equal(robotNode?.simulate, true, 'runs on import without a robot');
-    await loadFlow(flow, { types: TYPES, extraNodes: NODES });
-    const done = flow.find((n) => n.type === 'debug' && n.name === 'done') as FlowNode;
-    const errs = flow.find((n) => n.type === 'debug' && n.name === 'errors') as FlowNode;
-    const inject = flow.find((n) => n.type === 'inject') as FlowNode;
-    const errors = nextInput(errs.id, 25_000).then((m) => {
+    await loadFlow(flow, { types: [...TYPES, 'opentrons-status'], extraNodes: NODES });
+    const byName = (type: string, name: string): FlowNode => {
+      const n = flow.find((f) => f.type === type && f.name === name);
+      assert.ok(n, `the example has a ${type} "${name}"`);
+      return n;
+    };
+    const errs = byName('debug', 'errors');
+    const errors = nextInput(errs.id, 35_000).then((m) => {
       throw new Error(`example reported an error: ${(m.error as { message: string }).message}`);
     });
-    const ended = nextInput(done.id, 25_000);
-    getNode(inject.id).receive({});
+    const paused = nextInput(byName('debug', 'status').id, 25_000, (m) => m.topic === 'paused');
+    getNode(byName('inject', 'start: upload + run').id).receive({});
+    const pause = await Promise.race([paused, errors]);
+    assert.match(String((pause.payload as { pauseMessage?: string }).pauseMessage), /Check that A1/);
+    const ended = nextInput(byName('debug', 'done').id, 25_000);
+    getNode(byName('inject', 'resume').id).receive({});
     const msg = await Promise.race([ended, errors]);
-    assert.equal(msg.status, 'succeeded');
+    assert.equal(msg.topic, 'succeeded');
+    assert.equal(msg.runId, pause.runId);
     errors.catch(() => undefined);
   });
 });
