@@ -8,7 +8,7 @@ import { CommandInput, commandSource, paramsObject, parseIdName, parseIntent, pa
 import { checkOutcome, newIdOf } from './lib/command-outcome';
 import { commandCatalogue, validateCommand } from './lib/command-schema';
 import { InputError, OpentronsError } from './lib/errors';
-import { Msg, own, pick, robotOf, Send } from './lib/node-support';
+import { Msg, own, pick, robotOf, Send, showSimulated } from './lib/node-support';
 import { evaluateProperty, NodeWork } from './lib/node-work';
 import type { Command } from './lib/types';
 
@@ -44,6 +44,7 @@ export = function register(RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the handlers below run outside this call
     const node = this;
     const work = new NodeWork();
+    showSimulated(RED, node, def.robot);
     const target: 'robot' | 'run' = def.target === 'robot' ? 'robot' : 'run';
     const editorType = (def.commandType ?? '').trim();
     const paramsType = def.paramsType || 'json';

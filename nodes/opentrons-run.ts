@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RobotClient } from './lib/client';
 import { InputError, RobotError } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireString, robotOf } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import {
   IfCurrent,
@@ -42,6 +42,7 @@ export = function register(RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     const work = new NodeWork();
+    showSimulated(RED, node, def.robot);
     const timeoutS = def.statusTimeout === undefined || def.statusTimeout === '' ? DEFAULT_STATUS_TIMEOUT_S : Number(def.statusTimeout);
     const statusTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_STATUS_TIMEOUT_S) * 1000;
     const ifCurrent: IfCurrent = IF_CURRENT.includes(def.ifCurrent ?? '') ? (def.ifCurrent as IfCurrent) : 'fail';

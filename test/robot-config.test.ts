@@ -243,6 +243,19 @@ describe('opentrons-robot config node', function () {
     await loadFlow([], { types: ['opentrons-robot'] });
   });
 
+  it('shows "simulated" on every action node that uses a simulated robot, from deploy on', async function () {
+    const robotFlow = [
+      { id: 'sim', type: 'opentrons-robot', simulate: true, model: 'OT-2', host: '' },
+      { id: 'tab', type: 'tab' },
+    ];
+    const actions = ['opentrons-upload', 'opentrons-run', 'opentrons-command'].map((type, i) => ({ id: `n${i}`, z: 'tab', type, robot: 'sim', x: 100, y: 100 + 40 * i, wires: [[]] }));
+    await loadFlow([...robotFlow, ...actions], { types: ['opentrons-robot', 'opentrons-upload', 'opentrons-run', 'opentrons-command'] });
+    for (const a of actions) {
+      const spy = getNode(a.id).status as unknown as { args: unknown[][] };
+      assert.deepEqual(spy.args[0]?.[0], { fill: 'grey', shape: 'ring', text: 'simulated OT-2' }, a.type);
+    }
+  });
+
   it('leaves no socket or timer behind after close, even with a request in flight', async function () {
     const resources = (): Record<string, number> => {
       const count: Record<string, number> = {};
@@ -316,6 +329,7 @@ describe('opentrons-robot editor definition', function () {
       simulate: false,
       model: 'OT-2',
       notifications: 'auto',
+      mqttPort: 1883,
     });
     assert.deepEqual(JSON.parse(JSON.stringify(def.credentials)), { token: { type: 'password' } });
     assert.ok(!('token' in def.defaults), 'the token is never a flow property');

@@ -79,3 +79,12 @@ export function fail(node: Node, msg: Msg, err: unknown, done: Done): void {
   node.status(errorStatus(error));
   done(error);
 }
+
+/**
+ * A node whose robot is simulated says so from deploy on, so nobody mistakes its output for a real
+ * robot's; a real robot leaves the status blank until the first msg.
+ */
+export function showSimulated(RED: NodeAPI, node: Node, robotId: unknown): void {
+  const robot = typeof robotId === 'string' && robotId ? (RED.nodes.getNode(robotId) as RobotConfigNode | null) : null;
+  if (robot?.simulated) node.status({ fill: 'grey', shape: 'ring', text: robot.robotLabel.startsWith('simulated') ? robot.robotLabel : `simulated: ${robot.robotLabel}` });
+}
