@@ -16,7 +16,8 @@ describe('npm start (the demo)', function () {
     userDir = mkdtempSync(join(tmpdir(), 'opentrons-start-'));
   });
   afterEach(function () {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    // start.js runs Node-RED as its own child: on a failed test, end the whole process group.
+    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
     rmSync(userDir, { recursive: true, force: true });
   });
 
@@ -26,6 +27,7 @@ describe('npm start (the demo)', function () {
       cwd: packageDir,
       env: { ...process.env, PORT: String(port), USER_DIR: userDir },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let out = '';
     child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
