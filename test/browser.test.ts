@@ -25,6 +25,7 @@ import {
   type EditorRED,
 } from './browser/editor';
 import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
+import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
 const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
@@ -120,7 +121,7 @@ async function simulatedRobotName(): Promise<string> {
   }
 }
 
-describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
+describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, function () {
   this.timeout(60_000);
   let nodeRed: RunningNodeRed;
   let nodeRedPort: number;
@@ -207,8 +208,9 @@ describe('editor in a real browser (Chromium + Node-RED 4.1)', function () {
     noErrors();
   });
 
-  it('edit dialogs stay readable in a dark theme (Node-RED 4.1 has none built in: CSS-variable stand-in)', async function () {
-    await applyDarkTheme(page);
+  it('edit dialogs stay readable in a dark theme (Node-RED 5: its own; 4.1 has none built in: CSS-variable stand-in)', async function () {
+    const theme = await applyDarkTheme(page);
+    assert.equal(theme, nodeRedVersion.startsWith('4.') ? 'stand-in' : 'built-in', 'Node-RED 5 has a dark theme of its own');
     const problems: string[] = [];
     try {
       for (const type of ACTION_TYPES) {

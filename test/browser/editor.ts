@@ -56,10 +56,26 @@ export function nodeOnCanvas(page: Page, id: string): Locator {
   return page.locator(`#red-ui-workspace-chart g[id="${id}"]`);
 }
 
+/**
+ * Scrolls the workspace so `target` is in its middle. Playwright's scrollIntoViewIfNeeded stops with
+ * the element flush at the edge, where Node-RED 5's sidebar resize handles overlap the workspace; only
+ * the workspace itself scrolls (element.scrollIntoView would also shift the editor's fixed layout).
+ */
+async function toCentre(target: Locator): Promise<void> {
+  await target.evaluate((el) => {
+    const chart = document.getElementById('red-ui-workspace-chart');
+    if (!chart) return;
+    const c = chart.getBoundingClientRect();
+    const e = el.getBoundingClientRect();
+    chart.scrollLeft += e.left + e.width / 2 - (c.left + c.width / 2);
+    chart.scrollTop += e.top + e.height / 2 - (c.top + c.height / 2);
+  });
+}
+
 /** Opens a node's edit tray by double-clicking it; resolves when the tray's form is shown. */
 export async function openEditDialog(page: Page, id: string): Promise<Locator> {
   const node = nodeOnCanvas(page, id).locator('.red-ui-flow-node').first();
-  await node.scrollIntoViewIfNeeded();
+  await toCentre(node);
   await node.dblclick();
   const tray = page.locator('.red-ui-tray').last();
   await tray.locator('.red-ui-tray-body form, .red-ui-tray-body .red-ui-tray-content').first().waitFor({ state: 'visible' });
@@ -128,16 +144,19 @@ export async function deploy(page: Page): Promise<void> {
 
 export async function clickInject(page: Page, id: string): Promise<void> {
   const button = nodeOnCanvas(page, id).locator('.red-ui-flow-node-button-button');
-  await button.scrollIntoViewIfNeeded();
+  await toCentre(button);
   await button.click();
 }
 
 export async function showDebugSidebar(page: Page): Promise<void> {
-  // The sidebar shows its tabs as icon buttons when narrow, as labelled tabs when wide.
+  // Node-RED 5 shows the debug panel in the split sidebar from the start; 4.1 has it as a tab, shown as an
+  // icon button when the sidebar is narrow and as a labelled tab when wide.
+  const content = page.locator('#red-ui-sidebar .red-ui-debug-content').first();
+  if (await content.isVisible()) return;
   const icon = page.locator('#red-ui-tab-debug-link-button');
   if (await icon.isVisible()) await icon.click();
   else await page.locator('#red-ui-sidebar a[href="#debug"]').click();
-  await page.locator('#red-ui-sidebar .red-ui-debug-content').first().waitFor({ state: 'visible' });
+  await content.waitFor({ state: 'visible' });
 }
 
 /** Waits for a debug sidebar message from the debug node `name` whose text matches `pattern`. */

@@ -1,11 +1,27 @@
-// Node-RED 4.1 ships no dark theme of its own (themes are third-party plugins), but its whole
-// stylesheet reads --red-ui-* CSS variables, which is what those themes override. This stand-in
-// does the same: every background variable dark, every text variable light, so a test can see
-// whether our dialogs follow the theme or hard-code light-theme colours.
+// Dark theme for the contrast check. Node-RED 5 has one built in: the editor's "dark" appearance puts the
+// class nr-theme-dark on <html>, which redefines the --red-ui-* CSS variables; the test does the same.
+// Node-RED 4.1 ships none (themes are third-party plugins), but its whole stylesheet reads --red-ui-*
+// CSS variables, which is what those themes override; there a stand-in does the same: every background
+// variable dark, every text variable light, so a test can see whether our dialogs follow the theme or
+// hard-code light-theme colours.
 import type { Page } from 'playwright-core';
 
-export async function applyDarkTheme(page: Page): Promise<void> {
-  await page.evaluate(() => {
+/** Which dark theme applyDarkTheme used: the editor's own (Node-RED 5) or the CSS-variable stand-in (4.1). */
+export type DarkTheme = 'built-in' | 'stand-in';
+
+export async function applyDarkTheme(page: Page): Promise<DarkTheme> {
+  return page.evaluate((): DarkTheme => {
+    const builtIn = Array.from(document.styleSheets).some((sheet) => {
+      try {
+        return Array.from(sheet.cssRules).some((r) => r instanceof CSSStyleRule && r.selectorText === 'html.nr-theme-dark');
+      } catch {
+        return false;
+      }
+    });
+    if (builtIn) {
+      document.documentElement.classList.add('nr-theme-dark');
+      return 'built-in';
+    }
     const names = new Set<string>();
     for (const sheet of Array.from(document.styleSheets)) {
       let rules: CSSRuleList;
@@ -30,11 +46,15 @@ export async function applyDarkTheme(page: Page): Promise<void> {
     style.id = 'test-dark-theme';
     style.textContent = `:root { ${css.join(' ')} color-scheme: dark; }`;
     document.head.appendChild(style);
+    return 'stand-in';
   });
 }
 
 export async function removeDarkTheme(page: Page): Promise<void> {
-  await page.evaluate(() => document.getElementById('test-dark-theme')?.remove());
+  await page.evaluate(() => {
+    document.getElementById('test-dark-theme')?.remove();
+    document.documentElement.classList.remove('nr-theme-dark');
+  });
 }
 
 /**
