@@ -64,9 +64,14 @@ export class SimFleet {
     return this.ask<void>({ op: 'reset', index });
   }
 
-  /** Uploads a 26-command JSON protocol to robot `index`, creates a run and plays it; returns the run id. */
+  /** Starts a run on robot `index` that stays `running` for two minutes; returns the run id. */
   playRun(index: number): Promise<string> {
     return this.ask<string>({ op: 'playRun', index });
+  }
+
+  /** The run's status as robot `index` reports it. */
+  runStatus(index: number, runId: string): Promise<string> {
+    return this.ask<string>({ op: 'runStatus', index, runId });
   }
 
   async stop(): Promise<void> {

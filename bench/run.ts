@@ -159,10 +159,10 @@ async function uploadMemory(red: EmbeddedNodeRed): Promise<void> {
 
 /** 4: 50 robots, each with a running run watched by opentrons-status at the default interval. */
 async function fleetWatch(red: EmbeddedNodeRed): Promise<void> {
-  // 26 commands × 3 s: every run is still running when the window closes.
   const fleet = await SimFleet.start({ count: FLEET, speed: 1, commandMs: 3_000, analysisMs: 10 });
   try {
-    for (let i = 0; i < FLEET; i++) await fleet.playRun(i);
+    const runIds: string[] = [];
+    for (let i = 0; i < FLEET; i++) runIds.push(await fleet.playRun(i));
     const flows = fleet.robots.flatMap((r, i) => [
       robotNode(`robot${i}`, r.port, 10),
       { id: `status${i}`, type: 'opentrons-status', robot: `robot${i}`, runId: '', autostart: true, wires: [[], []] },
@@ -176,6 +176,10 @@ async function fleetWatch(red: EmbeddedNodeRed): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - t0;
     const gets1 = await Promise.all(fleet.robots.map((_, i) => fleet.count(i)));
+    // The figure is only about running runs if every run was still running when the window closed.
+    const statuses = await Promise.all(runIds.map((id, i) => fleet.runStatus(i, id)));
+    const notRunning = statuses.filter((s) => s !== 'running');
+    if (notRunning.length > 0) throw new Error(`fleet: ${notRunning.length} runs were not running at the end of the window (${[...new Set(notRunning)].join(', ')})`);
     const perMin = gets1.map((g, i) => ((g - gets0[i]) * 60_000) / wallMs);
     const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
     const meanPerMin = perMin.reduce((a, b) => a + b, 0) / perMin.length;

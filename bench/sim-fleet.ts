@@ -1,8 +1,6 @@
 // Child process holding simulated robots, so the process under measurement (Node-RED's) holds none of
 // their sockets, timers or CPU. The parent talks to it over IPC (see fleet.ts):
 //   node dist/bench/sim-fleet.js '{"count": 50, "speed": 1, "commandMs": 1000}'
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import { SimulatedRobot, type SimulatorOptions } from '../nodes/lib/simulator';
 
@@ -14,11 +12,11 @@ export type FleetRequest =
   | { id: number; op: 'count'; index: number; method?: string; path?: string }
   | { id: number; op: 'open' | 'connections' | 'reset'; index: number }
   | { id: number; op: 'playRun'; index: number }
+  | { id: number; op: 'runStatus'; index: number; runId: string }
   | { id: number; op: 'stop' };
 
 export type FleetReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
-const PROTOCOL = join(__dirname, '..', '..', 'test', 'fixtures', 'protocols', 'simpleV8.json');
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as FleetConfig;
@@ -45,10 +43,22 @@ async function main(): Promise<void> {
       case 'playRun': {
         const client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
         try {
-          const { protocol } = await client.uploadProtocol([{ filename: 'simpleV8.json', content: readFileSync(PROTOCOL) }]);
-          const run = await client.createRun({ protocolId: protocol.id });
+          // A protocol-less run of 40 queued 3 s waits: it is really `running` (a new current command
+          // every 3 s) for two minutes, longer than any bench window.
+          const run = await client.createRun({});
+          for (let i = 0; i < 40; i++) {
+            await client.createRunCommand(run.id, { commandType: 'waitForDuration', params: { seconds: 3 }, intent: 'protocol' });
+          }
           await client.createRunAction(run.id, 'play');
           return run.id;
+        } finally {
+          await client.close();
+        }
+      }
+      case 'runStatus': {
+        const client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
+        try {
+          return (await client.getRun(req.runId)).status;
         } finally {
           await client.close();
         }
