@@ -12,16 +12,8 @@ export interface UploadedFile {
 }
 
 /** One error occurrence as the engine reports it (analysis `errors`, command `error`). */
-export interface ErrorOccurrence {
-  id: string;
-  createdAt: string;
-  isDefined: boolean;
-  errorType: string;
-  errorCode: string;
-  detail: string;
-  errorInfo: Record<string, unknown>;
-  wrappedErrors: ErrorOccurrence[];
-}
+import type { ErrorOccurrence } from '../commands';
+export type { ErrorOccurrence };
 
 export interface AnalysisCommand {
   id: string;
