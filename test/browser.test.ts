@@ -192,6 +192,28 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     noErrors();
   });
 
+  it('command dialog: the searchable type list fills the command type, the parameter hint and a params template', async function () {
+    const tray = await openEditDialog(page, dropped['opentrons-command']);
+    const list = tray.locator('#node-input-command-list');
+    await list.locator('option[value="aspirate"]').waitFor({ state: 'attached', timeout: 10_000 });
+    const before = await list.locator('option').count();
+    await tray.locator('#node-input-command-search').fill('aspir');
+    const filtered = await list.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(filtered.includes('aspirate'), 'the filter keeps aspirate');
+    assert.ok(filtered.length < before, `the filter narrows the list (${filtered.length} of ${before})`);
+    assert.ok(filtered.every((t) => /aspir/i.test(t)), `only matching types remain: ${filtered.join(', ')}`);
+    await list.selectOption('aspirate');
+    assert.equal(await tray.locator('#node-input-commandType').inputValue(), 'aspirate');
+    const hint = tray.locator('#node-input-command-hint');
+    await hint.filter({ hasText: 'pipetteId' }).waitFor({ state: 'visible', timeout: 5_000 });
+    assert.match(await hint.innerText(), /volume/);
+    const params = await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput(m: string): string } }).$('#node-input-params').typedInput('value'));
+    const template = JSON.parse(params) as Record<string, unknown>;
+    for (const key of ['pipetteId', 'volume', 'labwareId', 'wellName']) assert.ok(key in template, `the template has ${key}: ${params}`);
+    await closeEditDialog(page);
+    noErrors();
+  });
+
   it('config node: Test connection shows the simulated robot\'s name', async function () {
     const name = await simulatedRobotName();
     await openEditDialog(page, dropped['opentrons-run']);
