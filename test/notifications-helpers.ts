@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
+import { freePort } from '../scripts/launch-node-red';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 import type { SourceFactory } from '../nodes/lib/watch';
@@ -88,13 +89,7 @@ export function essential(statuses: string[]): string[] {
   return out;
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export function mosquittoPath(): string | undefined {
   for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
@@ -166,7 +161,8 @@ export class Mosquitto {
   }
 }
 
-function accepts(port: number): Promise<boolean> {
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
     s.once('connect', () => {

@@ -4,12 +4,11 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { request } from 'undici';
 import { parseCommandLine } from '../nodes/lib/simulator/cli';
-import { Mosquitto } from './notifications-helpers';
+import { Mosquitto, accepts, freePort } from './notifications-helpers';
 
 const CLI = join(__dirname, '..', 'nodes', 'lib', 'simulator', 'cli.js');
 
@@ -44,24 +43,6 @@ function stdoutMatch(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> 
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 describe('simulator: opentrons-sim CLI', () => {
   const children: ChildProcess[] = [];

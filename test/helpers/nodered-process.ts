@@ -3,9 +3,9 @@
 // test helper (about 1–2 s to start) but it is Node-RED as users run it: the editor API, auth, storage.
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/launch-node-red';
 import { PACKAGE_ROOT } from './nodered';
 
 export interface NodeRedProcess {
@@ -39,17 +39,6 @@ export const ADMIN_AUTH_SETTINGS = `adminAuth: {
       { token: 'read-token', user: 'reader', scope: ['read'] }
     ]
   },`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startNodeRed(opts: NodeRedProcessOptions = {}): Promise<NodeRedProcess> {
   const userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-'));
