@@ -12,6 +12,7 @@ import {
   RobotTimeoutError,
   RobotUnreachableError,
 } from './errors';
+import { sleep } from './poll';
 
 export interface TransportOptions {
   /** Origin of the robot, e.g. `http://10.0.0.5:31950`. */
@@ -102,7 +103,9 @@ export class Transport {
         return await this.once<T>(method, target, opts);
       } catch (err) {
         if (attempt >= retries || !isRetryable(err) || this.closed || opts.signal?.aborted) throw err;
-        await delay(Math.min(this.retryDelayMs * 2 ** attempt, 2_000), opts.signal, this.closing.signal);
+        const stop = opts.signal ? AbortSignal.any([opts.signal, this.closing.signal]) : this.closing.signal;
+        // An abort or close ends the wait; the next attempt then reports it as RequestAbortedError.
+        await sleep(Math.min(this.retryDelayMs * 2 ** attempt, 2_000), stop).catch(() => undefined);
         if (this.closed) throw new RequestAbortedError(method, target);
       }
     }
@@ -238,19 +241,4 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
   return out;
-}
-
-function delay(ms: number, ...signals: Array<AbortSignal | undefined>): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(t);
-      for (const s of signals) s?.removeEventListener('abort', done);
-      resolve();
-    }
-    for (const s of signals) {
-      if (s?.aborted) return done();
-      s?.addEventListener('abort', done, { once: true });
-    }
-  });
 }
