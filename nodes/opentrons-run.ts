@@ -5,6 +5,7 @@ import type { RobotClient } from './lib/client';
 import { InputError, RobotError } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
+import { runChanged } from './lib/watch';
 import {
   IfCurrent,
   RUN_ACTIONS,
@@ -32,6 +33,8 @@ interface RunDef extends NodeDef {
 
 const DEFAULT_STATUS_TIMEOUT_S = 60;
 const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
+/** Actions that only read; every other one changes a run, which status nodes should see at once. */
+const READS: readonly string[] = ['get', 'list', 'current'];
 /** Actions that need no run id: they make one or find them. */
 const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
 
@@ -101,6 +104,7 @@ export = function register(RED: NodeAPI): void {
           break;
         case 'delete': {
           await client.deleteRun(runId as string, { signal });
+          runChanged(client, runId);
           msg.runId = runId;
           msg.payload = {};
           delete msg.status;
@@ -110,6 +114,7 @@ export = function register(RED: NodeAPI): void {
         default:
           setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
       }
+      if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
       node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }

@@ -108,6 +108,31 @@ describe('opentrons-status node', function () {
     assert.equal(liveWatchers(), 0, 'a run-id watch ends with the finished run');
   });
 
+  it('an opentrons-run action on the same robot is seen at once, not at the slow paused/idle poll', async () => {
+    const { runId } = await pauseRun();
+    await loadFlow(
+      [
+        robotNode(robot.port),
+        statusNode('st1', { interval: '1000' }),
+        { id: 'run1', type: 'opentrons-run', robot: 'robot', action: 'play', runId: '', runIdType: 'str', wires: [[]] },
+        ...helpers('out1', 'out2'),
+      ],
+      { types: ['opentrons-robot', 'opentrons-status', 'opentrons-run'] },
+    );
+    const out1 = collect('out1');
+    getNode('st1').receive({ runId } as never);
+    await out1.until('idle', (m) => m.some((x) => x.topic === 'idle'));
+    getNode('run1').receive({ runId } as never);
+    await out1.until('paused', (m) => m.some((x) => x.topic === 'paused'), 15_000);
+    const seen = out1.msgs.length;
+    const played = Date.now();
+    getNode('run1').receive({ runId } as never);
+    // Paused runs are polled every 5 s; the play from our own node must show within well under that.
+    await out1.until('the status after play', (m) => m.length > seen, 2_000);
+    assert.ok(Date.now() - played < 2_000);
+    assert.notEqual(out1.msgs[seen].topic, 'paused');
+  });
+
   it('two status nodes on one run share one watcher and one set of requests', async () => {
     const { runId, protocolId } = await pauseRun();
     await loadFlow([robotNode(robot.port), statusNode('s1', { runId }), statusNode('s2', { runId }, [['o3'], ['o4']]), ...helpers('out1', 'out2', 'o3', 'o4')].map((n) =>

@@ -1,5 +1,5 @@
 // Run watching: shared watchers (registry), what they report (snapshot), when they read (source).
-export { watchRun, liveWatchers } from './registry';
+export { watchRun, liveWatchers, runChanged } from './registry';
 export type { Subscription, WatchOptions } from './registry';
 export { RunWatcher, DEFAULT_INTERVAL_MS } from './run-watcher';
 export type { Subscriber, WatchEvent } from './run-watcher';

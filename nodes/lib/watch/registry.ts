@@ -62,6 +62,20 @@ export function watchRun(client: RobotClient, runId: string | undefined, subscri
   };
 }
 
+/**
+ * Tells the watchers of `client` that this package itself just changed run `runId` (created, played,
+ * paused, stopped, dismissed, deleted it): they read at once instead of at their next (slower, when
+ * idle or paused) poll. Changes made elsewhere still arrive by polling or push.
+ */
+export function runChanged(client: RobotClient, runId: string | undefined): void {
+  const map = byClient.get(client);
+  if (!map) return;
+  for (const key of ['current', ...(runId ? [keyOf(runId)] : [])]) {
+    const watcher = map.get(key);
+    if (watcher && !watcher.isStopped) watcher.trigger('input');
+  }
+}
+
 /** How many watchers are running, over every robot (0 once every status node has closed). */
 export function liveWatchers(): number {
   return live.size;
