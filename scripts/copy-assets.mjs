@@ -20,3 +20,12 @@ function walk(dir) {
   }
 }
 if (existsSync(src)) walk(src);
+
+// Palette icons live in the top-level icons/ folder; Node-RED looks for them next to the node's .js file.
+const icons = join(root, 'icons');
+if (existsSync(icons)) {
+  for (const name of readdirSync(icons)) {
+    mkdirSync(join(out, 'icons'), { recursive: true });
+    cpSync(join(icons, name), join(out, 'icons', name));
+  }
+}

@@ -234,6 +234,11 @@ export class RobotClient {
     return res.body.data;
   }
 
+  /** GET /runs/{id}/loaded_labware_definitions — every labware definition the run has loaded, custom ones included. */
+  async getLoadedLabwareDefinitions(runId: string, opts?: RequestOptions): Promise<JsonObject[]> {
+    return (await this.http.send<Data<JsonObject[]>>('GET', `/runs/${enc(runId)}/loaded_labware_definitions`, opts)).body.data;
+  }
+
   /** POST /runs/{id}/labware_offsets (current run only). */
   async addLabwareOffset(runId: string, offset: LabwareOffsetCreate, opts?: RequestOptions): Promise<JsonObject> {
     const res = await this.http.send<Data<JsonObject>>('POST', `/runs/${enc(runId)}/labware_offsets`, { ...opts, json: { data: offset } });
@@ -316,6 +321,11 @@ export class RobotClient {
   /** GET /instruments — attached pipettes (and the Flex gripper). */
   async getInstruments(opts?: RequestOptions): Promise<JsonObject[]> {
     return (await this.http.send<Data<JsonObject[]>>('GET', '/instruments', opts)).body.data;
+  }
+
+  /** GET /deck_configuration (Flex only) — which fixture sits in each cutout: staging areas, trash bins, the waste chute. */
+  async getDeckConfiguration(opts?: RequestOptions): Promise<{ cutoutFixtures: Array<{ cutoutId: string; cutoutFixtureId: string }>; lastModifiedAt?: string }> {
+    return (await this.http.send<Data<{ cutoutFixtures: Array<{ cutoutId: string; cutoutFixtureId: string }>; lastModifiedAt?: string }>>('GET', '/deck_configuration', opts)).body.data;
   }
 }
 

@@ -340,7 +340,9 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
 
 /** Keep /modules live data in step with module commands. */
 function applyModuleCommand(state: EngineState, commandType: string, p: Record<string, unknown>): void {
-  const hw = state.hardware.moduleById(str(p.moduleId));
+  // A protocol names its modules itself (loadModule's moduleId); the hardware behind one is found by serial number.
+  const serial = state.modules.get(str(p.moduleId))?.serialNumber;
+  const hw = state.hardware.moduleById(str(p.moduleId)) ?? state.hardware.modules.find((m) => serial !== undefined && m.serialNumber === serial);
   if (!hw) return;
   if (commandType === 'temperatureModule/setTargetTemperature') {
     hw.data = { status: 'holding at target', currentTemperature: num(p.celsius), targetTemperature: num(p.celsius) };

@@ -1,0 +1,112 @@
+// The Opentrons deck and module definitions shipped in nodes/lib/data/ (unmodified shared-data files, see
+// NOTICE), read once and reduced to the few fields the deck map draws from.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DATA_DIR = join(__dirname, '..', 'data');
+
+export type RobotType = 'OT-2 Standard' | 'OT-3 Standard';
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+interface DeckFile {
+  locations: {
+    cutouts: Array<{ id: string; position: number[] }>;
+    addressableAreas: Array<{ id: string; areaType: string; displayName: string; offsetFromCutoutFixture: number[]; boundingBox: { xDimension: number; yDimension: number } }>;
+  };
+  cutoutFixtures: Array<{ id: string; displayName: string; providesAddressableAreas: Record<string, string[]> }>;
+}
+
+export interface DeckDefinition {
+  robotType: RobotType;
+  /** cutout id → its front-left corner on the deck (mm). */
+  cutouts: Map<string, { x: number; y: number }>;
+  areas: Map<string, { areaType: string; displayName: string; dx: number; dy: number; w: number; h: number }>;
+  fixtures: Map<string, { displayName: string; provides: Record<string, string[]> }>;
+}
+
+type Matrix = number[][];
+
+export interface ModuleDefinition {
+  model: string;
+  displayName: string;
+  moduleType: string;
+  /** The module's body relative to the slot's front-left corner. */
+  cornerOffset: { x: number; y: number };
+  size: { x: number; y: number };
+  /** Where labware on the module sits, relative to the slot's front-left corner. */
+  labwareOffset: { x: number; y: number };
+  /** Per deck, per slot: transforms the robot applies to these offsets (right-column modules are turned round). */
+  slotTransforms: Record<string, Record<string, { labwareOffset?: Matrix; cornerOffsetFromSlot?: Matrix }>>;
+}
+
+const DECK_FILES: Record<RobotType, string> = { 'OT-2 Standard': 'ot2_standard', 'OT-3 Standard': 'ot3_standard' };
+const decks = new Map<RobotType, DeckDefinition>();
+
+export function deckIdOf(robotType: RobotType): string {
+  return DECK_FILES[robotType];
+}
+
+export function deckDefinition(robotType: RobotType): DeckDefinition {
+  let deck = decks.get(robotType);
+  if (!deck) {
+    const raw = JSON.parse(readFileSync(join(DATA_DIR, 'deck', `${DECK_FILES[robotType]}.json`), 'utf8')) as DeckFile;
+    deck = {
+      robotType,
+      cutouts: new Map(raw.locations.cutouts.map((c) => [c.id, { x: c.position[0], y: c.position[1] }])),
+      areas: new Map(
+        raw.locations.addressableAreas.map((a) => [
+          a.id,
+          { areaType: a.areaType, displayName: a.displayName, dx: a.offsetFromCutoutFixture[0], dy: a.offsetFromCutoutFixture[1], w: a.boundingBox.xDimension, h: a.boundingBox.yDimension },
+        ]),
+      ),
+      fixtures: new Map(raw.cutoutFixtures.map((f) => [f.id, { displayName: f.displayName, provides: f.providesAddressableAreas }])),
+    };
+    decks.set(robotType, deck);
+  }
+  return deck;
+}
+
+const MODULE_MODELS = new Set([
+  'temperatureModuleV1', 'temperatureModuleV2', 'magneticModuleV1', 'magneticModuleV2', 'thermocyclerModuleV1', 'thermocyclerModuleV2',
+  'heaterShakerModuleV1', 'magneticBlockV1', 'absorbanceReaderV1',
+]);
+const modules = new Map<string, ModuleDefinition>();
+
+/** The shipped definition of a module model, or undefined for a model we do not ship (drawn as a plain box). */
+export function moduleDefinition(model: string): ModuleDefinition | undefined {
+  if (!MODULE_MODELS.has(model)) return undefined;
+  let def = modules.get(model);
+  if (!def) {
+    const raw = JSON.parse(readFileSync(join(DATA_DIR, 'module', `${model}.json`), 'utf8')) as {
+      displayName: string;
+      moduleType: string;
+      cornerOffsetFromSlot: { x: number; y: number };
+      labwareOffset: { x: number; y: number };
+      dimensions: { xDimension: number; yDimension: number };
+      slotTransforms?: ModuleDefinition['slotTransforms'];
+    };
+    def = {
+      model,
+      displayName: raw.displayName,
+      moduleType: raw.moduleType,
+      cornerOffset: { x: raw.cornerOffsetFromSlot.x, y: raw.cornerOffsetFromSlot.y },
+      size: { x: raw.dimensions.xDimension, y: raw.dimensions.yDimension },
+      labwareOffset: { x: raw.labwareOffset.x, y: raw.labwareOffset.y },
+      slotTransforms: raw.slotTransforms ?? {},
+    };
+    modules.set(model, def);
+  }
+  return def;
+}
+
+/** Applies a 4×4 slot transform from a module definition to an (x, y) offset. */
+export function transformed(m: Matrix | undefined, p: { x: number; y: number }): { x: number; y: number } {
+  if (!m) return p;
+  return { x: m[0][0] * p.x + m[0][1] * p.y + m[0][3], y: m[1][0] * p.x + m[1][1] * p.y + m[1][3] };
+}

@@ -1,0 +1,84 @@
+// opentrons-deck: the robot's deck as a picture (SVG in msg.payload) and as JSON (msg.deck), drawn from a run
+// (msg.runId), an analysis at hand (msg.analysis or msg.payload), or a protocol's newest analysis (msg.protocolId).
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { fromAnalysis, isAnalysis, readDeckSource, renderDeck, type DeckRequest } from './lib/deck';
+import { InputError } from './lib/errors';
+import { Msg, Send, own, requireString, robotOf, showSimulated } from './lib/node-support';
+import { NodeWork } from './lib/node-work';
+
+interface DeckDef extends NodeDef {
+  robot?: string;
+  highlight?: boolean;
+  /** Seconds to wait for a pending analysis of msg.protocolId. */
+  analysisTimeout?: string | number;
+}
+
+const DEFAULT_ANALYSIS_TIMEOUT_S = 60;
+
+export = function register(RED: NodeAPI): void {
+  function OpentronsDeckNode(this: Node, def: DeckDef): void {
+    RED.nodes.createNode(this, def);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const node = this;
+    const work = new NodeWork();
+    showSimulated(RED, node, def.robot);
+    const timeoutS = Number(def.analysisTimeout ?? DEFAULT_ANALYSIS_TIMEOUT_S);
+    const analysisTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ANALYSIS_TIMEOUT_S) * 1000;
+
+    work.serve(node, handle);
+
+    async function handle(msg: Msg, send: Send): Promise<void> {
+      const request = requestOf(msg);
+      let source;
+      if (request.kind === 'analysis') source = fromAnalysis(request.analysis, request.title);
+      else {
+        const client = await robotOf(RED, def.robot).ready();
+        node.status({ fill: 'blue', shape: 'dot', text: 'reading…' });
+        source = await readDeckSource(client, request, { signal: work.signal });
+      }
+      const { svg, deck } = renderDeck(source);
+      msg.payload = svg;
+      msg.deck = deck;
+      const count = Object.values(deck.slots).reduce((k, s) => k + s.labware.length, 0);
+      node.status(deck.problem ? { fill: 'yellow', shape: 'ring', text: `${count} labware · analysis failed` } : { fill: 'green', shape: 'dot', text: `${count} labware` });
+      send(msg);
+    }
+
+    /** Which deck to draw; checks every msg property before anything is sent to the robot. */
+    function requestOf(msg: Msg): DeckRequest {
+      const highlight = highlightOf(msg);
+      const runId = own(msg, 'runId');
+      if (runId !== undefined && runId !== null && runId !== '') {
+        return { kind: 'run', runId: requireString(runId, 'msg.runId', 'set it to a run id (from opentrons-run)'), highlight };
+      }
+      for (const key of ['analysis', 'payload']) {
+        const value = own(msg, key);
+        if (isAnalysis(value)) return { kind: 'analysis', analysis: value, title: titleOf(msg) };
+      }
+      const protocolId = own(msg, 'protocolId');
+      if (protocolId !== undefined && protocolId !== null && protocolId !== '') {
+        return { kind: 'protocol', protocolId: requireString(protocolId, 'msg.protocolId', 'set it to a protocol id (from opentrons-upload)'), analysisTimeoutMs };
+      }
+      throw new InputError(
+        'nothing to draw: send msg.runId (a run), msg.protocolId (a protocol on the robot), or an analysis in msg.analysis / msg.payload (as opentrons-upload outputs it)',
+      );
+    }
+
+    function highlightOf(msg: Msg): boolean {
+      const v = own(msg, 'highlight');
+      if (v === undefined || v === null) return def.highlight === true;
+      if (typeof v !== 'boolean') throw new InputError(`msg.highlight must be true or false (got ${Array.isArray(v) ? 'an array' : typeof v})`);
+      return v;
+    }
+  }
+
+  /** The protocol's name when an upload put the protocol in msg.payload next to its analysis. */
+  function titleOf(msg: Msg): string | undefined {
+    const p = own(msg, 'payload');
+    if (typeof p !== 'object' || p === null) return undefined;
+    const meta = (p as { metadata?: { protocolName?: unknown } }).metadata;
+    return typeof meta?.protocolName === 'string' ? meta.protocolName : undefined;
+  }
+
+  RED.nodes.registerType('opentrons-deck', OpentronsDeckNode);
+};
