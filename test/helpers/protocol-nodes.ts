@@ -72,7 +72,7 @@ export class NodeUnderTest {
       { id: 'completed', ...at, type: 'helper' },
       ...extra.map((n) => ({ ...at, ...n })),
     ];
-    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-upload', 'opentrons-run'], extraNodes: CORE_NODES });
+    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-upload', 'opentrons-run', 'opentrons-deck'], extraNodes: CORE_NODES });
     return new NodeUnderTest(id);
   }
 

@@ -10,6 +10,8 @@ const SMALL_FONT = 11;
 const LINE = 1.25;
 /** Characters of a labware name per line inside a 128 mm slot at NAME_FONT. */
 const NAME_CHARS = 17;
+/** The same for what a labware stands on, at SMALL_FONT. */
+const UNDER_CHARS = 21;
 
 const STYLE = `
 .otd{--bg:#f4f5f7;--slot:#fff;--slot-line:#9aa3ad;--text:#1f2933;--muted:#52606d;--lw:#dbe8f6;--lw-line:#3d6c99;--tip:#ebe5f7;--mod:#c9ced6;--mod-line:#59636e;--well:#7b8794;--fix:#d5d9de;--label:#ffffff;--hl:#d9480f;--bad:#c92a2a;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}
@@ -141,8 +143,8 @@ function slotLabel(layout: DeckLayout, slot: string, X: (x: number) => number, Y
   const top = stack[stack.length - 1];
   const lines: Array<{ text: string; size: number; muted: boolean }> = [];
   if (top) for (const t of wrap(top.displayName + (top.hasDefinition ? '' : ' (no definition)'), NAME_CHARS, 2)) lines.push({ text: t, size: NAME_FONT, muted: false });
-  for (const under of stack.slice(0, -1).reverse()) lines.push({ text: wrap(`on ${under.displayName}`, 26, 1)[0], size: SMALL_FONT, muted: true });
-  if (mod) lines.push({ text: wrap(top ? `on ${mod.displayName}` : mod.displayName, 26, 1)[0], size: top ? SMALL_FONT : NAME_FONT, muted: Boolean(top) });
+  for (const under of stack.slice(0, -1).reverse()) for (const t of wrap(`on ${under.displayName}`, UNDER_CHARS, 2)) lines.push({ text: t, size: SMALL_FONT, muted: true });
+  if (mod) for (const t of wrap(top ? `on ${mod.displayName}` : mod.displayName, top ? UNDER_CHARS : NAME_CHARS, 2)) lines.push({ text: t, size: top ? SMALL_FONT : NAME_FONT, muted: Boolean(top) });
   const anchor = top?.rect ?? mod?.rect ?? layout.slots.find((s) => s.name === slot)?.rect;
   if (!anchor) return '';
   const slotRect = layout.slots.find((s) => s.name === slot)?.rect ?? anchor;
