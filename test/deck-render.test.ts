@@ -5,8 +5,10 @@
 // the names in their slots.
 import assert from 'node:assert/strict';
 import { RobotClient } from '../nodes/lib/client';
-import type { SimulatedRobot } from '../nodes/lib/simulator';
+import type { NodeMessage } from 'node-red';
+import { SimulatedRobot } from '../nodes/lib/simulator';
 import type { Analysis } from '../nodes/lib/types';
+import { getNode } from './helpers/nodered';
 import { NodeUnderTest, eventually, protocolFile, robotRequests, startRobot, unloadFlow, type TestMsg } from './helpers/protocol-nodes';
 import { all, boxOf, inside, parseXml, textOf, type El } from './helpers/svg';
 
@@ -291,6 +293,27 @@ describe('opentrons-deck node', function () {
     flex.labware[0].location = { slotName: 'E1' };
     const e2 = await t.err({ analysis: flex });
     assert.match(e2.error.message, /slot "E1" is not on the Flex deck/);
+  });
+
+  it('on redeploy stops waiting for a pending analysis at once and leaves no request, poll or connection behind', async function () {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2', speed: 1, analysisMs: 60_000 });
+    client = clientOf(robot);
+    const { protocol } = await client.uploadProtocol([{ filename: 'deck-ot2.json', content: protocolFile('deck-ot2.json') }]);
+    const t = await NodeUnderTest.deploy(robot, 'opentrons-deck', { analysisTimeout: 120 });
+    const polls = (): number => robot.stats.count('GET', /^\/protocols\/[^/]+\/analyses\//);
+    const ended: string[] = [];
+    for (const id of ['caught', 'completed', 'out']) getNode(id).on('input', () => ended.push(id));
+    t.node.receive({ protocolId: protocol.id } as NodeMessage);
+    await eventually(() => polls() >= 2, 5000, 'the node polls the pending analysis');
+    const started = Date.now();
+    await unloadFlow();
+    assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
+    const after = polls();
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(polls(), after, 'no poll after close');
+    assert.deepEqual(ended, [], 'a msg cut short by a redeploy ends quietly (no Catch, no output)');
+    await client.close();
+    await eventually(() => robot.stats.openConnections() === 0, 3000, 'every connection to the robot is closed');
   });
 
   it('tells what to send when the msg has nothing to draw or a bad highlight, and sends nothing', async function () {
