@@ -92,6 +92,8 @@ export = function register(RED: NodeAPI): void {
         else push = pushed.push;
         // opentrons-status watchers take their Source from here (see nodes/lib/watch/source.ts)
         (this as { watchSource?: RobotPush['watchSource'] }).watchSource = push?.watchSource;
+        // opentrons-hardware's deck configuration watch listens to one more topic on the same connection
+        (this as { pushNotifications?: RobotPush['notifications'] }).pushNotifications = push?.notifications;
         readyPromise = Promise.resolve(this.client);
       }
     }
