@@ -126,7 +126,7 @@ describe('opentrons-hardware node', function () {
       assert.deepEqual(mods, ['temperatureModuleV2', 'heaterShakerModuleV1']);
       assert.deepEqual(expectOut(await h!.send({ action: 'lights' }, 'hw')).payload, { on: false });
       assert.deepEqual(expectOut(await h!.send({ action: 'door' }, 'hw')).payload, { status: 'closed', doorRequiredClosedForProtocol: true });
-      assert.deepEqual(expectOut(await h!.send({ action: 'estop' }, 'hw')).payload, { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'notPresent' });
+      assert.deepEqual(expectOut(await h!.send({ action: 'estop' }, 'hw')).payload, { status: 'disengaged', leftEstopPhysicalStatus: 'disengaged', rightEstopPhysicalStatus: 'disengaged' });
       const deck = expectOut(await h!.send({ action: 'deck-configuration' }, 'hw')).payload as { cutoutFixtures: unknown[] };
       assert.equal(deck.cutoutFixtures.length, 12);
       assert.ok('deckCalibration' in (expectOut(await h!.send({ action: 'calibration' }, 'hw')).payload as object));

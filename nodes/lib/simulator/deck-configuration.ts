@@ -32,5 +32,9 @@ export function checkDeckConfiguration(fixtures: CutoutFixture[]): void {
     if (here.length > 1) errors.push(problem({ deckConfigurationProblem: 'OvercrowdedCutoutError', cutout_id: cutout, cutout_fixture_ids: here }));
     if (here.length === 0) errors.push(problem({ deckConfigurationProblem: 'UnoccupiedCutoutError', cutout_id: cutout }));
   }
-  if (errors.length > 0) throw new ApiError(422, errors);
+  if (errors.length > 0) {
+    const err = new ApiError(422, errors);
+    err.versionHeaders = false;
+    throw err;
+  }
 }

@@ -334,6 +334,8 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         if (!state.modules.has(p.moduleId)) return fail('ModuleNotLoadedError', '4000', `Module ${p.moduleId} not found.`);
         const problem = state.hardware.moduleById(p.moduleId)?.apply(cmd.commandType, p);
         if (problem) return fail(problem.errorType, '4000', problem.detail);
+        // the temperature module's result names the target it set (capture 108); other module commands return {}
+        if (cmd.commandType === 'temperatureModule/setTargetTemperature') return { result: { targetTemperature: num(p.celsius) } };
       }
       return { result: {} };
   }

@@ -77,7 +77,9 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
     {
       method: 'GET',
       path: '/system/time',
-      handle: () => ok({ data: { id: 'time', systemTime: timestamp() }, links: { self: { href: '/system/time' } } }),
+      // answers with the version headers, like the legacy routes (capture 107)
+      legacy: true,
+      handle: () => ok({ data: { systemTime: timestamp(), id: 'time' }, links: { self: { href: '/system/time', meta: null } } }),
     },
     {
       method: 'GET',

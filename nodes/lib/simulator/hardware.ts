@@ -185,7 +185,8 @@ export class Hardware {
 
   estopStatus(): Record<string, unknown> {
     const physical = this.estop === 'physicallyEngaged' ? 'engaged' : this.estop === 'notPresent' ? 'notPresent' : 'disengaged';
-    return { status: this.estop, leftEstopPhysicalStatus: physical, rightEstopPhysicalStatus: 'notPresent' };
+    // both E-stop ports report the one pressed button, as the recorded Flex did (capture 168)
+    return { status: this.estop, leftEstopPhysicalStatus: physical, rightEstopPhysicalStatus: physical };
   }
 
   healthBody(name: string): Record<string, unknown> {
