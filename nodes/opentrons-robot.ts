@@ -74,6 +74,8 @@ export = function register(RED: NodeAPI): void {
           throw new Error('closed before the simulated robot started');
         }
         simulator = sim;
+        // tests (and the examples' tests) reach the simulated hardware through this, e.g. to open its door
+        (this as { simulatedRobot?: SimulatedRobot }).simulatedRobot = sim;
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
         this.log(`simulated ${model} robot listening on ${simulator.url}`);
