@@ -82,10 +82,12 @@ describe('opentrons-hardware node', function () {
       assert.equal((byType.module as Mod).moduleModel, 'temperatureModuleV2');
 
       const none = expectCaught(await h!.send({ action: 'modules', module: 'thermocyclerModuleV2' }, 'hw'));
+      assert.equal(none.error.code, 'ModuleNotFound');
       assert.match(none.error.message, /no attached module matches "thermocyclerModuleV2": attached are temperatureModuleV2 .*magneticModuleV2/);
 
       h!.sim.attachModule('temperatureModuleV2', 'TDV2-SECOND');
       const several = expectCaught(await h!.send({ action: 'modules', module: 'temperatureModuleV2' }, 'hw'));
+      assert.equal(several.error.code, 'ModuleAmbiguous');
       assert.match(several.error.message, /2 modules match "temperatureModuleV2": .*TDV2-SECOND/);
       const bySerial = expectOut(await h!.send({ action: 'modules', module: 'TDV2-SECOND' }, 'hw'));
       assert.equal((bySerial.module as Mod).serialNumber, 'TDV2-SECOND');

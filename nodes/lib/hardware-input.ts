@@ -1,6 +1,6 @@
 // What an opentrons-hardware msg asks for — the action, a module selector, a deck configuration — checked
 // before anything is sent, each problem an InputError that says what to set.
-import { InputError } from './errors';
+import { InputError, ModuleSelectionError } from './errors';
 import type { AttachedModule, CutoutFixture } from './types';
 import type { HardwareResource } from './watch';
 
@@ -55,9 +55,9 @@ export function selectModule(modules: AttachedModule[], selector: string): Attac
   if (found.length === 1) return found[0];
   const list = (ms: AttachedModule[]): string => ms.map((m) => `${m.moduleModel} ${m.serialNumber} (id ${m.id})`).join(', ');
   if (found.length === 0) {
-    throw new InputError(`no attached module matches "${selector}": attached are ${modules.length ? list(modules) : 'none'}; set msg.module to a model, type, slot or serial number`);
+    throw new ModuleSelectionError(`no attached module matches "${selector}": attached are ${modules.length ? list(modules) : 'none'}; set msg.module to a model, type, slot or serial number`, 'ModuleNotFound');
   }
-  throw new InputError(`${found.length} modules match "${selector}": ${list(found)}; set msg.module to one serial number`);
+  throw new ModuleSelectionError(`${found.length} modules match "${selector}": ${list(found)}; set msg.module to one serial number`, 'ModuleAmbiguous');
 }
 
 /** msg.payload for set-deck-configuration: the cutout fixtures, as an array or as `{cutoutFixtures: [...]}`. */
