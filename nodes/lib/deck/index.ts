@@ -30,9 +30,10 @@ export async function readDeckSource(client: RobotClient, req: Exclude<DeckReque
     const analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: req.analysisTimeoutMs, signal: opts.signal });
     return fromAnalysis(analysis, protocolName(protocol));
   }
+  // The run first: a malformed run id is refused by the client before anything is sent.
+  const run = await client.getRun(req.runId, opts);
   const health = await client.health(opts);
   const robotType = robotTypeOf(health.robot_model, 'the robot');
-  const run = await client.getRun(req.runId, opts);
   const definitions = await client.getLoadedLabwareDefinitions(req.runId, opts);
   const cutoutFixtures = robotType === 'OT-3 Standard' ? (await client.getDeckConfiguration(opts)).cutoutFixtures : undefined;
   const setup = await client.listRunCommands(req.runId, { ...opts, cursor: 0, pageLength: SETUP_COMMANDS_PAGE });

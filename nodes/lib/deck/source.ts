@@ -1,13 +1,10 @@
 // What a deck map is drawn from, gathered from a protocol analysis or from a run (with the few extra
 // answers a run needs: its labware definitions, the Flex deck configuration, its current command).
 import { InputError } from '../errors';
-import type { Analysis, Command, JsonObject, Run } from '../types';
-import type { RobotType } from './definitions';
+import type { Analysis, Command, CutoutFixture, JsonObject, Run } from '../types';
 
-export interface CutoutFixture {
-  cutoutId: string;
-  cutoutFixtureId: string;
-}
+export type { CutoutFixture } from '../types';
+import type { RobotType } from './definitions';
 
 export interface LiquidLoad {
   labwareId: string;
