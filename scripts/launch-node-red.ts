@@ -25,6 +25,11 @@ export interface LaunchOptions {
   onLog?: (line: string) => void;
   /** Give up waiting for "Started flows" after this long (ms). */
   startTimeoutMs?: number;
+  /**
+   * Other node modules to install next to ours, linked from this repository's node_modules (devDependencies
+   * such as `@flowfuse/node-red-dashboard`, which an example needs but the package does not depend on).
+   */
+  extraModules?: string[];
 }
 
 export interface RunningNodeRed {
@@ -57,14 +62,18 @@ export function readExample(name: string): unknown[] {
 }
 
 /** Makes `<userDir>/node_modules/<our name>` point at `source`, as `npm install <folder>` would. */
-export function linkPackage(userDir: string, source: string): void {
+export function linkPackage(userDir: string, source: string, extraModules: string[] = []): void {
   const pkg = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as { name: string };
-  const target = join(userDir, 'node_modules', ...pkg.name.split('/'));
-  mkdirSync(resolve(target, '..'), { recursive: true });
-  rmSync(target, { recursive: true, force: true });
-  symlinkSync(source, target, 'junction');
+  const dependencies: Record<string, string> = {};
+  for (const [name, from] of [[pkg.name, source], ...extraModules.map((m) => [m, join(packageDir, 'node_modules', m)])]) {
+    const target = join(userDir, 'node_modules', ...name.split('/'));
+    mkdirSync(resolve(target, '..'), { recursive: true });
+    rmSync(target, { recursive: true, force: true });
+    symlinkSync(from, target, 'junction');
+    dependencies[name] = `file:${from}`;
+  }
   // Node-RED's palette manager counts a module as the user's own when the userDir package.json lists it.
-  const userPkg = { name: 'node-red-opentrons-userdir', private: true, dependencies: { [pkg.name]: `file:${source}` } };
+  const userPkg = { name: 'node-red-opentrons-userdir', private: true, dependencies };
   writeFileSync(join(userDir, 'package.json'), JSON.stringify(userPkg, null, 2));
 }
 
@@ -91,7 +100,7 @@ export async function launchNodeRed(options: LaunchOptions): Promise<RunningNode
   if (!existsSync(join(packageDir, 'dist', 'nodes', 'opentrons-robot.js'))) {
     throw new Error('the package is not built yet: run `npm run build` (npm install does it through `prepare`)');
   }
-  if (!('link' in options) || options.link !== undefined) linkPackage(userDir, options.link ?? packageDir);
+  if (!('link' in options) || options.link !== undefined) linkPackage(userDir, options.link ?? packageDir, options.extraModules);
   const settingsFile = join(userDir, 'settings.js');
   writeFileSync(settingsFile, settingsSource(host, options.port));
   if (options.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));

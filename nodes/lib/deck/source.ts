@@ -136,7 +136,8 @@ export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): Deck
     definitions: new Map(),
     cutoutFixtures: extras.cutoutFixtures,
     addressableAreas: [],
-    title: `Run ${run.id}`,
+    // The first block of the run id: enough to tell runs apart, short enough for a phone-sized picture.
+    title: `Run ${run.id.slice(0, 8)}`,
     status: String(run.status),
   };
   for (const def of extras.definitions) {
