@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
-import { closeExampleServers, deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
+import { closeExampleServers, deployExample, exampleNames, isCoreType, isDashboardType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
 
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-deck'];
 
 type Scenario = (ex: DeployedExample, ctx: ScenarioContext) => Promise<void>;
 interface ScenarioContext {
@@ -217,6 +217,46 @@ const scenarios: Record<string, Scenario> = {
     assert.deepEqual(ex.pending('alert'), [], 'one alert for one door opening');
   },
 
+  async 'operator-dashboard'(ex) {
+    // The widgets are probes here (test/examples/deploy.ts); the real Dashboard runs in test/browser-dashboard.test.ts.
+    const until = async (widget: string, pred: (m: Record<string, unknown>) => boolean, what: string, ms = 20_000): Promise<Record<string, unknown>> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = await ex.next(widget, Math.max(1, end - Date.now()));
+        if (pred(m)) return m;
+        if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
+      }
+    };
+    // At deploy: the demo protocol is uploaded, listed, offered, and its deck drawn.
+    const listed = arr((await ex.next('protocols', 20_000)).payload, 'the protocols on the robot');
+    assert.ok(listed.some((p) => obj(p.metadata, 'metadata').protocolName === 'Cold plate fill (demo)'));
+    const offered = await ex.next('ui:protocol');
+    assert.deepEqual(arr(offered.options, 'dropdown options').map((o) => o.label), ['Cold plate fill (demo)']);
+    const map = await ex.next('ui:deck map', 15_000);
+    assert.match(String(map.payload), /^<svg /);
+    const slots = obj(obj(map.deck, 'msg.deck').slots, 'slots');
+    assert.deepEqual(Object.keys(slots).sort(), ['1', '2', '3']);
+    assert.match(String(map.payload), /data-name="Sample plate"/);
+
+    // Start: the run goes to the protocol's pause, part-way through.
+    ex.operate('Start', { payload: '' });
+    const paused = await until('ui:pause panel', (m) => obj(m.payload, 'pause panel').paused === true, 'the pause panel');
+    assert.equal(obj(paused.payload, 'pause panel').message, 'Check the plate is seated on the cold block, then press Resume');
+    const bars = ex.pending('ui:progress').map((m) => Number(m.payload));
+    assert.ok(bars.some((b) => b > 0 && b < 100), `the progress bar moved part-way: ${bars.join(', ')}`);
+    // The deck map follows the run: redrawn from the run as it loads its labware.
+    const runSlots = (m: Record<string, unknown>): string[] => Object.keys(obj(obj(m.deck, 'msg.deck').slots, 'slots')).sort();
+    await until('ui:deck map', (m) => typeof m.runId === 'string' && runSlots(m).join() === '1,2,3', 'the deck map of the run with its labware');
+
+    // Resume from the pause panel: the run finishes.
+    ex.operate('pause panel', { action: 'play' });
+    await until('ui:outcome', (m) => m.payload === 'Run succeeded', 'the outcome', 30_000);
+    assert.equal(Number((await until('ui:progress', (m) => Number(m.payload) === 100, 'a full bar')).payload), 100);
+    const reading = await until('ui:temperature', (m) => typeof m.payload === 'number', 'a temperature for the chart');
+    assert.equal(reading.topic, 'Temperature module (°C)');
+    assert.deepEqual(ex.pending('errors'), [], 'no error was caught');
+  },
+
   async 'error-handling'(ex) {
     const alert = async (inject: string): Promise<Record<string, unknown>> => {
       ex.click(inject);
@@ -278,7 +318,9 @@ describe('examples/', function () {
         const ids = new Set(flow.map((n) => n.id));
         assert.equal(ids.size, flow.length, 'ids are unique');
         for (const n of flow) {
-          assert.ok(isOurType(n.type) || isCoreType(n.type), `node ${n.id} (${n.type}) is a third-party node`);
+          // Dashboard 2 widgets only in an example that says it needs Dashboard 2 (a devDependency, not ours to ship).
+          const dashboardOk = isDashboardType(n.type) && flow.some((c) => c.type === 'comment' && /@flowfuse\/node-red-dashboard/.test(String(c.info ?? '')));
+          assert.ok(isOurType(n.type) || isCoreType(n.type) || dashboardOk, `node ${n.id} (${n.type}) is a third-party node`);
           for (const out of (n.wires as string[][] | undefined) ?? []) for (const to of out) assert.ok(ids.has(to), `${n.id} is wired to missing ${to}`);
         }
       });

@@ -36,7 +36,7 @@ const CORE_FILES: Record<string, string> = {
   json: 'parsers/70-JSON.js',
 };
 /** Core types the test helper registers by itself. */
-const HELPER_TYPES = ['catch', 'status', 'complete', 'tab'];
+const HELPER_TYPES = ['catch', 'status', 'complete', 'tab', 'helper'];
 
 export type Msg = Record<string, unknown>;
 
@@ -59,6 +59,15 @@ export function isOurType(type: string): boolean {
 
 export function isCoreType(type: string): boolean {
   return type in CORE_FILES || HELPER_TYPES.includes(type);
+}
+
+/**
+ * FlowFuse Dashboard 2 (`@flowfuse/node-red-dashboard`, a devDependency only): an example may use its widgets.
+ * Here they stand in as probes (a widget's input is read like a debug node's, `operate` sends what a user's
+ * click would); the browser test (test/browser-dashboard.test.ts) runs the real Dashboard.
+ */
+export function isDashboardType(type: string): boolean {
+  return type.startsWith('ui-');
 }
 
 function coreModules(flow: FlowNode[]): NodeModule[] {
@@ -90,6 +99,8 @@ export interface DeployedExample {
   next(debugName: string, timeoutMs?: number): Promise<Msg>;
   /** Every msg a debug node named `name` got so far and nobody took with next(). */
   pending(debugName: string): Msg[];
+  /** Sends msg out of the Dashboard widget named `name`, as a click or a choice in the browser would. */
+  operate(widgetName: string, msg: Msg): void;
   node(type: string, name: string): FlowNode;
 }
 
@@ -135,6 +146,10 @@ async function serveHttpIn(flow: FlowNode[]): Promise<NodeModule> {
 export async function deployExample(name: string, opts: DeployOptions = {}): Promise<DeployedExample> {
   const flow: FlowNode[] = readFlow(name).map((n): FlowNode => ({ ...n, wires: wiresOf(n).map((w) => [...w]) }));
   opts.rewrite?.(flow);
+  // Dashboard widgets become probes named "ui:<name>" (their wires kept); its config nodes are left out.
+  const widgets = flow.filter((n) => isDashboardType(n.type) && typeof n.z === 'string');
+  for (let i = flow.length - 1; i >= 0; i -= 1) if (isDashboardType(flow[i].type) && typeof flow[i].z !== 'string') flow.splice(i, 1);
+  for (const w of widgets) Object.assign(w, { type: 'helper', name: `ui:${String(w.name ?? '')}` });
   const extraNodes = coreModules(flow);
   if (flow.some((n) => n.type === 'http in')) extraNodes.push(await serveHttpIn(flow));
   const debugs = flow.filter((n) => n.type === 'debug');
@@ -154,7 +169,7 @@ export async function deployExample(name: string, opts: DeployOptions = {}): Pro
   const deployed = [...extra, ...flow, ...probes];
   await loadFlow(deployed, { extraNodes });
 
-  for (const p of probes) {
+  for (const p of [...probes, ...widgets]) {
     const key = String(p.name);
     const probe = helper.getNode(p.id);
     if (!probe) throw new Error(`probe ${p.id} was not deployed`);
@@ -181,13 +196,19 @@ export async function deployExample(name: string, opts: DeployOptions = {}): Pro
       if (!n) throw new Error(`inject ${id} is not deployed`);
       n.receive({});
     },
+    operate(widgetName, msg) {
+      const w = widgets.find((x) => x.name === `ui:${widgetName}`);
+      const n = w ? helper.getNode(w.id) : undefined;
+      if (!n) throw new Error(`example ${name} has no Dashboard widget named "${widgetName}"`);
+      n.send(msg);
+    },
     pending(debugName) {
       const q = queues.get(debugName) ?? [];
       queues.set(debugName, []);
       return q;
     },
     next(debugName, timeoutMs = 10_000) {
-      if (!debugs.some((d) => d.name === debugName)) throw new Error(`example ${name} has no debug node named "${debugName}"`);
+      if (!debugs.some((d) => d.name === debugName) && !widgets.some((w) => w.name === debugName)) throw new Error(`example ${name} has no debug node named "${debugName}"`);
       const queued = queues.get(debugName);
       if (queued && queued.length > 0) return Promise.resolve(queued.shift() as Msg);
       return new Promise((resolve, reject) => {
