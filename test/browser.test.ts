@@ -28,7 +28,7 @@ import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/them
 import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-deck'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
@@ -58,6 +58,8 @@ const checks: Record<string, BrowserCheck> = {
       { click: '2. send a start message', debug: 'status', shows: /succeeded/ },
     ],
   },
+  // Needs Dashboard 2, installed next to the package below; its screen is tested in test/browser-dashboard.test.ts.
+  'operator-dashboard': { steps: [{ click: 'demo protocol (at deploy)', debug: 'protocols', shows: /Cold plate fill \(demo\)/ }] },
   'plate-reader-loop': {
     // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
@@ -144,7 +146,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-browser-'));
     nodeRedPort = await freePort();
     broker = await startBroker();
-    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [] });
+    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'] });
     browser = await openBrowser();
     page = browser.page;
     await page.goto(nodeRed.url);
@@ -163,7 +165,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
-  it('shows category "Opentrons" with our four action nodes, in our colour, with our icons', async function () {
+  it('shows category "Opentrons" with our action nodes, in our colour, with our icons', async function () {
     const header = page.locator('#red-ui-palette-header-Opentrons');
     await header.scrollIntoViewIfNeeded();
     assert.equal((await header.textContent())?.trim(), 'Opentrons');

@@ -2,7 +2,7 @@
 // deck, module and labware definitions. No drawing here: svg.ts draws a DeckLayout, and the same layout is
 // the node's msg.deck.
 import { InputError } from '../errors';
-import { shippedDefinition } from '../simulator/protocols/labware-library';
+import { findDefinition } from '../simulator/labware';
 import pipetteNameList from '../data/pipette-names.json';
 import type { JsonObject } from '../types';
 import { deckDefinition, deckIdOf, moduleDefinition, transformed, type DeckDefinition, type Rect, type RobotType } from './definitions';
@@ -206,7 +206,8 @@ function definitionFor(source: DeckSource, uri: string): JsonObject | undefined 
   const known = source.definitions.get(uri);
   if (known) return known;
   const [namespace, loadName, version] = uri.split('/');
-  return shippedDefinition(namespace, loadName ?? '', Number(version));
+  // The shipped definition itself (cached, read-only here), not a copy: drawing must stay cheap.
+  return findDefinition(namespace, loadName ?? '', Number(version)) as JsonObject | undefined;
 }
 
 function wellsOf(def: JsonObject | undefined): WellBox[] {
