@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { RobotClient } from '../nodes/lib/client';
 import { SimFleet } from './fleet';
+import { runDeckBench } from './deck';
 import { runHardwareWatchBench } from './hardware';
 import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
 
@@ -202,6 +203,14 @@ async function hardwareWatch(red: EmbeddedNodeRed): Promise<void> {
   row(`requests per minute per robot, modules + door watched every ${r.intervalMs} ms (mean / min / max)`, `${m.mean.toFixed(1)} / ${m.min.toFixed(1)} / ${m.max.toFixed(1)}`);
 }
 
+/** 6: the deck map (bench/deck.ts): drawing a Flex deck with 12 labware, and the SVG's size. */
+function deckRender(): void {
+  const r = runDeckBench();
+  results.deck = r;
+  row(`opentrons-deck: Flex deck with ${r.labware} labware (${r.wells} wells), render median / p99`, `${r.medianMs.toFixed(2)} / ${r.p99Ms.toFixed(2)} ms`);
+  row('opentrons-deck: SVG size (gzipped)', `${r.svgBytes} bytes (${r.svgGzipBytes})`);
+}
+
 /** 5: status latency and request rate, push vs polling (bench/status-push.ts by the notifications work). */
 async function statusLatency(): Promise<void> {
   const file = join(__dirname, 'status-push.js');
@@ -233,6 +242,7 @@ async function main(): Promise<void> {
     await red.stop();
   }
   await statusLatency();
+  deckRender();
   const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
   console.log('');
   console.table(rows);
