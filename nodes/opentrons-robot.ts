@@ -127,7 +127,7 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       const closing: Array<Promise<unknown>> = [];
       if (this.client) closing.push(this.client.close());
-      // Goodbye first, so browsers drop the robot before it stops answering.
+      // Goodbye packets, so browsers drop the robot at once.
       if (advertising) closing.push(advertising.then((ad) => ad?.stop()));
       if (simulator) closing.push(simulator.stop());
       if (push) closing.push(push.close());

@@ -60,7 +60,7 @@ async function runDiscovery(body: DiscoverRequestBody): Promise<DiscoverAnswer> 
   const version = parseApiVersion(body.apiVersion ?? '3');
   if (!version.ok) return { ok: false, reason: version.error };
   try {
-    const result = await discoverRobots({ ...mdnsOptions(), durationMs, apiVersion: version.value });
+    const result = await discoverRobots({ mdns: mdnsOptions(), durationMs, apiVersion: version.value });
     return { ok: true, ...result };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };

@@ -5,7 +5,9 @@ import { networkInterfaces } from 'node:os';
 import type { Answer, Question } from 'dns-packet';
 import { HTTP_SERVICE, closeMdns, openMdns, type MdnsOptions } from './mdns';
 
-export interface AdvertiseOptions extends MdnsOptions {
+export interface AdvertiseOptions {
+  /** Where to announce (the robot's own `port` is below). */
+  mdns?: MdnsOptions;
   /** Robot name: the DNS-SD instance name, as `GET /health` reports it. */
   name: string;
   /** The robot server's TCP port. */
@@ -33,8 +35,8 @@ const ANNOUNCE_GAP_MS = 1000;
 export async function advertiseRobot(opts: AdvertiseOptions): Promise<Advertisement> {
   const wildcard = opts.host === '0.0.0.0' || opts.host === '::' || opts.host === '';
   const addresses = wildcard ? externalIPv4() : [opts.host === 'localhost' ? '127.0.0.1' : opts.host];
-  const iface = opts.interface ?? (wildcard ? undefined : addresses[0]);
-  const mdns = await openMdns({ ...opts, ...(iface ? { interface: iface } : {}) });
+  const iface = opts.mdns?.interface ?? (wildcard ? undefined : addresses[0]);
+  const mdns = await openMdns({ ...opts.mdns, ...(iface ? { interface: iface } : {}) });
 
   const instance = `${dnsLabel(opts.name)}.${HTTP_SERVICE}`;
   const target = `${dnsLabel(opts.name)}.local`;

@@ -6,7 +6,9 @@ import { testConnection, type ConnectionOk } from '../connection-test';
 import { browseHttpServices, type HttpService } from './browse';
 import { ROBOT_PORT, type MdnsOptions } from './mdns';
 
-export interface DiscoverOptions extends MdnsOptions {
+export interface DiscoverOptions {
+  /** Where to browse. */
+  mdns?: MdnsOptions;
   /** How long to listen for announcements, ms. */
   durationMs: number;
   /** The Opentrons-Version to check each robot against (the config dialog's API version). */
@@ -82,7 +84,7 @@ export async function discoverRobots(opts: DiscoverOptions): Promise<DiscoveryRe
     opts.onRobot?.(robot);
   };
 
-  const browsing = await browseHttpServices(opts, (service) => {
+  const browsing = await browseHttpServices(opts.mdns ?? {}, (service) => {
     if (!isLikelyRobot(service)) {
       ignored.push({ name: service.name, address: service.address, port: service.port, reason: 'not on the robot port and no robotModel' });
       return;

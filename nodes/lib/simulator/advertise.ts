@@ -6,5 +6,5 @@ import type { SimulatedRobot } from './index';
 
 /** `host`: the address the robot listens on; the announcement goes out on that interface only. */
 export function advertiseSimulatedRobot(robot: SimulatedRobot, host: string, mdns: MdnsOptions = {}): Promise<Advertisement> {
-  return advertiseRobot({ ...mdns, name: robot.name, port: robot.port, host, robotModel: robotTypeOf(robot.model) });
+  return advertiseRobot({ mdns, name: robot.name, port: robot.port, host, robotModel: robotTypeOf(robot.model) });
 }
