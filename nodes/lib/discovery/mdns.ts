@@ -1,7 +1,7 @@
 // The one place that opens an mDNS socket (multicast-dns), for both the advertiser and the browser.
 // Robots announce themselves as DNS-SD `_http._tcp` services on port 31950 with a TXT `robotModel=…`
 // (what the Opentrons App's discovery client browses for).
-import makeMdns = require('multicast-dns');
+import makeMdns from 'multicast-dns';
 
 export const HTTP_SERVICE = '_http._tcp.local';
 export const ROBOT_PORT = 31950;
