@@ -1,4 +1,4 @@
-// Announces a (simulated) robot the way a robot does: a DNS-SD `_http._tcp` service named after the
+// Announces a (simulated) robot the way a robot does (or, without robotModel, any HTTP service): a DNS-SD `_http._tcp` service named after the
 // robot, on its HTTP port, with TXT `robotModel=…`. Answers queries for it while running; on stop
 // sends goodbye records (TTL 0) so browsers drop it at once, then releases the socket.
 import { networkInterfaces } from 'node:os';
@@ -12,8 +12,8 @@ export interface AdvertiseOptions {
   name: string;
   /** The robot server's TCP port. */
   port: number;
-  /** `OT-2 Standard` or `OT-3 Standard`, as `GET /health` reports `robot_model`. */
-  robotModel: string;
+  /** `OT-2 Standard` or `OT-3 Standard`, as `GET /health` reports `robot_model`; omitted for a service that is no robot. */
+  robotModel?: string;
   /**
    * The address the robot server listens on. A specific address is announced (and announced only on
    * that interface); `0.0.0.0`/`::` announces every non-loopback IPv4 address of this host.
@@ -43,7 +43,7 @@ export async function advertiseRobot(opts: AdvertiseOptions): Promise<Advertisem
   const records = (ttl: number): Answer[] => [
     { name: HTTP_SERVICE, type: 'PTR', ttl, data: instance },
     { name: instance, type: 'SRV', ttl, data: { port: opts.port, target, priority: 0, weight: 0 } },
-    { name: instance, type: 'TXT', ttl, data: [`robotModel=${opts.robotModel}`] },
+    { name: instance, type: 'TXT', ttl, data: opts.robotModel ? [`robotModel=${opts.robotModel}`] : [] },
     ...addresses.map((ip): Answer => ({ name: target, type: 'A', ttl: ttl === 0 ? 0 : HOST_TTL_S, data: ip })),
   ];
   const ours = new Set([HTTP_SERVICE, instance, target].map((n) => n.toLowerCase()));

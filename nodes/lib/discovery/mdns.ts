@@ -61,5 +61,6 @@ export function openMdns(opts: MdnsOptions): Promise<Mdns> {
 }
 
 export function closeMdns(mdns: Mdns): Promise<void> {
-  return new Promise((resolve) => mdns.destroy(() => resolve()));
+  // 'close' comes before libuv has let go of the handle: one more turn of the loop and it has.
+  return new Promise((resolve) => mdns.destroy(() => setImmediate(resolve)));
 }
