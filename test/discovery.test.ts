@@ -66,7 +66,6 @@ describe('robot discovery (mDNS/DNS-SD over loopback multicast)', function () {
       assert.equal(robot.apiVersion.supported, true);
       assert.equal(robot.host, '127.0.0.1');
       assert.ok(firsts.length >= 1 && firsts[0] < SHORT_MS, `time to first result ${String(firsts[0])} ms`);
-      // eslint-disable-next-line no-console
       console.log(`      discovery: first confirmed robot after ${firsts[0]} ms`);
 
       // A browser that is listening when the robot stops sees its goodbye (TTL 0) at once.
