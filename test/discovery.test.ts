@@ -1,7 +1,7 @@
 // Robot discovery over real multicast: DNS-SD announcements on loopback (test/setup/mdns.ts keeps every
 // mDNS socket of the suite on 127.0.0.1 and a UDP port of its own), confirmed with GET /health.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { advertiseRobot, type Advertisement } from '../nodes/lib/discovery/advertise';
@@ -135,6 +135,55 @@ describe('robot discovery (mDNS/DNS-SD over loopback multicast)', function () {
     assert.equal(parseCommandLine(['--port', '0']).advertise, undefined);
     assert.throws(() => parseCommandLine(['--mdns-port', '5454']), /need --advertise/);
     assert.throws(() => parseCommandLine(['--advertise', '--mdns-port', 'x']), /must be a whole number/);
+  });
+
+  it('with default settings (every interface, UDP 5353) finds robots on each interface: a network namespace of the test\'s own', async function () {
+    // The default path sends to 224.0.0.251:5353 on every interface, so it runs where that reaches no
+    // one: a fresh network namespace (needs root, as CI has) with loopback and a veth pair of its own.
+    const ns = `otdisc-${process.pid}`;
+    const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8' });
+    const env = { ...process.env };
+    delete env.OPENTRONS_MDNS_INTERFACE;
+    delete env.OPENTRONS_MDNS_PORT;
+    const inNs = (args: string[]): ChildProcess => spawn('ip', ['netns', 'exec', ns, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const announced = (child: ChildProcess): Promise<void> =>
+      new Promise((resolve, reject) => {
+        let out = '';
+        child.stdout?.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('announced over mDNS')) resolve();
+        });
+        child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('exit', (code) => reject(new Error(`exited ${String(code)}: ${out}`)));
+      });
+    ip('netns', 'add', ns);
+    const children: ChildProcess[] = [];
+    try {
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+      ip('-n', ns, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
+      ip('-n', ns, 'addr', 'add', '10.213.0.1/24', 'dev', 'v0');
+      ip('-n', ns, 'addr', 'add', '10.213.0.2/24', 'dev', 'v1');
+      ip('-n', ns, 'link', 'set', 'v0', 'up');
+      ip('-n', ns, 'link', 'set', 'v1', 'up');
+      const onVeth = inNs([CLI, '--host', '10.213.0.1', '--port', '31950', '--advertise', '--name', 'on-veth']);
+      const onLo = inNs([CLI, '--port', '0', '--advertise', '--name', 'on-loopback']);
+      children.push(onVeth, onLo);
+      await Promise.all([announced(onVeth), announced(onLo)]);
+      const script = `require(${JSON.stringify(join(__dirname, '..', 'nodes', 'lib', 'discovery', 'discover.js'))}).discoverRobots({ durationMs: 1500 }).then((r) => console.log(JSON.stringify(r.robots.map((x) => [x.name, x.url]))))`;
+      const browser = inNs(['-e', script]);
+      let out = '';
+      browser.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      browser.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const [code] = (await once(browser, 'exit')) as [number | null];
+      assert.equal(code, 0, out);
+      const found = JSON.parse(out.trim()) as Array<[string, string]>;
+      assert.deepEqual(found.map(([name]) => name).sort(), ['on-loopback', 'on-veth']);
+      assert.ok(found.some(([, url]) => url === 'http://10.213.0.1:31950'), out);
+    } finally {
+      for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+      await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, 'exit') : undefined)));
+      ip('netns', 'del', ns);
+    }
   });
 
   describe('the config node\'s simulated robot', function () {

@@ -1,9 +1,10 @@
-// DNS-SD browsing for `_http._tcp` services: asks on start and then every second (a lost UDP packet
-// costs at most a second), assembles PTR → SRV/TXT → A from answers and additional records, asks
-// for what a responder left out, and reports each service once, when its address and port are known.
+// DNS-SD browsing for `_http._tcp` services: asks on every IPv4 interface (unless one is chosen) on
+// start and then every second (a lost UDP packet costs at most a second), assembles PTR → SRV/TXT → A
+// from answers and additional records, asks for what a responder left out, and reports each service
+// once, when its address and port are known.
 import type { RemoteInfo } from 'node:dgram';
 import type { Answer } from 'dns-packet';
-import { HTTP_SERVICE, closeMdns, openMdns, type MdnsOptions } from './mdns';
+import { HTTP_SERVICE, closeMdns, ipv4Interfaces, openMdns, type MdnsOptions } from './mdns';
 
 export interface HttpService {
   /** DNS-SD instance name: a robot's name. */
@@ -32,7 +33,12 @@ interface Pending {
 }
 
 export async function browseHttpServices(opts: MdnsOptions, onService: (service: HttpService) => void): Promise<Browsing> {
-  const mdns = await openMdns(opts);
+  const where = opts.interface ? [opts.interface] : ipv4Interfaces();
+  const opened = await Promise.allSettled(where.map((iface) => openMdns({ ...opts, interface: iface })));
+  const sockets = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+  // An interface that cannot be used (gone, no multicast) is skipped; none at all is an error.
+  const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (sockets.length === 0) throw failed ? (failed.reason as Error) : new Error('mDNS: this host has no IPv4 network interface');
   const instances = new Map<string, Pending>();
   const hosts = new Map<string, string>();
   const suffix = `.${HTTP_SERVICE}`;
@@ -68,7 +74,7 @@ export async function browseHttpServices(opts: MdnsOptions, onService: (service:
       // A terse responder sent only the PTR (or no TXT): ask for the rest once.
       if (!e.followedUp) {
         e.followedUp = true;
-        mdns.query([{ name: fqdn, type: 'SRV' }, { name: fqdn, type: 'TXT' }], () => undefined);
+        for (const mdns of sockets) mdns.query([{ name: fqdn, type: 'SRV' }, { name: fqdn, type: 'TXT' }], () => undefined);
       }
       return;
     }
@@ -77,8 +83,10 @@ export async function browseHttpServices(opts: MdnsOptions, onService: (service:
     onService({ name: instanceName(fqdn, suffix), address, port: e.port, txt: e.txt ?? {} });
   };
 
-  mdns.on('response', onResponse);
-  const ask = (): void => mdns.query([{ name: HTTP_SERVICE, type: 'PTR' }], () => undefined);
+  for (const mdns of sockets) mdns.on('response', onResponse);
+  const ask = (): void => {
+    for (const mdns of sockets) mdns.query([{ name: HTTP_SERVICE, type: 'PTR' }], () => undefined);
+  };
   ask();
   const timer = setInterval(ask, QUERY_EVERY_MS);
 
@@ -88,8 +96,8 @@ export async function browseHttpServices(opts: MdnsOptions, onService: (service:
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      mdns.off('response', onResponse);
-      await closeMdns(mdns);
+      for (const mdns of sockets) mdns.off('response', onResponse);
+      await Promise.all(sockets.map(closeMdns));
     },
   };
 }

@@ -1,6 +1,7 @@
 // The one place that opens an mDNS socket (multicast-dns), for both the advertiser and the browser.
 // Robots announce themselves as DNS-SD `_http._tcp` services on port 31950 with a TXT `robotModel=…`
 // (what the Opentrons App's discovery client browses for).
+import { networkInterfaces } from 'node:os';
 import makeMdns from 'multicast-dns';
 
 export const HTTP_SERVICE = '_http._tcp.local';
@@ -57,6 +58,17 @@ export function openMdns(opts: MdnsOptions): Promise<Mdns> {
       mdns.on('warning', () => undefined);
       resolve(mdns);
     });
+  });
+}
+
+/**
+ * One IPv4 address per network interface, loopback included: an mDNS query goes out of one interface
+ * only, so a browser asks on each (a robot on a second network card, a simulated robot on loopback).
+ */
+export function ipv4Interfaces(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => {
+    const first = (list ?? []).find((a) => a.family === 'IPv4');
+    return first ? [first.address] : [];
   });
 }
 
