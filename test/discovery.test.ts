@@ -111,6 +111,22 @@ describe('robot discovery (mDNS/DNS-SD over loopback multicast)', function () {
     }
   });
 
+  it('with quietMs, finishes soon after the last news once a robot is found, and waits the whole window when none is', async function () {
+    const robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, name: 'quick-one' });
+    const ad = await advertiseSimulatedRobot(robot, '127.0.0.1', mdnsOptions());
+    try {
+      const early = await discoverRobots({ mdns: mdnsOptions(), durationMs: 8000, quietMs: 500 });
+      assert.ok(early.robots.some((r) => r.name === 'quick-one'), JSON.stringify(early));
+      assert.ok(early.durationMs < 4000, `finished after ${early.durationMs} ms of an 8000 ms window`);
+    } finally {
+      await ad.stop();
+      await robot.stop();
+    }
+    const none = await discoverRobots({ mdns: mdnsOptions(), durationMs: 1200, quietMs: 200 });
+    assert.deepEqual(none.robots, []);
+    assert.ok(none.durationMs >= 1200, `a search with no robot ended after ${none.durationMs} ms`);
+  });
+
   it('browsing and announcing release their sockets and timers', async function () {
     const robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0 });
     const udpBefore = udpHandles();

@@ -15,6 +15,9 @@ const STORED_PASSWORD = '__PWRD__';
 const MAX_TEST_TIMEOUT_MS = 10_000;
 const DISCOVER_DEFAULT_S = 3;
 const DISCOVER_MAX_S = 10;
+/** The list is complete once a robot has answered and 1.5 s passed without news: long enough for the
+ *  repeated query (every second) to catch a robot whose first answer was lost. */
+const DISCOVER_QUIET_MS = 1500;
 
 export interface TestRequestBody {
   /** The config node's id: used for its stored token and, when simulated, its running robot. */
@@ -32,7 +35,7 @@ export interface TestRequestBody {
 export interface DiscoverRequestBody {
   /** The dialog's API version: each robot found says whether it serves it. */
   apiVersion?: string;
-  /** How long to listen for announcements, seconds (default 3, at most 10). */
+  /** How long to listen for announcements at most, seconds (default 3, at most 10); it ends 1.5 s after the last news once a robot is found. */
   seconds?: string | number;
 }
 
@@ -60,7 +63,7 @@ async function runDiscovery(body: DiscoverRequestBody): Promise<DiscoverAnswer> 
   const version = parseApiVersion(body.apiVersion ?? '3');
   if (!version.ok) return { ok: false, reason: version.error };
   try {
-    const result = await discoverRobots({ mdns: mdnsOptions(), durationMs, apiVersion: version.value });
+    const result = await discoverRobots({ mdns: mdnsOptions(), durationMs, quietMs: DISCOVER_QUIET_MS, apiVersion: version.value });
     return { ok: true, ...result };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };

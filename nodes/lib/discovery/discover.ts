@@ -9,8 +9,13 @@ import { ROBOT_PORT, type MdnsOptions } from './mdns';
 export interface DiscoverOptions {
   /** Where to browse. */
   mdns?: MdnsOptions;
-  /** How long to listen for announcements, ms. */
+  /** How long to listen for announcements at most, ms. */
   durationMs: number;
+  /**
+   * Finish early once a robot is confirmed and nothing new has been heard for this long, ms (robots
+   * answer a query within a fraction of a second, and queries repeat every second). Default: never.
+   */
+  quietMs?: number;
   /** The Opentrons-Version to check each robot against (the config dialog's API version). */
   apiVersion?: string;
   /** Per-robot `GET /health` timeout, ms. */
@@ -84,20 +89,35 @@ export async function discoverRobots(opts: DiscoverOptions): Promise<DiscoveryRe
     opts.onRobot?.(robot);
   };
 
+  let finish = (): void => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  let quiet: NodeJS.Timeout | undefined;
+  const heard = (): void => {
+    if (opts.quietMs === undefined) return;
+    clearTimeout(quiet);
+    quiet = setTimeout(() => robots.size > 0 && finish(), opts.quietMs);
+  };
+
   const browsing = await browseHttpServices(opts.mdns ?? {}, (service) => {
+    heard();
     if (!isLikelyRobot(service)) {
       ignored.push({ name: service.name, address: service.address, port: service.port, reason: 'not on the robot port and no robotModel' });
       return;
     }
     checks.push(
-      confirm(service).catch((err: unknown) => {
-        ignored.push({ name: service.name, address: service.address, port: service.port, reason: err instanceof Error ? err.message : String(err) });
-      }),
+      confirm(service)
+        .catch((err: unknown) => {
+          ignored.push({ name: service.name, address: service.address, port: service.port, reason: err instanceof Error ? err.message : String(err) });
+        })
+        .finally(heard),
     );
   });
+  const deadline = setTimeout(finish, opts.durationMs);
   try {
-    await new Promise((resolve) => setTimeout(resolve, opts.durationMs));
+    await finished;
   } finally {
+    clearTimeout(deadline);
+    clearTimeout(quiet);
     await browsing.stop();
   }
   // A check started near the end still gets its answer (bounded by its own timeout).
