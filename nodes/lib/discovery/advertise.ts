@@ -16,7 +16,8 @@ export interface AdvertiseOptions {
   robotModel?: string;
   /**
    * The address the robot server listens on. A specific address is announced (and announced only on
-   * that interface); `0.0.0.0`/`::` announces every non-loopback IPv4 address of this host.
+   * that interface); `0.0.0.0`/`::` announces every non-loopback IPv4 address of this host,
+   * sent on the default multicast interface (one socket; `mdns.interface` chooses another).
    */
   host: string;
 }

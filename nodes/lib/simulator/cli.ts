@@ -17,7 +17,7 @@ const USAGE = [
   '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
   '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
   '  --advertise      announce the robot over mDNS as a robot does (DNS-SD _http._tcp, TXT robotModel), on the',
-  '                   interface of --host (loopback by default; --host 0.0.0.0 announces on every network), so',
+  '                   interface of --host (loopback by default; --host 0.0.0.0: the default network), so',
   '                   the Discover button of the opentrons-robot node finds it; goodbye packets on exit',
   '  --mdns-interface IP  announce on this interface only (env OPENTRONS_MDNS_INTERFACE)',
   '  --mdns-port N    mDNS UDP port (default 5353; env OPENTRONS_MDNS_PORT)',
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`opentrons-sim: simulated ${robot.model} "${robot.name}" listening on ${robot.url}\n`);
   if (advertisement) {
-    const where = line.advertise?.interface ?? (line.robot.host === '0.0.0.0' ? 'every network' : line.robot.host);
+    const where = line.advertise?.interface ?? (line.robot.host === '0.0.0.0' ? 'the default network' : line.robot.host);
     process.stdout.write(`opentrons-sim: announced over mDNS as "${robot.name}" (_http._tcp) on ${where}\n`);
   }
   if (bridge) {
