@@ -159,18 +159,22 @@ describe('opentrons-hardware node', function () {
      * modules(selector) → command (JSONata params from msg.moduleId, no function node) → a watching node's
      * module msg with the target reached → read back.
      */
-    async function setAndWait(model: 'OT-2' | 'Flex', selector: string, commandType: string, params: string, reached: (d: Record<string, unknown>) => boolean, before: Array<[string, string]> = []): Promise<Record<string, unknown>> {
+    async function setAndWait(
+      model: 'OT-2' | 'Flex', selector: string, commandType: string, params: string, reached: (d: Record<string, unknown>) => boolean,
+      before: Array<[string, string]> = [], setUp: (sim: CommandHarness['sim']) => void = () => undefined,
+    ): Promise<Record<string, unknown>> {
       h = await commandHarness(
         [
           hw('pick', { action: 'modules', module: selector }),
           { id: 'cmd', target: 'robot', commandType, params, paramsType: 'jsonata', waitUntilComplete: true },
           hw('watch', { action: 'modules', module: selector, watch: true, interval: 500, wires: [['watched']] }),
-          ...before.map(([type], i) => ({ id: `pre${i}`, target: 'robot', commandType: type, params: '{"moduleId": moduleId}', paramsType: 'jsonata', waitUntilComplete: true })),
+          ...before.map(([type, extra], i) => ({ id: `pre${i}`, target: 'robot', commandType: type, params: `{"moduleId": moduleId${extra}}`, paramsType: 'jsonata', waitUntilComplete: true })),
         ],
         { model, speed: 50 },
         TYPES,
         [{ id: 'watched', type: 'helper' }],
       );
+      setUp(h.sim);
       const msgs = outMsgs('watched');
       const picked = expectOut(await h.send({ action: 'modules' }, 'pick'));
       assert.equal(typeof picked.moduleId, 'string');
@@ -202,6 +206,14 @@ describe('opentrons-hardware node', function () {
         (d) => d.temperatureStatus === 'holding at target', [['heaterShaker/closeLabwareLatch', '']]);
       assert.equal(hs.currentTemperature, 37);
       assert.equal(hs.labwareLatchStatus, 'idle_closed');
+    });
+
+    it('OT-2 Heater-Shaker (attached): latch closed, shaking at 500 rpm, read back', async () => {
+      const hs = await setAndWait('OT-2', 'heaterShakerModuleV1', 'heaterShaker/setAndWaitForShakeSpeed', '{"moduleId": moduleId, "rpm": 500}',
+        (d) => d.speedStatus === 'holding at target', [['heaterShaker/closeLabwareLatch', '']], (sim) => sim.attachModule('heaterShakerModuleV1', 'HSV1-OT2'));
+      assert.equal(hs.currentSpeed, 500);
+      assert.equal(hs.labwareLatchStatus, 'idle_closed');
+      assert.equal(hs.status, 'running');
     });
 
     it('waitForTemperature is refused as a stateless command, and an unknown moduleId fails the command: both reach Catch', async () => {
