@@ -77,9 +77,9 @@ describe('opentrons-hardware node', function () {
       const one = expectOut(await h!.send({ action: 'modules', module: 'magneticModuleV2' }, 'hw'));
       const mag = (one.payload as Mod[]).find((m) => m.moduleModel === 'magneticModuleV2');
       assert.equal(one.moduleId, mag?.id);
-      assert.equal((one.module as Mod).serialNumber, mag?.serialNumber);
+      assert.equal((one.selectedModule as Mod).serialNumber, mag?.serialNumber);
       const byType = expectOut(await h!.send({ action: 'modules', module: 'temperatureModuleType' }, 'hw'));
-      assert.equal((byType.module as Mod).moduleModel, 'temperatureModuleV2');
+      assert.equal((byType.selectedModule as Mod).moduleModel, 'temperatureModuleV2');
 
       const none = expectCaught(await h!.send({ action: 'modules', module: 'thermocyclerModuleV2' }, 'hw'));
       assert.equal(none.error.code, 'ModuleNotFound');
@@ -90,7 +90,7 @@ describe('opentrons-hardware node', function () {
       assert.equal(several.error.code, 'ModuleAmbiguous');
       assert.match(several.error.message, /2 modules match "temperatureModuleV2": .*TDV2-SECOND/);
       const bySerial = expectOut(await h!.send({ action: 'modules', module: 'TDV2-SECOND' }, 'hw'));
-      assert.equal((bySerial.module as Mod).serialNumber, 'TDV2-SECOND');
+      assert.equal((bySerial.selectedModule as Mod).serialNumber, 'TDV2-SECOND');
     });
 
     it('bad input (unknown action, bad selector, bad deck configuration) is a clear error and sends nothing', async () => {
@@ -176,16 +176,21 @@ describe('opentrons-hardware node', function () {
       );
       setUp(h.sim);
       const msgs = outMsgs('watched');
-      const picked = expectOut(await h.send({ action: 'modules' }, 'pick'));
+      // one msg along the chain, as wires would carry it: pick → (latch) → set → … → read back
+      const picked = expectOut(await h.send({ action: 'modules', module: selector }, 'pick'));
       assert.equal(typeof picked.moduleId, 'string');
-      for (let i = 0; i < before.length; i++) expectOut(await h.send({ moduleId: picked.moduleId }, `pre${i}`));
-      const sent = expectOut(await h.send({ moduleId: picked.moduleId }, 'cmd'));
+      let msg: AnyMsg = picked;
+      for (let i = 0; i < before.length; i++) msg = expectOut(await h.send(msg, `pre${i}`));
+      const sent = expectOut(await h.send(msg, 'cmd'));
       assert.equal((sent.payload as { status: string }).status, 'succeeded');
+      assert.equal(sent.moduleId, picked.moduleId);
       const done = await waitFor('the module msg saying the target is reached', () =>
         msgs.find((m) => m.topic === 'module' && m.moduleId === picked.moduleId && reached(((m.payload as { current: Mod }).current).data)));
       assert.equal((done.payload as { what: string }).what, 'module');
-      const back = expectOut(await h.send({ action: 'modules' }, 'pick'));
-      return (back.module as Mod).data;
+      // read back: the msg that went through the command node still names the module (msg.module stays)
+      const back = expectOut(await h.send({ ...sent, action: 'modules' }, 'pick'));
+      assert.equal(back.moduleId, picked.moduleId);
+      return (back.selectedModule as Mod).data;
     }
 
     it('OT-2 temperature module: 4 °C set, reached, read back', async () => {
