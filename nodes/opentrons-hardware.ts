@@ -74,12 +74,14 @@ export = function register(RED: NodeAPI): void {
         }
         throw err;
       }
+      let chosen: AttachedModule | undefined;
       if (action === 'modules' && selector !== undefined) {
-        const chosen = selectModule(msg.payload as AttachedModule[], selector);
+        chosen = selectModule(msg.payload as AttachedModule[], selector);
         msg.moduleId = chosen.id;
-        msg.module = chosen;
+        // msg.module (the selector) stays, so a later hardware node on the wire reads the same module back
+        msg.selectedModule = chosen;
       }
-      node.status({ fill: 'green', shape: 'dot', text: summary(action, msg.payload, msg.module as AttachedModule | undefined) });
+      node.status({ fill: 'green', shape: 'dot', text: summary(action, msg.payload, chosen) });
       send(msg);
     };
 

@@ -77,9 +77,9 @@ describe('opentrons-hardware node', function () {
       const one = expectOut(await h!.send({ action: 'modules', module: 'magneticModuleV2' }, 'hw'));
       const mag = (one.payload as Mod[]).find((m) => m.moduleModel === 'magneticModuleV2');
       assert.equal(one.moduleId, mag?.id);
-      assert.equal((one.module as Mod).serialNumber, mag?.serialNumber);
+      assert.equal((one.selectedModule as Mod).serialNumber, mag?.serialNumber);
       const byType = expectOut(await h!.send({ action: 'modules', module: 'temperatureModuleType' }, 'hw'));
-      assert.equal((byType.module as Mod).moduleModel, 'temperatureModuleV2');
+      assert.equal((byType.selectedModule as Mod).moduleModel, 'temperatureModuleV2');
 
       const none = expectCaught(await h!.send({ action: 'modules', module: 'thermocyclerModuleV2' }, 'hw'));
       assert.equal(none.error.code, 'ModuleNotFound');
@@ -90,7 +90,7 @@ describe('opentrons-hardware node', function () {
       assert.equal(several.error.code, 'ModuleAmbiguous');
       assert.match(several.error.message, /2 modules match "temperatureModuleV2": .*TDV2-SECOND/);
       const bySerial = expectOut(await h!.send({ action: 'modules', module: 'TDV2-SECOND' }, 'hw'));
-      assert.equal((bySerial.module as Mod).serialNumber, 'TDV2-SECOND');
+      assert.equal((bySerial.selectedModule as Mod).serialNumber, 'TDV2-SECOND');
     });
 
     it('bad input (unknown action, bad selector, bad deck configuration) is a clear error and sends nothing', async () => {
@@ -159,29 +159,38 @@ describe('opentrons-hardware node', function () {
      * modules(selector) → command (JSONata params from msg.moduleId, no function node) → a watching node's
      * module msg with the target reached → read back.
      */
-    async function setAndWait(model: 'OT-2' | 'Flex', selector: string, commandType: string, params: string, reached: (d: Record<string, unknown>) => boolean, before: Array<[string, string]> = []): Promise<Record<string, unknown>> {
+    async function setAndWait(
+      model: 'OT-2' | 'Flex', selector: string, commandType: string, params: string, reached: (d: Record<string, unknown>) => boolean,
+      before: Array<[string, string]> = [], setUp: (sim: CommandHarness['sim']) => void = () => undefined,
+    ): Promise<Record<string, unknown>> {
       h = await commandHarness(
         [
           hw('pick', { action: 'modules', module: selector }),
           { id: 'cmd', target: 'robot', commandType, params, paramsType: 'jsonata', waitUntilComplete: true },
           hw('watch', { action: 'modules', module: selector, watch: true, interval: 500, wires: [['watched']] }),
-          ...before.map(([type], i) => ({ id: `pre${i}`, target: 'robot', commandType: type, params: '{"moduleId": moduleId}', paramsType: 'jsonata', waitUntilComplete: true })),
+          ...before.map(([type, extra], i) => ({ id: `pre${i}`, target: 'robot', commandType: type, params: `{"moduleId": moduleId${extra}}`, paramsType: 'jsonata', waitUntilComplete: true })),
         ],
         { model, speed: 50 },
         TYPES,
         [{ id: 'watched', type: 'helper' }],
       );
+      setUp(h.sim);
       const msgs = outMsgs('watched');
-      const picked = expectOut(await h.send({ action: 'modules' }, 'pick'));
+      // one msg along the chain, as wires would carry it: pick → (latch) → set → … → read back
+      const picked = expectOut(await h.send({ action: 'modules', module: selector }, 'pick'));
       assert.equal(typeof picked.moduleId, 'string');
-      for (let i = 0; i < before.length; i++) expectOut(await h.send({ moduleId: picked.moduleId }, `pre${i}`));
-      const sent = expectOut(await h.send({ moduleId: picked.moduleId }, 'cmd'));
+      let msg: AnyMsg = picked;
+      for (let i = 0; i < before.length; i++) msg = expectOut(await h.send(msg, `pre${i}`));
+      const sent = expectOut(await h.send(msg, 'cmd'));
       assert.equal((sent.payload as { status: string }).status, 'succeeded');
+      assert.equal(sent.moduleId, picked.moduleId);
       const done = await waitFor('the module msg saying the target is reached', () =>
         msgs.find((m) => m.topic === 'module' && m.moduleId === picked.moduleId && reached(((m.payload as { current: Mod }).current).data)));
       assert.equal((done.payload as { what: string }).what, 'module');
-      const back = expectOut(await h.send({ action: 'modules' }, 'pick'));
-      return (back.module as Mod).data;
+      // read back: the msg that went through the command node still names the module (msg.module stays)
+      const back = expectOut(await h.send({ ...sent, action: 'modules' }, 'pick'));
+      assert.equal(back.moduleId, picked.moduleId);
+      return (back.selectedModule as Mod).data;
     }
 
     it('OT-2 temperature module: 4 °C set, reached, read back', async () => {
@@ -202,6 +211,14 @@ describe('opentrons-hardware node', function () {
         (d) => d.temperatureStatus === 'holding at target', [['heaterShaker/closeLabwareLatch', '']]);
       assert.equal(hs.currentTemperature, 37);
       assert.equal(hs.labwareLatchStatus, 'idle_closed');
+    });
+
+    it('OT-2 Heater-Shaker (attached): latch closed, shaking at 500 rpm, read back', async () => {
+      const hs = await setAndWait('OT-2', 'heaterShakerModuleV1', 'heaterShaker/setAndWaitForShakeSpeed', '{"moduleId": moduleId, "rpm": 500}',
+        (d) => d.speedStatus === 'holding at target', [['heaterShaker/closeLabwareLatch', '']], (sim) => sim.attachModule('heaterShakerModuleV1', 'HSV1-OT2'));
+      assert.equal(hs.currentSpeed, 500);
+      assert.equal(hs.labwareLatchStatus, 'idle_closed');
+      assert.equal(hs.status, 'running');
     });
 
     it('waitForTemperature is refused as a stateless command, and an unknown moduleId fails the command: both reach Catch', async () => {

@@ -5,6 +5,7 @@ import type { RobotClient } from '../client';
 import { RequestAbortedError } from '../errors';
 import type { AttachedModule } from '../types';
 import { sharedWatcher } from './registry';
+import { deliver } from './run-watcher';
 import { PollingSource, type RefetchReason, type RefetchSink, type SourceFactory, type WatchSource } from './source';
 
 export const HARDWARE_RESOURCES = ['door', 'estop', 'modules', 'instruments', 'lights', 'deck-configuration'] as const;
@@ -218,15 +219,6 @@ function sameValue(a: unknown, b: unknown, resource: HardwareResource): boolean 
     return fixtures(a) === fixtures(b);
   }
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** A subscriber's failure must not break the watcher or the other subscribers. */
-function deliver(sub: HardwareSubscriber, event: HardwareEvent): void {
-  try {
-    sub.onEvent(event);
-  } catch {
-    // The subscriber (a node) reports its own errors; the watcher carries on.
-  }
 }
 
 export interface HardwareSubscription {
