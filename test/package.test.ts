@@ -65,8 +65,6 @@ describe('package', function () {
     const allowed = [
       /^dist\/nodes\/.+\.(js|html|json)$/,
       /^dist\/nodes\/icons\/[^/]+\.svg$/,
-      // the top-level palette icons, the source of the copies next to the nodes (package.json "files")
-      /^icons\/[^/]+\.svg$/,
       /^examples\/[^/]+\.json$/,
       /^(.+\/)?README\.md$/, // npm adds every README; the simulator's documents its CLI
       /^(LICENSE|NOTICE|package\.json)$/,
