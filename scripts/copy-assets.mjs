@@ -20,3 +20,10 @@ function walk(dir) {
   }
 }
 if (existsSync(src)) walk(src);
+
+// Palette icons live in the top-level icons/; Node-RED looks for them next to the node files.
+const icons = join(root, 'icons');
+if (existsSync(icons)) {
+  mkdirSync(join(out, 'icons'), { recursive: true });
+  for (const name of readdirSync(icons)) cpSync(join(icons, name), join(out, 'icons', name));
+}

@@ -165,7 +165,7 @@ function tipInfo(p: LoadedPipette): Record<string, unknown> {
 }
 
 /** Defined errors of robot-server 8.1.0 (error recovery can handle them) and their errorCodes. */
-const DEFINED_ERRORS: Record<string, { code: string; detail: string }> = {
+export const DEFINED_ERRORS: Record<string, { code: string; detail: string }> = {
   tipPhysicallyMissing: { code: '3003', detail: 'No tip detected.' },
   overpressure: { code: '3006', detail: 'Overpressure detected.' },
   liquidNotFound: { code: '2017', detail: 'Liquid not found.' },

@@ -13,7 +13,9 @@ import { hardwareRoutes } from './hardware-routes';
 import { createProtocolPart } from './protocols';
 import { RunStore } from './runs';
 import { runRoutes } from './runs-routes';
+import { openApiDocument } from './openapi';
 import { SimServer } from './server';
+import { simulatorRoutes } from './sim-routes';
 import { StatelessEngine, statelessRoutes } from './stateless';
 import { Stats } from './stats';
 
@@ -92,6 +94,12 @@ export class SimulatedRobot extends EventEmitter {
       ...runRoutes({ runs: this.runs, scheduler: this.scheduler, stopMs: commandMs / 2 }),
       ...statelessRoutes(this.stateless, this.runs, this.scheduler),
       ...this.protocolPart.routes,
+      ...simulatorRoutes(this.hardware),
+      {
+        method: 'GET',
+        path: '/openapi.json',
+        handle: () => ({ status: 200, body: openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version)) }),
+      },
     ]);
   }
 
