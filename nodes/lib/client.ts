@@ -316,8 +316,8 @@ export class RobotClient {
 
   /**
    * Any endpoint, with the same header, token, timeout, pool and error values as every other method;
-   * only GET is retried. `path` must be a path on the robot (the caller checks it); a 2xx answer that
-   * is not JSON comes back as text.
+   * only GET is retried. `path` must be a path on the robot (the caller checks it); a 2xx answer sent
+   * as text (not a JSON content type) comes back as text.
    */
   async request(method: string, path: string, opts: GenericRequestOptions = {}): Promise<RobotResponse<unknown>> {
     return this.http.send<unknown>(method, path, { ...opts, acceptText: true });

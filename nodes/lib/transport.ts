@@ -45,7 +45,7 @@ export interface SendOptions extends RequestOptions {
   /** JSON body, sent as is (callers add the `data` wrapper where the route wants it). */
   json?: unknown;
   form?: FormData;
-  /** A 2xx answer that is not JSON (a log file, a page) comes back as its text instead of failing. */
+  /** A 2xx answer whose content type is not JSON (a log file) comes back as its text instead of failing. */
   acceptText?: boolean;
 }
 
@@ -188,7 +188,8 @@ export class Transport {
     try {
       body = text.length === 0 ? {} : JSON.parse(text);
     } catch {
-      if (acceptText && status >= 200 && status < 300) return { status, headers, body: text as T };
+      // Text is accepted only where the robot says it sends text: a body declared JSON that does not parse is broken.
+      if (acceptText && status >= 200 && status < 300 && !/json/i.test(headers['content-type'] ?? '')) return { status, headers, body: text as T };
       const type = headers['content-type'] ?? 'no content type';
       const reason = /html/i.test(type) ? 'an HTML page' : `unparseable JSON (${type}, ${text.length} bytes)`;
       throw new RobotResponseError(method, path, status, reason, text.slice(0, 200));

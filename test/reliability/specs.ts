@@ -4,16 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RobotClient } from '../../nodes/lib/client';
+import type { SimulatedRobot, SimulatorOptions } from '../../nodes/lib/simulator';
 import { PACKAGE_ROOT } from '../helpers/nodered';
 import { sleep, type Msg } from './rig';
 
 export interface ActionSpec {
-  type: 'opentrons-upload' | 'opentrons-run' | 'opentrons-command';
+  type: 'opentrons-upload' | 'opentrons-run' | 'opentrons-command' | 'opentrons-request';
   props: Record<string, unknown>;
   /** The request the node's msg sends that is not a GET. */
   target: { method: string; path: RegExp };
   /** Sets the robot up (with the test's own client) and returns the msg to send. */
-  prepare(client: RobotClient): Promise<Msg>;
+  prepare(client: RobotClient, sim: SimulatedRobot): Promise<Msg>;
+  /** Simulator options for this node's cells (e.g. a Flex). */
+  simOpts?: SimulatorOptions;
 }
 
 const PROTOCOLS = join(PACKAGE_ROOT, 'test', 'fixtures', 'protocols');
