@@ -58,6 +58,10 @@ export function resolvePath(template: unknown, msg: object): string {
     throw new InputError(`path ${t} needs ${missing.map((n) => `msg.${n}`).join(', ')}: set ${missing.length === 1 ? 'it' : 'them'} (a string or number) before this node`);
   }
   if (/[{}]/.test(filled)) throw new InputError(`path ${t} has an unmatched "{" or "}"`);
+  // Only characters a URL path may hold as they are (RFC 3986); anything else must come percent-encoded.
+  if (!/^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/.test(filled)) {
+    throw new InputError(`path ${JSON.stringify(t.slice(0, 80))} has characters a URL path cannot hold (spaces, quotes, non-ASCII…): percent-encode them, or pass such values through a {placeholder}`);
+  }
   for (const segment of filled.split('/').slice(1)) {
     let decoded: string;
     try {
