@@ -98,6 +98,7 @@ export class SimulatedRobot extends EventEmitter {
       {
         method: 'GET',
         path: '/openapi.json',
+        summary: 'This document (the framework serves it; robot-server 8.1.0 does not list it)',
         handle: () => ({ status: 200, body: openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version)) }),
       },
     ]);
@@ -150,6 +151,11 @@ export class SimulatedRobot extends EventEmitter {
     this.scheduler.stop();
     this.protocolPart.close?.();
     await this.close();
+  }
+
+  /** The routes this robot answers (method and `:name` path pattern), as /openapi.json lists them. */
+  routes(): Array<{ method: string; path: string }> {
+    return this.server.routeList().map((r) => ({ method: r.method, path: r.path }));
   }
 
   /** Flex front door (tests): an open door blocks a running run; closing it leaves the run paused. */
