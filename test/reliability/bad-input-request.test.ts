@@ -4,11 +4,9 @@
 // queries must be refused before any request; every msg ends exactly once; Object.prototype stays clean.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SimulatedRobot } from '../../nodes/lib/simulator';
 import { RobotClient } from '../../nodes/lib/client';
-import { fuzzCase, junk, msgArb, or, runIdArb, type FuzzCase } from './fuzz-kit';
+import { fuzzCase, fuzzHooks, junk, msgArb, or, runIdArb, type FuzzCase } from './fuzz-kit';
 import { recoveringRun } from './specs';
-import type { Rig } from './rig';
 
 const PATHS = [
   '/health', '/runs', '/runs/{runId}', '/runs/{runId}/commands', '/runs/{runId}/actions', '/protocols/{protocolId}',
@@ -68,37 +66,23 @@ const CASES: FuzzCase[] = [
 
 describe('reliability: bad input for opentrons-request and error recovery (fast-check)', function () {
   this.timeout(180_000);
-  let sim: SimulatedRobot;
-  let rig: Rig | undefined;
-
-  before(async function () {
-    sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', speed: 10_000, commandMs: 0, analysisMs: 0 });
-  });
-  after(async function () {
-    await sim?.stop();
-  });
-  afterEach(async function () {
-    await rig?.close();
-    rig = undefined;
-    assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
-    assert.equal(typeof Object.prototype.toString, 'function', 'Object.prototype.toString was replaced');
-  });
+  const ctx = fuzzHooks({ model: 'Flex' });
 
   it('has at least 1 000 msgs in all', function () {
     assert.ok(CASES.reduce((n, c) => n + c.numRuns, 0) >= 1000);
   });
 
-  for (const c of CASES.filter((x) => x.type !== 'opentrons-command')) fuzzCase(c, { sim: () => sim, rig: (r) => (rig = r) });
+  for (const c of CASES.filter((x) => x.type !== 'opentrons-command')) fuzzCase(c, ctx);
 
   describe('while the current run awaits recovery (so fixit commands without msg.runId can succeed)', function () {
     before(async function () {
-      const client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 5000 });
+      const client = new RobotClient({ baseUrl: ctx.sim().url, apiVersion: '3', timeoutMs: 5000 });
       try {
-        await recoveringRun(client, sim);
+        await recoveringRun(client, ctx.sim());
       } finally {
         await client.close();
       }
     });
-    for (const c of CASES.filter((x) => x.type === 'opentrons-command')) fuzzCase(c, { sim: () => sim, rig: (r) => (rig = r) });
+    for (const c of CASES.filter((x) => x.type === 'opentrons-command')) fuzzCase(c, ctx);
   });
 });

@@ -2,12 +2,9 @@
 // junk, prototype-pollution keys) into each node. Every msg must end exactly once — one output or one
 // error a Catch node gets — no error may be a crash of our code, an input error must be found before
 // any request (counted at the simulated robot), and Object.prototype must stay clean.
-import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SimulatedRobot } from '../../nodes/lib/simulator';
 import { PY } from './specs';
-import { fuzzCase, junk, msgArb, or, runIdArb, type FuzzCase } from './fuzz-kit';
-import type { Rig } from './rig';
+import { fuzzCase, fuzzHooks, junk, msgArb, or, runIdArb, type FuzzCase } from './fuzz-kit';
 
 const fileArb = fc.record(
   {
@@ -76,21 +73,7 @@ const CASES: FuzzCase[] = [
 
 describe('reliability: bad input (fast-check)', function () {
   this.timeout(120_000);
-  let sim: SimulatedRobot;
-  let rig: Rig | undefined;
+  const ctx = fuzzHooks();
 
-  before(async function () {
-    sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 10_000, commandMs: 0, analysisMs: 0 });
-  });
-  after(async function () {
-    await sim?.stop();
-  });
-  afterEach(async function () {
-    await rig?.close();
-    rig = undefined;
-    assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
-    assert.equal(typeof Object.prototype.toString, 'function', 'Object.prototype.toString was replaced');
-  });
-
-  for (const c of CASES) fuzzCase(c, { sim: () => sim, rig: (r) => (rig = r) });
+  for (const c of CASES) fuzzCase(c, ctx);
 });

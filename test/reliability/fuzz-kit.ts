@@ -4,7 +4,7 @@
 // request (counted at the simulated robot). Used by bad-input.test.ts and bad-input-request.test.ts.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { SimulatedRobot } from '../../nodes/lib/simulator';
+import { SimulatedRobot, type SimulatorOptions } from '../../nodes/lib/simulator';
 import { deployRig, errorOf, sleep, until, type Msg, type Rig } from './rig';
 
 export const HUGE = 'x'.repeat(100_000);
@@ -63,6 +63,34 @@ export interface FuzzContext {
   sim(): SimulatedRobot;
   /** Called with the deployed rig, so the suite closes it after the test. */
   rig(r: Rig): void;
+}
+
+/**
+ * The hooks of a fuzz suite, registered in the calling describe: one fast simulated robot for the suite,
+ * each test's rig closed after it, and Object.prototype checked clean after every test.
+ */
+export function fuzzHooks(simOpts: SimulatorOptions = {}): FuzzContext {
+  let sim: SimulatedRobot | undefined;
+  let rig: Rig | undefined;
+  before(async function () {
+    sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 10_000, commandMs: 0, analysisMs: 0, ...simOpts });
+  });
+  after(async function () {
+    await sim?.stop();
+  });
+  afterEach(async function () {
+    await rig?.close();
+    rig = undefined;
+    assert.equal((Object.prototype as Record<string, unknown>).polluted, undefined, 'Object.prototype was polluted');
+    assert.equal(typeof Object.prototype.toString, 'function', 'Object.prototype.toString was replaced');
+  });
+  return {
+    sim: () => {
+      if (!sim) throw new Error('the fuzz suite\'s simulated robot is not running');
+      return sim;
+    },
+    rig: (r) => (rig = r),
+  };
 }
 
 /** One `it` for a case: c.numRuns random msgs, each ending exactly once; input errors send nothing. */
