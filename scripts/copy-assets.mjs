@@ -20,10 +20,7 @@ function walk(dir) {
   }
 }
 if (existsSync(src)) walk(src);
-
-// Palette icons live in the top-level icons/; Node-RED looks for them next to the node files.
+// Palette icons live in the top-level icons/; Node-RED looks for them in an icons/ folder next to each
+// node's .js file, so they are copied to dist/nodes/icons/ too.
 const icons = join(root, 'icons');
-if (existsSync(icons)) {
-  mkdirSync(join(out, 'icons'), { recursive: true });
-  for (const name of readdirSync(icons)) cpSync(join(icons, name), join(out, 'icons', name));
-}
+if (existsSync(icons)) cpSync(icons, join(out, 'icons'), { recursive: true });
