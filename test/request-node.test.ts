@@ -137,6 +137,18 @@ describe('opentrons-request node', function () {
     assert.equal(sim.stats.count('GET', '/runs'), 2, 'the GET was tried twice');
   });
 
+  it('a redeploy aborts a request in flight at once: the msg ends quietly and no connection stays open', async function () {
+    rig = await deployRig({ type: 'opentrons-request', props: { method: 'GET', path: '/runs' }, sim });
+    sim.faults.slowNext({ method: 'GET', path: '/runs', delayMs: 10_000 });
+    rig.send({});
+    await until(() => sim.stats.count('GET', '/runs') === 1, 5000, 'the request did not reach the robot');
+    const started = Date.now();
+    await rig.close();
+    assert.ok(Date.now() - started < 3000, `close took ${Date.now() - started} ms`);
+    assert.equal(rig.caught.length + rig.out.length, 0, 'a msg cut short by a redeploy goes nowhere');
+    await until(() => sim.stats.openConnections() === 0, 3000, 'a connection to the robot stayed open');
+  });
+
   it('bad input is refused with InvalidInput and sends nothing', async function () {
     rig = await deployRig({ type: 'opentrons-request', props: { method: 'GET', path: '' }, sim });
     await until(() => sim.stats.count('GET', '/health') >= 1, 3000, 'deploy-time version check');
