@@ -52,16 +52,20 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function timed(n: number, one: () => Promise<unknown>): Promise<{ median: number; p99: number; mean: number }> {
+/** Wall time per call (median, p99, mean, ms) and this process's CPU time per call (µs): the robots run in a
+ *  child process, so CPU per call is what Node-RED's side costs, and it is far less disturbed by other load. */
+async function timed(n: number, one: () => Promise<unknown>): Promise<{ median: number; p99: number; mean: number; cpuUs: number }> {
   for (let i = 0; i < WARMUP; i++) await one();
   const ms: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await one();
     ms.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   const sorted = ms.sort((a, b) => a - b);
-  return { median: pct(sorted, 50), p99: pct(sorted, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return { median: pct(sorted, 50), p99: pct(sorted, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length, cpuUs: (cpu.user + cpu.system) / n };
 }
 
 function gc(): void {
@@ -141,6 +145,7 @@ async function commandOverhead(red: EmbeddedNodeRed): Promise<void> {
     const ca = runs.map((r) => r.flow.median / r.rawUndici.median);
     const caP99 = runs.map((r) => r.flow.p99 / r.rawUndici.p99);
     const perCommandUs = runs.map((r) => (r.flow.mean - r.rawUndici.mean) * 1000);
+    const cpuCA = runs.map((r) => r.flow.cpuUs - r.rawUndici.cpuUs);
     const last = runs[runs.length - 1].connections;
     results.commandOverhead = { commands: COMMANDS, warmup: WARMUP, runs, ratioCA: ca, ratioBA: ba };
     const of = `median of ${RUNS} run(s) [spread]`;
@@ -151,6 +156,8 @@ async function commandOverhead(red: EmbeddedNodeRed): Promise<void> {
     row(`ratio c/a (median), ${of}`, `${median(ca).toFixed(3)} [${spread(ca)}]`, '≤ 1.10', median(ca) <= 1.1);
     row(`ratio c/a (p99), ${of}`, `${median(caP99).toFixed(3)} [${spread(caP99)}]`);
     row(`flow cost over raw per command (mean c − mean a), µs, ${of}`, `${median(perCommandUs).toFixed(0)} [${spread(perCommandUs, 0)}]`);
+    row(`CPU µs per command in the Node-RED process: raw / client / flow, ${of}`, `${med((r) => r.rawUndici.cpuUs).toFixed(0)} / ${med((r) => r.robotClient.cpuUs).toFixed(0)} / ${med((r) => r.flow.cpuUs).toFixed(0)}`);
+    row(`CPU µs per command, flow − raw, ${of}`, `${median(cpuCA).toFixed(0)} [${spread(cpuCA, 0)}]`);
     row(`TCP connections opened, ${COMMANDS + WARMUP} commands: raw / client / flow`, `${last.rawUndici} / ${last.robotClient} / ${last.flow}`, '≤ 2 per robot', last.flow <= 2 && last.robotClient <= 2);
   } finally {
     await red.deploy([]);
