@@ -29,7 +29,8 @@
 //     - an error is a refusal, not a crash of our code (no TypeError-like message), and has a string code;
 //     - an input error (isInputError) sent no request to the robot (counted at the simulator); any other error
 //       must come from a request that reached it;
-//     and per case: more than a tenth of the msgs were refused as input errors, and (expectAccepted) some were valid.
+//     and per case: no TimeoutOverflowWarning (a timer beyond 24.8 days fires at once: a bad timeout got through);
+//     more than a tenth of the msgs were refused as input errors, and (expectAccepted) some were valid.
 //   Arbitraries: junk (anything wrong), or(plausible) (plausible or junk), msgArb(keys), runIdArb, HUGE, pollutionObjects().
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -130,9 +131,17 @@ interface Tally { out: number; out2: number; caught: Msg[]; completed: number }
 /** The property for one case: see the API at the top of this file. */
 export async function checkBadInput(sim: SimulatedRobot, c: BadInputCase): Promise<BadInputResult> {
   const started = Date.now();
+  const beforeDeploy = sim.stats.requests.length;
   const rig = await deployRig({ type: c.nodeType, props: c.config, sim, timeoutS: 5, outputs: c.outputs ?? 1 });
+  let n = 0;
+  const overflows: string[] = [];
+  const onWarning = (w: Error): void => {
+    if (w.name === 'TimeoutOverflowWarning') overflows.push(`msg fuzz-${n}: ${w.message}`);
+  };
+  process.on('warning', onWarning);
   try {
-    await new Promise((r) => setTimeout(r, 50)); // the config node's version check at deploy
+    // The config node checks the robot's version at deploy: let that request end before counting any msg's.
+    await settle(() => rig.mark() > beforeDeploy && sim.stats.requests.every((q) => q.status !== 0), 5000, 'the version check at deploy').catch(() => undefined);
     if (c.prepare) await c.prepare(rig);
     const events = c.outputKind === 'events';
     const isInputError = c.isInputError ?? isInvalidInput;
@@ -154,7 +163,6 @@ export async function checkBadInput(sim: SimulatedRobot, c: BadInputCase): Promi
       seen.caught = rig.caught.length;
       seen.completed = rig.completed.length;
     };
-    let n = 0;
     let valid = 0;
     let refused = 0;
     await fc
@@ -215,11 +223,15 @@ export async function checkBadInput(sim: SimulatedRobot, c: BadInputCase): Promi
         const cause = err.cause instanceof Error ? `\n${err.cause.message}` : '';
         throw new Error(`${err.message}${cause}`.replace(/x{80,}/g, (m) => `x…(${m.length} chars)`).slice(0, 6000));
       });
+    // Warnings are emitted on the next tick: give the last one time to arrive.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(overflows, [], 'a timer was set beyond what Node allows (it fires at once): a bad timeout was not refused');
     // Both kinds must have been exercised, or the property proved little.
     assert.ok(refused > c.runs / 10, `only ${refused} of ${c.runs} msgs were refused as invalid`);
     if (c.expectAccepted ?? true) assert.ok(valid > 0, `no msg was accepted (valid ${valid})`);
     return { valid, refused, ms: Date.now() - started };
   } finally {
+    process.off('warning', onWarning);
     await rig.close();
   }
 }
