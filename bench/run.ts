@@ -4,7 +4,7 @@
 // (keeping node options such as --cpu-prof).
 //   npm run bench                       every part; the command overhead 5 times (median and spread)
 //   npm run bench -- overhead --runs 9  one part alone, 9 times
-//   parts: overhead, memory, upload, fleet, push
+//   parts: overhead, memory, upload, fleet, hardware, push
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { RobotClient } from '../nodes/lib/client';
 import { SimFleet } from './fleet';
+import { runHardwareWatchBench } from './hardware';
 import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS) || 2000;
@@ -21,8 +22,8 @@ const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
 const WARMUP = 200;
 
-// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, push (default all).
-const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'push'] as const;
+// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push (default all).
+const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push'] as const;
 type Part = (typeof PARTS)[number];
 function parseArgs(argv: string[]): { parts: Set<Part>; runs: number } {
   const parts = new Set<Part>();
@@ -261,6 +262,15 @@ async function fleetWatch(red: EmbeddedNodeRed): Promise<void> {
   }
 }
 
+/** 4b: 50 robots, each with its modules and door watched by opentrons-hardware at the default interval. */
+async function hardwareWatch(red: EmbeddedNodeRed): Promise<void> {
+  const r = await runHardwareWatchBench(red, FLEET, FLEET_WINDOW_S);
+  results.hardwareWatch = r;
+  const m = r.requestsPerMinutePerRobot;
+  row(`CPU of the Node-RED process, ${FLEET} robots' modules and doors watched, % of one core`, r.cpuPercentOfOneCore, '< 10 %', r.cpuPercentOfOneCore < 10);
+  row(`requests per minute per robot, modules + door watched every ${r.intervalMs} ms (mean / min / max)`, `${m.mean.toFixed(1)} / ${m.min.toFixed(1)} / ${m.max.toFixed(1)}`);
+}
+
 /** 5: status latency and request rate, push vs polling (bench/status-push.ts by the notifications work). */
 async function statusLatency(): Promise<void> {
   const file = join(__dirname, 'status-push.js');
@@ -283,13 +293,14 @@ async function statusLatency(): Promise<void> {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const { parts } = ARGS;
-  if (parts.has('overhead') || parts.has('memory') || parts.has('upload') || parts.has('fleet')) {
+  if (parts.has('overhead') || parts.has('memory') || parts.has('upload') || parts.has('fleet') || parts.has('hardware')) {
     const red = await EmbeddedNodeRed.start();
     try {
       if (parts.has('overhead')) await commandOverhead(red);
       if (parts.has('memory')) await commandMemory(red);
       if (parts.has('upload')) await uploadMemory(red);
       if (parts.has('fleet')) await fleetWatch(red);
+      if (parts.has('hardware')) await hardwareWatch(red);
     } finally {
       await red.stop();
     }

@@ -27,18 +27,26 @@ const SHAPE: ShapeOptions = {
 // fast enough for a test. The boot phase reproduces the 503 captures 01 and 02.
 const TIMING = { speed: 1, commandMs: 40, analysisMs: 300 };
 
+/** The Flex of the second recording had other instruments (captures README): attached as it had them. */
+function secondFlexHardware(r: SimulatedRobot): void {
+  r.attachPipette({ mount: 'left', instrumentName: 'p1000_single_flex', instrumentModel: 'p1000_single_v3.4', serialNumber: 'P1KSV3420230101A01', channels: 1, minVolume: 5, maxVolume: 1000 });
+  r.attachPipette({ mount: 'right', instrumentName: 'p50_multi_flex', instrumentModel: 'p50_multi_v3.4', serialNumber: 'P50MV3420230101A01', channels: 8, minVolume: 5, maxVolume: 50 });
+  r.setGripper({ instrumentModel: 'gripperV1', serialNumber: 'GRPV1120230101A01' });
+}
+
 /** The four recording sessions, each on its own fresh robot-server (captures README). */
-const SESSIONS: { name: string; first: number; last: number; opts: SimulatorOptions }[] = [
+const SESSIONS: { name: string; first: number; last: number; opts: SimulatorOptions; setUp?: (r: SimulatedRobot) => void }[] = [
   { name: 'OT-2, first recording', first: 1, last: 84, opts: { model: 'OT-2', bootMs: 400 } },
   { name: 'Flex, first recording', first: 85, last: 97, opts: { model: 'Flex', bootMs: 0 } },
   { name: 'OT-2, second recording', first: 98, last: 164, opts: { model: 'OT-2', bootMs: 0, name: 'opentrons-dev' } },
-  { name: 'Flex, second recording', first: 165, last: 204, opts: { model: 'Flex', bootMs: 0 } },
+  { name: 'Flex, second recording', first: 165, last: 204, opts: { model: 'Flex', bootMs: 0 }, setUp: secondFlexHardware },
 ];
 
 interface Outcome { file: string; problems: string[] }
 
-async function replayAll(captures: Capture[], opts: SimulatorOptions): Promise<Outcome[]> {
+async function replayAll(captures: Capture[], opts: SimulatorOptions, setUp?: (r: SimulatedRobot) => void): Promise<Outcome[]> {
   const robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, ...TIMING, ...opts });
+  setUp?.(robot);
   const ids = new IdMap();
   const out: Outcome[] = [];
   try {
@@ -65,7 +73,7 @@ describe('simulator conformance with robot-server 8.1.0 captures', function () {
 
   before(async () => {
     for (const s of SESSIONS) {
-      outcomes.push(...(await replayAll(all.filter((c) => number(c.file) >= s.first && number(c.file) <= s.last), s.opts)));
+      outcomes.push(...(await replayAll(all.filter((c) => number(c.file) >= s.first && number(c.file) <= s.last), s.opts, s.setUp)));
     }
   });
 

@@ -7,7 +7,7 @@ const PY_ANALYSIS = 'Python protocol not run: stand-in analysis (3 comment comma
 const PY_RUN = 'Python protocol not run: the run reports none of the labware/pipettes its code loads';
 const PY_COMMANDS = 'Python protocol not run: the run\'s commands are the stand-in timeline, so the page, cursor and totals differ';
 const PY_COMMAND_ID = 'Python protocol not run: the captured command id does not exist in the stand-in run (robot-server answers an unknown command of the current run with 500)';
-const HW2 = 'second recording used other simulated hardware (serial numbers) than the simulator\'s fixed OT-2 set';
+const HW2 = 'serial numbers: the second recording\'s simulated hardware had other serials than the simulator\'s defaults (test/simulator-hardware-conformance.test.ts maps them)';
 const DATA_FILES = 'endpoint not implemented by the simulator: /dataFiles (run-records work)';
 const CSV_RTP = 'CSV run-time parameters not implemented by the simulator (run-records work)';
 
@@ -32,13 +32,10 @@ export const DIFFERS: Record<number, string> = {
   93: PY_RUN,
   94: PY_COMMANDS,
   98: HW2,
-  99: `legacy /pipettes: ${HW2}; tip_length is null instead of the pipette's number`,
-  100: `legacy /pipettes?refresh=true: ${HW2}; tip_length is null instead of the pipette's number`,
+  99: `legacy /pipettes: ${HW2}`,
+  100: `legacy /pipettes?refresh=true: ${HW2}`,
   101: HW2,
-  104: 'endpoint not implemented by the simulator: GET /calibration/status (hardware work)',
-  107: '/system/time: no opentrons-version headers and no links.self.meta (hardware work)',
-  108: 'stateless temperatureModule/setTargetTemperature: result lacks targetTemperature (hardware work)',
-  110: HW2,
+  110: `${HW2}; at this replay's speed the temperature module is still ramping (the recording reached 37 °C at once)`,
   113: HW2,
   116: HW2,
   119: '503 PreSerializedCommandsNotAvailable: no meta (Python traceback) and another detail text (run-records work)',
@@ -76,10 +73,7 @@ export const DIFFERS: Record<number, string> = {
   159: `${CSV_RTP}; ${PY_RUN}`,
   160: `${CSV_RTP}: a missing file id is not refused (422 FileIdNotFound)`,
   163: `${CSV_RTP}: the run without its file succeeds instead of failing with RuntimeParameterRequired`,
-  165: 'Flex /instruments: second recording had p1000 left, p50 multi right and a gripper; the simulator has its fixed Flex set (hardware work)',
-  166: 'Flex /modules: second recording had a heater-shaker too; the simulator has one temperature module (hardware work)',
-  168: 'Flex estop: right estop reported notPresent instead of disengaged (hardware work)',
-  172: 'PUT /deck_configuration of an invalid deck: not validated, 200 instead of 422 InvalidDeckConfiguration (hardware work)',
+  166: HW2,
   177: '500 FixitCommandNotAllowed: no meta and another detail text (recovery work)',
   188: 'the second pickUpTip fails as TipAttachedError with errorInfo; robot-server 8.1.0 says UnexpectedTipAttachError (recovery work)',
   189: 'the second pickUpTip fails as TipAttachedError, not UnexpectedTipAttachError; links.current points at it, not at the queued dropTip after it (recovery work)',
