@@ -16,7 +16,7 @@ export type CommandSource =
   | { kind: 'single'; commandType: string; params: JsonObject | 'editor-params' }
   | { kind: 'payload'; commands: CommandInput[]; batch: boolean };
 
-const INTENTS: readonly string[] = ['setup', 'protocol'];
+const INTENTS: readonly string[] = ['setup', 'protocol', 'fixit'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +37,7 @@ export function paramsObject(value: unknown, what: string): JsonObject {
 export function parseIntent(value: unknown, what: string): CommandIntent | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !INTENTS.includes(value)) {
-    throw new InputError(`${what} must be "setup" or "protocol" (got ${JSON.stringify(value)})`);
+    throw new InputError(`${what} must be "setup", "protocol" or "fixit" (got ${JSON.stringify(value)})`);
   }
   return value as CommandIntent;
 }
@@ -106,11 +106,15 @@ export function parseWait(value: unknown, what: string): boolean {
   throw new InputError(`${what} must be true or false (got ${JSON.stringify(value)})`);
 }
 
-/** A timeout in ms: a whole number above 0 (the robot refuses 0 and negatives). */
+/** The longest command wait accepted: a day. Node's timers cannot go beyond 24.8 days: a larger value
+ *  would fire at once, after the command was sent, and report a timeout for a command that runs. */
+export const MAX_TIMEOUT_MS = 86_400_000;
+
+/** A timeout in ms: a whole number above 0 (the robot refuses 0 and negatives), at most a day. */
 export function parseTimeoutMs(value: unknown, what: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new InputError(`${what} must be a whole number of milliseconds above 0 (got ${JSON.stringify(value)})`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_TIMEOUT_MS) {
+    throw new InputError(`${what} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day) (got ${JSON.stringify(value)})`);
   }
   return n;
 }
