@@ -115,7 +115,19 @@ export class CommandFailedError extends OpentronsError {
   }
 }
 
-/** A command or an awaited status change did not finish in the time the user allowed. */
+/**
+ * The robot took a command (201) and it was still queued or running when the wait the user allowed
+ * ended. Its own code, not ETIMEDOUT: the command is on the robot and may still run, so a flow that
+ * retries on "no answer" must not send it again.
+ */
+export class CommandNotFinishedError extends OpentronsError {
+  readonly code = 'COMMAND_NOT_FINISHED';
+  constructor(message: string, readonly commandId: string, readonly commandStatus: string) {
+    super(message, 201);
+  }
+}
+
+/** An awaited status change (analysis, run status) did not happen in the time the user allowed. */
 export class WaitTimeoutError extends OpentronsError {
   readonly code = 'ETIMEDOUT';
   constructor(message: string) {
