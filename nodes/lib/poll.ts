@@ -2,6 +2,9 @@
 // interval (fast simulated runs finish in ~100 ms) that backs off, abortable when the node closes.
 import { RequestAbortedError, WaitTimeoutError } from './errors';
 
+/** Shortest interval between reads of a robot's state: the robot is a small computer shared with its run. */
+export const MIN_POLL_INTERVAL_MS = 500;
+
 export interface PollOptions {
   /** Give up after this many ms (a WaitTimeoutError built by `onTimeout`). */
   timeoutMs: number;
