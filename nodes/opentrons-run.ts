@@ -2,7 +2,7 @@
 // deletes them, and reads one, all, or the current one.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { RobotClient } from './lib/client';
-import { InputError, RobotError } from './lib/errors';
+import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { runChanged } from './lib/watch';
@@ -37,6 +37,8 @@ const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
 const READS: readonly string[] = ['get', 'list', 'current'];
 /** Actions that need no run id: they make one or find them. */
 const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
+/** Node status text for an accepted action. */
+const DONE_TEXT: Record<RunActionType, string> = { play: 'played', pause: 'paused', stop: 'stopped', 'resume-from-recovery': 'resumed' };
 
 export = function register(RED: NodeAPI): void {
   function OpentronsRunNode(this: Node, def: RunDef): void {
@@ -111,16 +113,32 @@ export = function register(RED: NodeAPI): void {
           node.status({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
           return send(msg);
         }
-        default:
-          setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
+        default: {
+          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
+          if ('run' in outcome) {
+            setRun(msg, outcome.run);
+            break;
+          }
+          // Accepted, then the run could not be read: an output (the action happened), never an error.
+          msg.payload = msg.runAction;
+          msg.runId = runId;
+          delete msg.status;
+          msg.statusReadError = readErrorOf(outcome.readError);
+          runChanged(client, runId);
+          node.status({ fill: 'yellow', shape: 'dot', text: `${DONE_TEXT[action as RunActionType]} · status read failed` });
+          return send(msg);
+        }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
       node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }
 
-    /** Sends the action; with "wait until the status settles" returns the run once it has. */
-    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<Run> {
+    /**
+     * Sends the action; returns the run (with "wait until the status settles", once it has), or the
+     * error of reading it when the robot accepted the action but the read after it failed.
+     */
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<{ run: Run } | { readError: OpentronsError }> {
       const signal = work.signal;
       // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
       const before = wait ? (await client.getRun(runId, { signal })).status : '';
@@ -130,9 +148,14 @@ export = function register(RED: NodeAPI): void {
         if (err instanceof RobotError && err.statusCode === 409) throw await explainRefusedAction(client, runId, action, err, signal);
         throw err;
       }
-      if (!wait) return client.getRun(runId, { signal });
-      node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
-      return waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal });
+      try {
+        if (!wait) return { run: await client.getRun(runId, { signal }) };
+        node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+        return { run: await waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal }) };
+      } catch (err) {
+        if (isReadFailure(err) && !signal.aborted) return { readError: err };
+        throw err;
+      }
     }
 
     function waitWanted(msg: Msg): boolean {

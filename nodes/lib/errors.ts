@@ -151,6 +151,20 @@ function describe(
   return `${what || 'robot error'} (HTTP ${status}${id ? ` ${id}` : ''}, ${method} ${path})`;
 }
 
+/**
+ * A read that failed after the robot accepted a POST (the robot unreachable, slow, garbled, or an error
+ * answer). The POST is then reported as accepted, not as an error: a flow retrying on the error would
+ * send it again. A wait that ran out, an analysis that is not ok, and an abort are not read failures.
+ */
+export function isReadFailure(err: unknown): err is OpentronsError {
+  return err instanceof RobotUnreachableError || err instanceof RobotTimeoutError || err instanceof RobotResponseError || err instanceof RobotError;
+}
+
+/** What an output msg carries about a failed follow-up read: `{message, code}`. */
+export function readErrorOf(err: OpentronsError): { message: string; code: string } {
+  return { message: err.message, code: err.code };
+}
+
 /** Turns any thrown value into a message short enough for a node status. */
 export function shortReason(err: unknown): string {
   if (err instanceof RobotError) return err.errorId ?? err.title ?? `HTTP ${err.statusCode}`;
