@@ -148,7 +148,9 @@ describe('opentrons-status node', function () {
     assert.deepEqual(a.msgs.map((m) => m.topic), ['idle']);
     assert.deepEqual(b.msgs.map((m) => m.topic), ['idle']);
     assert.equal(robot.stats.count('GET', `/runs/${runId}/commands`), 1);
-    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 1);
+    // Only the run's (newest) analysis is read, never the list of every stored one.
+    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 0);
+    assert.equal(robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses/`)).length, 1);
     const reads = robot.stats.count('GET', `/runs/${runId}`);
     assert.ok(reads <= 6, `one watcher reads an idle run every 100 ms: ${reads} reads`);
   });
@@ -299,6 +301,33 @@ describe('opentrons-status node', function () {
     const n = reads() - from;
     assert.ok(n >= 1 && n <= 6, `${n} reads of the run in 2 s (at 1 ms it would be hundreds)`);
     assert.equal(warnings().filter((w) => /interval 1 ms is below the minimum of 500 ms/.test(w)).length, 1, `one warning: ${warnings().join(' | ')}`);
+  });
+
+  it('reads only the run\'s analysis (the newest), once per run, however many the protocol has', async () => {
+    const { runId, protocolId } = await pauseRun();
+    // Two more analyses of the same protocol: three stored in all.
+    for (let i = 0; i < 2; i++) await other.reanalyze(protocolId, { forceReAnalyze: true });
+    let summaries = (await other.getProtocol(protocolId)).protocol.analysisSummaries;
+    while (summaries.some((a) => a.status !== 'completed')) {
+      await sleep(10);
+      summaries = (await other.getProtocol(protocolId)).protocol.analysisSummaries;
+    }
+    assert.equal(summaries.length, 3);
+    const newest = summaries[summaries.length - 1].id;
+    await loadFlow([robotNode(robot.port), statusNode('st1', { runId, autostart: true }), ...helpers('out1', 'out2')], { types: ['opentrons-robot', 'opentrons-status'] });
+    const out1 = collect('out1');
+    await out1.until('idle', (m) => m.some((x) => x.topic === 'idle'));
+    await other.createRunAction(runId, 'play');
+    status('st1').receive({ runId } as never);
+    await out1.until('paused', (m) => m.some((x) => x.topic === 'paused'));
+    await other.createRunAction(runId, 'stop');
+    status('st1').receive({ runId } as never);
+    await out1.until('stopped', (m) => m.some((x) => x.topic === 'stopped'));
+    const analysisReads = robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses`));
+    assert.deepEqual(analysisReads.map((r) => r.path), [`/protocols/${protocolId}/analyses/${newest}`], 'one read, of the newest analysis');
+    const analysis = await other.getAnalysis(protocolId, newest);
+    const paused = out1.msgs.find((m) => m.topic === 'paused') as Msg;
+    assert.equal((paused.payload as { totalCommands: number }).totalCommands, analysis.commands?.length);
   });
 
   it('close releases every timer and the shared watcher', async () => {
