@@ -1,7 +1,7 @@
 // opentrons-run: creates runs and drives them (play, pause, stop, resume from recovery), dismisses and
 // deletes them, and reads one, all, or the current one.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { RobotClient } from './lib/client';
+import { currentRunIdOf, type RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
@@ -81,8 +81,7 @@ export = function register(RED: NodeAPI): void {
         case 'list': {
           const list = await client.listRuns({ signal });
           msg.payload = list.data;
-          const href = list.links.current?.href;
-          msg.currentRunId = href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+          msg.currentRunId = currentRunIdOf(list);
           node.status({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
           return send(msg);
         }

@@ -7,7 +7,7 @@ import { fail, own, requireRunId, robotOf, type Done, type Msg, type RobotConfig
 import { evaluateProperty } from './lib/node-work';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import { DEFAULT_INTERVAL_MS, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
-import { isTerminal } from './lib/watch/snapshot';
+import { isTerminal } from './lib/types';
 
 interface StatusDef extends NodeDef {
   robot?: string;

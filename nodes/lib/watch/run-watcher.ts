@@ -3,7 +3,7 @@
 // overlap — a trigger during a read is merged into one follow-up read.
 import type { RobotClient } from '../client';
 import { RequestAbortedError, RobotError } from '../errors';
-import type { CommandPage, JsonObject, Run } from '../types';
+import { isTerminal, type CommandPage, type JsonObject, type Run } from '../types';
 import {
   CurrentCommand,
   FailedCommand,
@@ -11,7 +11,6 @@ import {
   currentCommandOf,
   isActive,
   isRecovering,
-  isTerminal,
   progressChanged,
   snapshotOf,
   statusChanged,
