@@ -204,6 +204,32 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     assert.equal(h.sim.stats.count('GET', '/runs'), 0, 'no current-run lookup');
   });
 
+  it('the run id setting is a typedInput (msg property here); a plain saved run id (no runIdType) still works', async () => {
+    h = await commandHarness([
+      { id: 'typed', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"left"}', runId: 'target.run', runIdType: 'msg' },
+    ]);
+    const run = await h.client.createRun({});
+    const typed = expectOut(await h.send({ target: { run: run.id } }, 'typed'));
+    assert.equal(typed.runId, run.id);
+    // Saved before the typedInput: run id text and no runIdType. It is used as the run id, as before.
+    await h.close();
+    h = await commandHarness([{ id: 'plain', commandType: 'home', params: '{}', runId: 'saved-run-1' }]);
+    const plain = expectCaught(await h.send({}, 'plain'));
+    assert.equal(plain.statusCode, 404);
+    assert.equal(h.sim.stats.count('POST', '/runs/saved-run-1/commands'), 1);
+  });
+
+  it('a malformed msg.runId (100 kB, control characters) is an input error and nothing is sent', async () => {
+    h = await setupNodes();
+    const before = h.sim.stats.count();
+    for (const runId of ['r'.repeat(100_000), 'run\nid']) {
+      const msg = expectCaught(await h.send({ runId }, 'pipette'));
+      assert.equal(msg.error.code, 'InvalidInput');
+      assert.match(msg.error.message, /msg\.runId (is 100000 characters long|contains control characters)/);
+    }
+    assert.equal(h.sim.stats.count(), before, 'nothing sent to the robot');
+  });
+
   it('queues a protocol-intent command on an un-played run without waiting; it runs only after play', async () => {
     h = await setupNodes();
     const run = await h.client.createRun({});
