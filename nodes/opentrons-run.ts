@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { currentRunIdOf, type RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { runChanged } from './lib/watch';
 import {
@@ -173,7 +173,8 @@ export = function register(RED: NodeAPI): void {
     async function runIdOf(msg: Msg, action: string): Promise<string> {
       let value = own(msg, 'runId');
       if (value === undefined || value === null || value === '') value = await editorValue(msg, def.runId, def.runIdType, 'run id');
-      return requireString(value, `runId (for ${action})`, 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run');
+      const hint = 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run';
+      return requireRunId(requireString(value, `runId (for ${action})`, hint), `runId (for ${action})`, hint);
     }
 
     async function createBody(msg: Msg): Promise<RunCreate> {
