@@ -156,13 +156,14 @@ describe('reliability: fault matrix', function () {
   }
 
   describe('opentrons-status (watching the current run)', function () {
-    // Real-time robot: a 26-command protocol at 1 s a command runs for ~26 s, long enough to fault it.
+    // A slow robot: the 26-command protocol's timed commands take long enough (about 15 s in all) to fault
+    // the watch, see it recover at the 500 ms minimum interval, and still pause the run.
     let sim: SimulatedRobot;
     let client: RobotClient;
     let rig: Rig | undefined;
 
     beforeEach(async function () {
-      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 1, commandMs: 1000, analysisMs: 20 });
+      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 0.2, commandMs: 1000, analysisMs: 4 });
       client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
     });
     afterEach(async function () {
@@ -187,7 +188,7 @@ describe('reliability: fault matrix', function () {
     async function deployWatcher(downAtDeploy = false): Promise<Rig> {
       return deployRig({
         type: 'opentrons-status',
-        props: { runId: '', interval: 100, autostart: true },
+        props: { runId: '', interval: 500, autostart: true },
         sim,
         timeoutS: TIMEOUT_S,
         outputs: 2,
