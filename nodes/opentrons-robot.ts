@@ -7,6 +7,8 @@ import { robotPush, type RobotPush } from './lib/notifications';
 import type { RobotConfigNode } from './lib/node-support';
 import { parseApiVersion, parseRobotAddress } from './lib/robot-address';
 import type { SimulatedRobot } from './lib/simulator';
+import type { Advertisement } from './lib/discovery/advertise';
+import { mdnsOptions } from './lib/discovery/mdns';
 
 interface RobotDef extends NodeDef {
   host?: string;
@@ -16,6 +18,8 @@ interface RobotDef extends NodeDef {
   https?: boolean;
   simulate?: boolean;
   model?: string;
+  /** Simulated robot: announce it over mDNS on loopback, as a robot announces itself. */
+  advertise?: boolean;
   notifications?: string;
   /** MQTT broker port on the robot (default 1883); for tests and port forwards. */
   mqttPort?: string | number;
@@ -42,6 +46,8 @@ export = function register(RED: NodeAPI): void {
     const version = parseApiVersion(def.apiVersion);
     const timeoutS = def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_S : Number(def.timeout);
     let simulator: SimulatedRobot | undefined;
+    /** The mDNS announcement of the simulated robot, while it is being set up or running. */
+    let advertising: Promise<Advertisement | undefined> | undefined;
     /** MQTT push (notifications `auto`): one connection per robot, shared by every status node. */
     let push: RobotPush | undefined;
     let readyPromise: Promise<RobotClient>;
@@ -74,9 +80,20 @@ export = function register(RED: NodeAPI): void {
           throw new Error('closed before the simulated robot started');
         }
         simulator = sim;
+        // tests (and the examples' tests) reach the simulated hardware through this, e.g. to open its door
+        (this as { simulatedRobot?: SimulatedRobot }).simulatedRobot = sim;
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
         this.log(`simulated ${model} robot listening on ${simulator.url}`);
+        if (def.advertise === true) {
+          // Loopback only, where the simulated robot listens: never announced to the lab network.
+          advertising = import('./lib/simulator/advertise')
+            .then(({ advertiseSimulatedRobot }) => advertiseSimulatedRobot(sim, '127.0.0.1', mdnsOptions()))
+            .catch((err: Error) => {
+              this.warn(`simulated robot not announced over mDNS: ${err.message}`);
+              return undefined;
+            });
+        }
         return this.client;
       });
     } else {
@@ -92,6 +109,8 @@ export = function register(RED: NodeAPI): void {
         else push = pushed.push;
         // opentrons-status watchers take their Source from here (see nodes/lib/watch/source.ts)
         (this as { watchSource?: RobotPush['watchSource'] }).watchSource = push?.watchSource;
+        // opentrons-hardware's deck configuration watch listens to one more topic on the same connection
+        (this as { pushNotifications?: RobotPush['notifications'] }).pushNotifications = push?.notifications;
         readyPromise = Promise.resolve(this.client);
       }
     }
@@ -112,6 +131,8 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       const closing: Array<Promise<unknown>> = [];
       if (this.client) closing.push(this.client.close());
+      // Goodbye packets, so browsers drop the robot at once.
+      if (advertising) closing.push(advertising.then((ad) => ad?.stop()));
       if (simulator) closing.push(simulator.stop());
       if (push) closing.push(push.close());
       this.client = undefined;

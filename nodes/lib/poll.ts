@@ -2,9 +2,6 @@
 // interval (fast simulated runs finish in ~100 ms) that backs off, abortable when the node closes.
 import { RequestAbortedError, WaitTimeoutError } from './errors';
 
-/** Shortest interval between reads of a robot's state: the robot is a small computer shared with its run. */
-export const MIN_POLL_INTERVAL_MS = 500;
-
 export interface PollOptions {
   /** Give up after this many ms (a WaitTimeoutError built by `onTimeout`). */
   timeoutMs: number;
@@ -57,3 +54,5 @@ export async function pollUntil<T>(
     interval = Math.min(max, Math.ceil(interval * factor));
   }
 }
+
+export const MIN_POLL_INTERVAL_MS = 500;
