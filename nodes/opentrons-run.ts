@@ -1,9 +1,9 @@
 // opentrons-run: creates runs and drives them (play, pause, stop, resume from recovery), dismisses and
 // deletes them, and reads one, all, or the current one.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { RobotClient } from './lib/client';
-import { InputError, RobotError } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
+import { currentRunIdOf, type RobotClient } from './lib/client';
+import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
+import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
@@ -38,6 +38,8 @@ const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
 const READS: readonly string[] = ['get', 'list', 'current'];
 /** Actions that need no run id: they make one or find them. */
 const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
+/** Node status text for an accepted action. */
+const DONE_TEXT: Record<RunActionType, string> = { play: 'played', pause: 'paused', stop: 'stopped', 'resume-from-recovery': 'resumed' };
 
 export = function register(RED: NodeAPI): void {
   function OpentronsRunNode(this: Node, def: RunDef): void {
@@ -81,8 +83,7 @@ export = function register(RED: NodeAPI): void {
         case 'list': {
           const list = await client.listRuns({ signal });
           msg.payload = list.data;
-          const href = list.links.current?.href;
-          msg.currentRunId = href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+          msg.currentRunId = currentRunIdOf(list);
           node.status({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
           return send(msg);
         }
@@ -118,16 +119,32 @@ export = function register(RED: NodeAPI): void {
           setRun(msg, await client.getRun(runId as string, { signal }));
           msg.policyRules = rules;
           break;
-        default:
-          setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
+        default: {
+          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
+          if ('run' in outcome) {
+            setRun(msg, outcome.run);
+            break;
+          }
+          // Accepted, then the run could not be read: an output (the action happened), never an error.
+          msg.payload = msg.runAction;
+          msg.runId = runId;
+          delete msg.status;
+          msg.statusReadError = readErrorOf(outcome.readError);
+          runChanged(client, runId);
+          node.status({ fill: 'yellow', shape: 'dot', text: `${DONE_TEXT[action as RunActionType]} · status read failed` });
+          return send(msg);
+        }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
       node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }
 
-    /** Sends the action; with "wait until the status settles" returns the run once it has. */
-    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<Run> {
+    /**
+     * Sends the action; returns the run (with "wait until the status settles", once it has), or the
+     * error of reading it when the robot accepted the action but the read after it failed.
+     */
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<{ run: Run } | { readError: OpentronsError }> {
       const signal = work.signal;
       // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
       const before = wait ? (await client.getRun(runId, { signal })).status : '';
@@ -137,9 +154,14 @@ export = function register(RED: NodeAPI): void {
         if (err instanceof RobotError && err.statusCode === 409) throw await explainRefusedAction(client, runId, action, err, signal);
         throw err;
       }
-      if (!wait) return client.getRun(runId, { signal });
-      node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
-      return waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal });
+      try {
+        if (!wait) return { run: await client.getRun(runId, { signal }) };
+        node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+        return { run: await waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal }) };
+      } catch (err) {
+        if (isReadFailure(err) && !signal.aborted) return { readError: err };
+        throw err;
+      }
     }
 
     function waitWanted(msg: Msg): boolean {
@@ -158,7 +180,8 @@ export = function register(RED: NodeAPI): void {
     async function runIdOf(msg: Msg, action: string): Promise<string> {
       let value = own(msg, 'runId');
       if (value === undefined || value === null || value === '') value = await editorValue(msg, def.runId, def.runIdType, 'run id');
-      return requireString(value, `runId (for ${action})`, 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run');
+      const hint = 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run';
+      return requireRunId(requireString(value, `runId (for ${action})`, hint), `runId (for ${action})`, hint);
     }
 
     async function createBody(msg: Msg): Promise<RunCreate> {

@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { AnalysisNotOkError, analysisProblem, latestAnalysisId, protocolName, waitForAnalysis } from './lib/analysis-wait';
 import type { RobotClient } from './lib/client';
-import { InputError, OpentronsError, RobotError, RobotErrorBody } from './lib/errors';
+import { InputError, OpentronsError, RobotError, RobotErrorBody, isReadFailure, readErrorOf } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { resolveUploadFiles } from './lib/upload-input';
@@ -27,6 +27,8 @@ interface UploadDef extends NodeDef {
 }
 
 const DEFAULT_ANALYSIS_TIMEOUT_S = 60;
+/** `analysed()` result when the robot took the upload but its analysis could not be read. */
+const READ_FAILED = 'analysis read failed';
 
 /** 409 ProtocolUsedByRun, restated with the runs that keep the protocol. */
 class ProtocolInUseError extends OpentronsError {
@@ -117,7 +119,17 @@ export = function register(RED: NodeAPI): void {
           msg.protocolId = id;
           const analysisId = summaries.length > 0 ? summaries[summaries.length - 1].id : undefined;
           msg.analysisId = analysisId;
-          const { protocol } = await client.getProtocol(id, { signal });
+          let protocol: Protocol;
+          try {
+            ({ protocol } = await client.getProtocol(id, { signal }));
+          } catch (err) {
+            // The robot started the analysis: report that, not an error a retrying flow would act on.
+            if (!isReadFailure(err) || signal.aborted) throw err;
+            msg.payload = summaries;
+            msg.analysisReadError = readErrorOf(err);
+            node.status({ fill: 'yellow', shape: 'dot', text: `analysis started · ${READ_FAILED}` });
+            break;
+          }
           msg.payload = protocol;
           const result = waitWanted(msg) && analysisId ? await analysed(client, msg, protocol, analysisId) : 'ok';
           node.status(doneStatus(result, protocolName(protocol)));
@@ -147,7 +159,15 @@ export = function register(RED: NodeAPI): void {
      */
     async function analysed(client: RobotClient, msg: Msg, protocol: Protocol, analysisId: string): Promise<string> {
       node.status({ fill: 'blue', shape: 'ring', text: 'analysing' });
-      const analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: analysisTimeoutMs, signal: work.signal });
+      let analysis: Analysis;
+      try {
+        analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: analysisTimeoutMs, signal: work.signal });
+      } catch (err) {
+        // The protocol is on the robot: an upload retried because a read failed would only repeat it.
+        if (!isReadFailure(err) || work.signal.aborted) throw err;
+        msg.analysisReadError = readErrorOf(err);
+        return READ_FAILED;
+      }
       setAnalysis(msg, analysis);
       const problem: AnalysisNotOkError | undefined = analysisProblem(protocol, analysis);
       if (problem && def.passNotOk !== true) throw problem;
@@ -182,6 +202,7 @@ export = function register(RED: NodeAPI): void {
 };
 
 function doneStatus(result: string, name: string, suffix = ''): NodeStatus {
+  if (result === READ_FAILED) return { fill: 'yellow', shape: 'dot', text: `accepted · ${READ_FAILED}: ${name}${suffix}` };
   return result === 'ok'
     ? { fill: 'green', shape: 'dot', text: `ok: ${name}${suffix}` }
     : { fill: 'yellow', shape: 'dot', text: `${result}: ${name}${suffix}` };

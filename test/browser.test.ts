@@ -90,11 +90,18 @@ async function setOnAll(page: Page, type: string, props: Record<string, string>)
 async function rewriteUrls(page: Page, port: number): Promise<void> {
   await page.evaluate((p) => {
     const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
+    const toPort = (url: string): string => url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
     for (const n of red.nodes.filterNodes({ type: 'http request' })) {
       const live = red.nodes.node(n.id) as Record<string, unknown>;
-      live.url = String(live.url).replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
+      live.url = toPort(String(live.url));
       Object.assign(live, { changed: true, dirty: true });
     }
+    // plate-reader-loop keeps the reader's address in its flow's environment variable PLATE_READER_URL.
+    red.nodes.eachWorkspace((ws: Record<string, unknown>) => {
+      if (!Array.isArray(ws.env)) return;
+      ws.env = (ws.env as Array<{ value?: unknown }>).map((e) => (typeof e.value === 'string' ? { ...e, value: toPort(e.value) } : e));
+      ws.changed = true;
+    });
     red.nodes.dirty(true);
   }, port);
 }

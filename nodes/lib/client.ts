@@ -224,9 +224,7 @@ export class RobotClient {
 
   /** The id of the robot's current run, from `GET /runs?pageLength=0`, or undefined when none is current. */
   async getCurrentRunId(opts?: RequestOptions): Promise<string | undefined> {
-    const list = await this.listRuns({ ...opts, pageLength: 0 });
-    const href = list.links.current?.href;
-    return href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+    return currentRunIdOf(await this.listRuns({ ...opts, pageLength: 0 }));
   }
 
   /** GET /runs/{id}. */
@@ -436,4 +434,10 @@ function intHeader(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number.parseInt(v, 10);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** The current run's id from a run list's `links.current` (`/runs/{id}`), or undefined when none is current. */
+export function currentRunIdOf(list: RunList): string | undefined {
+  const href = list.links.current?.href;
+  return href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
 }
