@@ -92,6 +92,13 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
       throw invalidRequest('value is not a valid list', { pointer: '/data/labwareOffsets' });
     }
     if (isObject(data.runTimeParameterValues)) create.runTimeParameterValues = data.runTimeParameterValues;
+    if (data.runTimeParameterFiles !== undefined && data.runTimeParameterFiles !== null) {
+      const files = data.runTimeParameterFiles;
+      if (!isObject(files) || Object.values(files).some((v) => typeof v !== 'string')) {
+        throw invalidRequest('value is not a valid dict of data file ids', { pointer: '/data/runTimeParameterFiles' });
+      }
+      create.runTimeParameterFiles = files as Record<string, string>;
+    }
     const run = runs.create(create);
     return ok({ data: run.resource() }, 201);
   };

@@ -26,10 +26,6 @@ export function lastAnalysisPending(): ApiError {
   return one(503, 'LastAnalysisPending', 'Last Analysis Still Pending.', 'Cannot start a new analysis while the last analysis of this protocol is still pending.');
 }
 
-export function fileIdNotFound(fileId: string): ApiError {
-  return one(422, 'FileIdNotFound', 'Specified file id not found on the robot', `Data file ${fileId} was not found.`);
-}
-
 export function quickTransferLimit(): ApiError {
   return one(409, 'BadRequest', 'Bad Request', 'Maximum quick transfer protocols exceeded');
 }
