@@ -22,8 +22,8 @@ export function analysisNotCompleted(analysisId: string): ApiError {
   return one(404, 'AnalysisNotFound', 'Protocol Analysis Not Found', `Analysis ${analysisId} is still pending.`);
 }
 
-export function lastAnalysisPending(): ApiError {
-  return one(503, 'LastAnalysisPending', 'Last Analysis Still Pending.', 'Cannot start a new analysis while the last analysis of this protocol is still pending.');
+export function lastAnalysisPending(analysisId: string): ApiError {
+  return one(503, 'LastAnalysisPending', 'Last Analysis Still Pending.', `Analysis "${analysisId}" is still pending.`);
 }
 
 export function quickTransferLimit(): ApiError {

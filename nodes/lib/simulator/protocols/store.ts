@@ -129,7 +129,8 @@ export class ProtocolStore {
   analysisSummaries(p: ProtocolRecord, withParametersFor?: string): AnalysisSummary[] {
     return p.analyses.map((a) => {
       const s: AnalysisSummary = { id: a.id, status: this.isCompleted(a) ? 'completed' : 'pending' };
-      if (a.id === withParametersFor) s.runTimeParameters = this.isCompleted(a) ? a.runTimeParameters : [];
+      // pending too: the definitions with the values asked for (captures 148, 151)
+      if (a.id === withParametersFor) s.runTimeParameters = a.runTimeParameters;
       return s;
     });
   }
@@ -276,7 +277,7 @@ export class ProtocolStore {
     this.dataFiles.requireAll(files);
     const last = p.analyses.at(-1);
     if (!force && last) {
-      if (!this.isCompleted(last)) throw lastAnalysisPending();
+      if (!this.isCompleted(last)) throw lastAnalysisPending(last.id);
       if (sameParameters(last.runTimeParameters, this.parameterDefinitions(p), values, files)) return undefined;
     }
     const record = this.newAnalysis(p, values, files);
