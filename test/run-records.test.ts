@@ -3,12 +3,14 @@
 // errors, labware offsets added to a run, CSV data files (upload, again, list, delete refused) and a
 // protocol with a CSV parameter analysed and run with its file. Bad input never reaches the robot.
 import assert from 'node:assert/strict';
-import { finishedRun } from '../bench/long-run';
+import type { EventEmitter } from 'node:events';
+import { commentProtocol, finishedRun } from '../bench/long-run';
 import { RobotClient } from '../nodes/lib/client';
 import { readWholeLog } from '../nodes/lib/command-log';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import type { JsonObject, Run } from '../nodes/lib/types';
-import { NodeUnderTest, eventually, protocolFile, robotRequests, startRobot, unloadFlow } from './helpers/protocol-nodes';
+import { getNode, loadFlow } from './helpers/nodered';
+import { CORE_NODES, NodeUnderTest, eventually, protocolFile, robotConfig, robotRequests, startRobot, unloadFlow, type TestMsg } from './helpers/protocol-nodes';
 
 type Entry = JsonObject & { id: string; commandType: string; params: { message?: string } };
 
@@ -274,5 +276,78 @@ describe('run records: CSV data files and a protocol with a CSV parameter', func
       assert.match(r.error.message, /msg.runTimeParameterFiles/);
     }
     assert.equal(robotRequests(robot), sent);
+  });
+});
+
+describe('run records: opentrons-status "run ended" output with the whole log', function () {
+  this.timeout(30_000);
+  let robot: SimulatedRobot;
+  let client: RobotClient;
+
+  beforeEach(async function () {
+    robot = await startRobot('OT-2', 1000, 10);
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+  });
+  afterEach(async function () {
+    await unloadFlow();
+    await client?.close();
+    await robot?.stop();
+  });
+
+  async function deployStatus(extra: Record<string, unknown>): Promise<{ ended: TestMsg[]; caught: TestMsg[] }> {
+    const z = 'tab';
+    const at = { z, x: 100, y: 100 };
+    await loadFlow(
+      [
+        { id: z, type: 'tab', label: 'records' },
+        robotConfig(robot),
+        { id: 'st', ...at, type: 'opentrons-status', robot: 'robot', runId: '', interval: '20', autostart: false, wires: [[], ['ended']], ...extra },
+        { id: 'ended', ...at, type: 'helper' },
+        { id: 'catch', ...at, type: 'catch', scope: ['st'], uncaught: false, wires: [['caught']] },
+        { id: 'caught', ...at, type: 'helper' },
+      ],
+      { types: ['opentrons-robot', 'opentrons-status'], extraNodes: CORE_NODES },
+    );
+    const ended: TestMsg[] = [];
+    const caught: TestMsg[] = [];
+    (getNode('ended') as unknown as EventEmitter).on('input', (m: TestMsg) => ended.push(m));
+    (getNode('caught') as unknown as EventEmitter).on('input', (m: TestMsg) => caught.push(m));
+    return { ended, caught };
+  }
+
+  it('with "include the log", the run-ended msg carries every command and command error, in order', async function () {
+    const { protocol } = await client.uploadProtocol([{ filename: 'log-300.json', content: commentProtocol(299) }]);
+    const run = await client.createRun({ protocolId: protocol.id });
+    const { ended } = await deployStatus({ includeLog: true });
+    getNode('st').receive({ runId: run.id });
+    await client.createRunAction(run.id, 'play');
+    await eventually(() => ended.length === 1, 15_000, 'the run-ended msg');
+    const msg = ended[0];
+    assert.equal(msg.topic, 'succeeded');
+    assert.equal((msg.commands as Entry[]).length, 300);
+    assert.equal((msg.commands as Entry[])[299].params.message, 'step 299 of 299');
+    assert.deepEqual(msg.commandErrors, []);
+  });
+
+  it('without the option the run-ended msg has no log', async function () {
+    const runId = await finishedRun(client, 20);
+    const { ended } = await deployStatus({});
+    getNode('st').receive({ runId });
+    await eventually(() => ended.length === 1, 10_000, 'the run-ended msg');
+    assert.equal(ended[0].topic, 'succeeded');
+    assert.equal(ended[0].commands, undefined);
+    assert.equal(ended[0].commandErrors, undefined);
+  });
+
+  it('a log that cannot be read reaches Catch with the run-ended msg', async function () {
+    const runId = await finishedRun(client, 5);
+    const { ended, caught } = await deployStatus({ includeLog: true });
+    // Every read of the log fails, retries included.
+    robot.faults.failNext({ method: 'GET', path: `/runs/${runId}/commandErrors`, count: 1000, status: 500 });
+    getNode('st').receive({ runId });
+    await eventually(() => caught.length === 1, 10_000, 'the error at Catch');
+    assert.equal(ended.length, 0, 'an incomplete record is not sent on');
+    assert.equal(caught[0].runId, runId);
+    assert.match((caught[0].error as { message: string }).message, /500/);
   });
 });
