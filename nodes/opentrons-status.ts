@@ -163,6 +163,7 @@ export = function register(RED: NodeAPI): void {
       readRunRecord(client, runId, records.signal).then(
         (record) => {
           if (closed) return;
+          finished.run = record.run;
           finished.commands = record.commands;
           finished.commandErrors = record.commandErrors;
           node.send([null, finished as NodeMessage]);

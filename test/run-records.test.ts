@@ -327,6 +327,8 @@ describe('run records: opentrons-status "run ended" output with the whole log', 
     assert.equal((msg.commands as Entry[]).length, 300);
     assert.equal((msg.commands as Entry[])[299].params.message, 'step 299 of 299');
     assert.deepEqual(msg.commandErrors, []);
+    assert.equal((msg.run as Run).id, run.id);
+    assert.equal((msg.run as Run).status, 'succeeded');
   });
 
   it('without the option the run-ended msg has no log', async function () {

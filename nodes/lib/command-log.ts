@@ -5,7 +5,7 @@
 import type { PageOptions, RobotClient } from './client';
 import { InputError } from './errors';
 import { own } from './node-support';
-import type { CollectionMeta, JsonObject } from './types';
+import type { CollectionMeta, JsonObject, Run } from './types';
 
 export type LogKind = 'commands' | 'command-errors';
 
@@ -86,11 +86,12 @@ export async function readWholeLog(client: RobotClient, kind: LogKind, runId: st
   return { items, totalLength, pages, largestPage };
 }
 
-/** The whole record of a finished run: its commands and its command errors. */
-export async function readRunRecord(client: RobotClient, runId: string, signal?: AbortSignal): Promise<{ commands: JsonObject[]; commandErrors: JsonObject[] }> {
+/** The whole record of a finished run: the run itself (parameters, labware, offsets, errors), its commands and its command errors. */
+export async function readRunRecord(client: RobotClient, runId: string, signal?: AbortSignal): Promise<{ run: Run; commands: JsonObject[]; commandErrors: JsonObject[] }> {
+  const run = await client.getRun(runId, { signal });
   const commands = await readWholeLog(client, 'commands', runId, { signal });
   const errors = await readWholeLog(client, 'command-errors', runId, { signal });
-  return { commands: commands.items, commandErrors: errors.items };
+  return { run, commands: commands.items, commandErrors: errors.items };
 }
 
 /** One page (as asked, or the robot's default page) or the whole log, shaped for msg.payload / msg.meta. */
