@@ -211,6 +211,18 @@ async function statusLatency(): Promise<void> {
   }
 }
 
+/** 6: time and peak memory to read the whole command log of a 2 000-command run (bench/command-log.ts). */
+async function commandLog(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runCommandLogBench } = require(join(__dirname, 'command-log.js')) as typeof import('./command-log');
+  const figures = await runCommandLogBench();
+  results.commandLog = figures;
+  for (const f of figures) {
+    row(`command log of ${f.commands} commands, pages of ${f.pageLength}: median / max ms`, `${f.medianMs} / ${f.maxMs}`);
+    row(`  …peak RSS / heap above baseline (MB), requests`, `${f.peakRssMB} / ${f.peakHeapMB}, ${f.requests}`);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const red = await EmbeddedNodeRed.start();
@@ -222,6 +234,7 @@ async function main(): Promise<void> {
     await red.stop();
   }
   await statusLatency();
+  await commandLog();
   const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
   console.log('');
   console.table(rows);
