@@ -3,13 +3,12 @@
 import type { RobotClient } from '../nodes/lib/client';
 import type { Run } from '../nodes/lib/types';
 
-/** A schema-8 JSON protocol of `comments` comment commands (its run logs comments + 1, the initial home). */
-export function commentProtocol(comments: number): Buffer {
-  const commands = Array.from({ length: comments }, (_, i) => ({ commandType: 'comment', params: { message: `step ${i + 1} of ${comments}` } }));
+/** A schema-8 OT-2 JSON protocol with no labware definitions or liquids, running `commands`. */
+export function jsonProtocol(protocolName: string, commands: Array<{ commandType: string; params: Record<string, unknown> }>): Buffer {
   return Buffer.from(JSON.stringify({
     $otSharedSchema: '#/protocol/schemas/8',
     schemaVersion: 8,
-    metadata: { protocolName: `${comments} comments` },
+    metadata: { protocolName },
     robot: { model: 'OT-2 Standard', deckId: 'ot2_standard' },
     liquidSchemaId: 'opentronsLiquidSchemaV1',
     liquids: {},
@@ -20,6 +19,11 @@ export function commentProtocol(comments: number): Buffer {
     commandAnnotationSchemaId: 'opentronsCommandAnnotationSchemaV1',
     commandAnnotations: [],
   }));
+}
+
+/** A JSON protocol of `comments` comment commands (its run logs comments + 1, the initial home). */
+export function commentProtocol(comments: number): Buffer {
+  return jsonProtocol(`${comments} comments`, Array.from({ length: comments }, (_, i) => ({ commandType: 'comment', params: { message: `step ${i + 1} of ${comments}` } })));
 }
 
 /** Creates, plays and waits for the end of a run that logs `commandCount` commands; returns its id. */

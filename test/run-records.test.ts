@@ -14,20 +14,27 @@ import { CORE_NODES, NodeUnderTest, eventually, protocolFile, robotConfig, robot
 
 type Entry = JsonObject & { id: string; commandType: string; params: { message?: string } };
 
+/** A simulated OT-2 (`speed`, `commandMs`) and a client of the test's own for setup and read-back. */
+async function start(speed: number, commandMs: number): Promise<[SimulatedRobot, RobotClient]> {
+  const robot = await startRobot('OT-2', speed, commandMs);
+  return [robot, new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 })];
+}
+
+async function stop(robot: SimulatedRobot | undefined, client: RobotClient | undefined): Promise<void> {
+  await unloadFlow();
+  await client?.close();
+  await robot?.stop();
+}
+
 describe('run records: command log, command errors, labware offsets', function () {
   this.timeout(60_000);
   let robot: SimulatedRobot;
   let client: RobotClient;
 
   beforeEach(async function () {
-    robot = await startRobot('OT-2', 1000, 10);
-    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    [robot, client] = await start(1000, 10);
   });
-  afterEach(async function () {
-    await unloadFlow();
-    await client?.close();
-    await robot?.stop();
-  });
+  afterEach(() => stop(robot, client));
 
   it('commands: msg.cursor and msg.pageLength pass through; no cursor gives the robot\'s default (last) page', async function () {
     const runId = await finishedRun(client, 13);
@@ -76,10 +83,8 @@ describe('run records: command log, command errors, labware offsets', function (
   });
 
   it('a run still going gives the log so far; the editor option "all pages" reads it whole', async function () {
-    await robot.stop();
-    robot = await startRobot('OT-2', 1, 40);
-    await client.close();
-    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    await stop(robot, client);
+    [robot, client] = await start(1, 40);
     const { protocol } = await client.uploadProtocol([{ filename: 'pause_resume.py', content: protocolFile('pause_resume.py') }]);
     await eventually(async () => (await client.listAnalyses(protocol.id)).every((a) => a.status === 'completed'), 5000, 'analysis');
     const run = await client.createRun({ protocolId: protocol.id });
@@ -186,14 +191,9 @@ describe('run records: CSV data files and a protocol with a CSV parameter', func
   const csv = protocolFile('plate_map.csv');
 
   beforeEach(async function () {
-    robot = await startRobot('OT-2', 50, 100);
-    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    [robot, client] = await start(50, 100);
   });
-  afterEach(async function () {
-    await unloadFlow();
-    await client?.close();
-    await robot?.stop();
-  });
+  afterEach(() => stop(robot, client));
 
   it('upload-data-file, the same bytes again (same id), list-data-files, and delete-data-file refused by robot software 8.1', async function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', { action: 'upload-data-file' });
@@ -285,14 +285,9 @@ describe('run records: opentrons-status "run ended" output with the whole log', 
   let client: RobotClient;
 
   beforeEach(async function () {
-    robot = await startRobot('OT-2', 1000, 10);
-    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    [robot, client] = await start(1000, 10);
   });
-  afterEach(async function () {
-    await unloadFlow();
-    await client?.close();
-    await robot?.stop();
-  });
+  afterEach(() => stop(robot, client));
 
   async function deployStatus(extra: Record<string, unknown>): Promise<{ ended: TestMsg[]; caught: TestMsg[] }> {
     const z = 'tab';
