@@ -336,6 +336,20 @@ describe('run records: opentrons-status "run ended" output with the whole log', 
     assert.equal(ended[0].commandErrors, undefined);
   });
 
+  it('a redeploy while the log is being read aborts the read: nothing is sent, nothing is left open', async function () {
+    const runId = await finishedRun(client, 5);
+    const { ended, caught } = await deployStatus({ includeLog: true });
+    robot.faults.slowNext({ method: 'GET', path: `/runs/${runId}/commandErrors`, delayMs: 5000 });
+    getNode('st').receive({ runId });
+    await eventually(() => robot.stats.requests.some((r) => r.path === `/runs/${runId}/commandErrors` && r.status === 0), 10_000, 'the log read in flight');
+    const t0 = Date.now();
+    await unloadFlow();
+    assert.ok(Date.now() - t0 < 2500, `close waited ${Date.now() - t0} ms for the slow read`);
+    await eventually(() => robot.stats.openConnections() === 0, 3000, 'every socket to the robot closed');
+    assert.equal(ended.length, 0);
+    assert.equal(caught.length, 0, 'an aborted read is not an error');
+  });
+
   it('a log that cannot be read reaches Catch with the run-ended msg', async function () {
     const runId = await finishedRun(client, 5);
     const { ended, caught } = await deployStatus({ includeLog: true });
