@@ -4,6 +4,9 @@
 // protocol with a CSV parameter analysed and run with its file. Bad input never reaches the robot.
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { commentProtocol, finishedRun } from '../bench/long-run';
 import { RobotClient } from '../nodes/lib/client';
 import { readWholeLog } from '../nodes/lib/command-log';
@@ -211,6 +214,23 @@ describe('run records: CSV data files and a protocol with a CSV parameter', func
     assert.equal(del.msg.statusCode, 405);
     assert.equal((del.msg.robotError as { detail: string }).detail, 'Method Not Allowed');
     assert.equal((await client.listDataFiles()).length, 1, 'the file is still there');
+  });
+
+  it('upload-data-file from a path set in the editor, streamed from disk under its own name', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'h15a-csv-'));
+    try {
+      const path = join(dir, 'wells.csv');
+      writeFileSync(path, 'well,volume\nD4,12\n');
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', { action: 'upload-data-file', paths: path });
+      const out = await t.ok({});
+      assert.equal((out.payload as { name: string }).name, 'wells.csv');
+      const [file] = await client.listDataFiles();
+      assert.equal(file.id, out.dataFileId);
+      const text = await (await fetch(`${robot.url}/dataFiles/${file.id}/download`, { headers: { 'opentrons-version': '3' } })).text();
+      assert.equal(text, 'well,volume\nD4,12\n', 'the robot holds the file\'s bytes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('bad data file input is refused before anything is sent', async function () {
