@@ -123,6 +123,20 @@ describe('run records: command log, command errors, labware offsets', function (
     assert.equal((missing.msg.robotError as { id: string }).id, 'RunNotFound');
   });
 
+  it('a redeploy in the middle of a whole-log read ends it quietly and closes every socket', async function () {
+    const runId = await finishedRun(client, 50);
+    const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'commands', allPages: true });
+    robot.faults.slowNext({ method: 'GET', path: `/runs/${runId}/commands`, delayMs: 5000 });
+    const outcome = t.send({ runId, pageLength: 10 }, 3000).then(() => 'ended', (e: Error) => e.message);
+    await eventually(() => robot.stats.requests.some((r) => r.path === `/runs/${runId}/commands` && r.status === 0), 5000, 'the read in flight');
+    const t0 = Date.now();
+    await unloadFlow();
+    assert.ok(Date.now() - t0 < 2500, `close waited ${Date.now() - t0} ms for the slow page`);
+    await eventually(() => robot.stats.openConnections() === 0, 3000, 'every socket to the robot closed');
+    // The msg ends with done() and no output: nothing reaches the (gone) flow's output or Catch.
+    assert.match(await outcome, /ended without output|no outcome/);
+  });
+
   it('bad log requests are refused before anything is sent', async function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'commands' });
     const sent = robotRequests(robot);
