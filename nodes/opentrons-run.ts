@@ -7,6 +7,8 @@ import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robo
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
+import { logRequestOf, readLog, type LogKind } from './lib/command-log';
+import { runTimeParameterFilesOf } from './lib/data-files';
 import {
   IfCurrent,
   RUN_ACTIONS,
@@ -30,12 +32,14 @@ interface RunDef extends NodeDef {
   waitForStatus?: boolean;
   /** Seconds. */
   statusTimeout?: string | number;
+  /** `commands` / `command-errors`: read every page, not one. */
+  allPages?: boolean;
 }
 
 const DEFAULT_STATUS_TIMEOUT_S = 60;
 const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
 /** Actions that only read; every other one changes a run, which status nodes should see at once. */
-const READS: readonly string[] = ['get', 'list', 'current'];
+const READS: readonly string[] = ['get', 'list', 'current', 'commands', 'command-errors'];
 /** Actions that need no run id: they make one or find them. */
 const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
 /** Node status text for an accepted action. */
@@ -63,6 +67,8 @@ export = function register(RED: NodeAPI): void {
       const body = action === 'create' ? await createBody(msg) : undefined;
       const rules = action === 'error-recovery-policy' ? policyRules(own(msg, 'payload')) : undefined;
       const wait = waitWanted(msg);
+      const logRequest = action === 'commands' || action === 'command-errors' ? logRequestOf(msg, def.allPages === true) : undefined;
+      const offsetsToAdd = action === 'add-labware-offsets' ? offsetsOf(msg) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -119,6 +125,25 @@ export = function register(RED: NodeAPI): void {
           setRun(msg, await client.getRun(runId as string, { signal }));
           msg.policyRules = rules;
           break;
+        case 'commands':
+        case 'command-errors': {
+          const log = await readLog(client, action as LogKind, runId as string, logRequest as NonNullable<typeof logRequest>, signal);
+          msg.runId = runId;
+          msg.payload = log.payload;
+          msg.meta = log.meta;
+          node.status({ fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
+          return send(msg);
+        }
+        case 'add-labware-offsets': {
+          // One request per offset, in order; the first refusal stops the rest and reaches Catch.
+          const added: JsonObject[] = [];
+          for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
+          runChanged(client, runId);
+          msg.runId = runId;
+          msg.payload = added;
+          node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
+          return send(msg);
+        }
         default: {
           const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
           if ('run' in outcome) {
@@ -196,7 +221,7 @@ export = function register(RED: NodeAPI): void {
       if (typeof protocolId === 'string' && protocolId.trim()) body.protocolId = protocolId.trim();
       const rtp = optionalObject(own(msg, 'runTimeParameterValues'), 'msg.runTimeParameterValues');
       if (rtp) body.runTimeParameterValues = rtp as JsonObject;
-      const rtpFiles = optionalObject(own(msg, 'runTimeParameterFiles'), 'msg.runTimeParameterFiles');
+      const rtpFiles = runTimeParameterFilesOf(msg);
       if (rtpFiles) body.runTimeParameterFiles = rtpFiles as JsonObject;
       const offsets = labwareOffsets(own(msg, 'labwareOffsets'));
       if (offsets) body.labwareOffsets = offsets;
@@ -214,6 +239,16 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('opentrons-run', OpentronsRunNode);
 };
+
+/** msg.labwareOffsets for add-labware-offsets: one offset or a list, all checked before the first is sent. */
+function offsetsOf(msg: Msg): LabwareOffsetCreate[] {
+  const value = own(msg, 'labwareOffsets');
+  const list = labwareOffsets(value !== null && typeof value === 'object' && !Array.isArray(value) ? [value] : value);
+  if (!list || list.length === 0) {
+    throw new InputError('msg.labwareOffsets is required for add-labware-offsets: one offset or a list, each like {definitionUri, location: {slotName}, vector: {x, y, z}}');
+  }
+  return list;
+}
 
 function setRun(msg: Msg, run: Run): void {
   msg.payload = run;

@@ -8,6 +8,8 @@ import { evaluateProperty } from './lib/node-work';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import { DEFAULT_INTERVAL_MS, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
 import { isTerminal } from './lib/types';
+import type { RobotClient } from './lib/client';
+import { readRunRecord } from './lib/command-log';
 
 interface StatusDef extends NodeDef {
   robot?: string;
@@ -18,6 +20,8 @@ interface StatusDef extends NodeDef {
   progress?: boolean;
   /** Start watching at deploy (editor run id, or the current run) without waiting for a msg. */
   autostart?: boolean;
+  /** The "run ended" msg carries the run's whole command log and command errors. */
+  includeLog?: boolean;
 }
 
 /** A config node may offer a Source for its watchers (MQTT push); otherwise they poll. */
@@ -60,6 +64,9 @@ export = function register(RED: NodeAPI): void {
     let generation = 0;
     let closed = false;
     let last: RunSnapshot | undefined;
+    let watchClient: RobotClient | undefined;
+    /** Aborts log reads still in flight when the node closes. */
+    const records = new AbortController();
 
     if (!Number.isFinite(intervalMs)) {
       node.status({ fill: 'red', shape: 'ring', text: 'bad interval' });
@@ -86,6 +93,7 @@ export = function register(RED: NodeAPI): void {
       const client = await robot.ready();
       if (closed || gen !== generation) return;
       robotLabel = robot.robotLabel;
+      watchClient = client;
       subscription = watchRun(client, runId || undefined, subscriber, { source: robot.watchSource });
     };
 
@@ -140,7 +148,12 @@ export = function register(RED: NodeAPI): void {
           const msg = eventMsg(event.snapshot.status, statusPayload(event.snapshot, event.previousStatus, robotLabel), event.snapshot.runId);
           if (event.snapshot.protocolId) msg.protocolId = event.snapshot.protocolId;
           const finished = isTerminal(event.snapshot.status) ? (RED.util.cloneMessage(msg) as Msg) : null;
-          node.send([msg as NodeMessage, finished as NodeMessage | null]);
+          if (finished && def.includeLog === true) {
+            node.send([msg as NodeMessage, null]);
+            sendWithRecord(finished, event.snapshot.runId);
+          } else {
+            node.send([msg as NodeMessage, finished as NodeMessage | null]);
+          }
           node.status(watched(runStatus(event.snapshot)));
           return;
         }
@@ -181,6 +194,25 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
+    /** Output 2 with msg.commands and msg.commandErrors; a failed read goes to Catch with the msg. */
+    function sendWithRecord(finished: Msg, runId: string): void {
+      const client = watchClient;
+      if (!client) return;
+      readRunRecord(client, runId, records.signal).then(
+        (record) => {
+          if (closed) return;
+          finished.run = record.run;
+          finished.commands = record.commands;
+          finished.commandErrors = record.commandErrors;
+          node.send([null, finished as NodeMessage]);
+        },
+        (err: unknown) => {
+          if (closed) return;
+          node.error(err instanceof Error ? err : new Error(String(err)), finished);
+        },
+      );
+    }
+
     node.on('input', (msg: Msg, _send: Send, done: Done) => {
       try {
         if (own(msg, 'action') === 'stop') {
@@ -217,6 +249,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      records.abort();
       stopWatching();
       node.status({});
       done();

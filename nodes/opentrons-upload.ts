@@ -7,9 +7,13 @@ import { InputError, OpentronsError, RobotError, RobotErrorBody, isReadFailure, 
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { resolveUploadFiles } from './lib/upload-input';
+import { resolveDataFile, runTimeParameterFilesOf } from './lib/data-files';
+import { dataFileIdOf, deleteDataFile } from './lib/data-file-actions';
 import type { Analysis, JsonObject, Protocol } from './lib/types';
 
-const UPLOAD_ACTIONS = ['upload', 'list', 'get', 'delete', 'analyze'] as const;
+const UPLOAD_ACTIONS = ['upload', 'list', 'get', 'delete', 'analyze', 'upload-data-file', 'list-data-files', 'delete-data-file'] as const;
+/** Actions that need no protocol id. */
+const NO_PROTOCOL_ID: readonly string[] = ['upload', 'list', 'upload-data-file', 'list-data-files', 'delete-data-file'];
 type UploadAction = (typeof UPLOAD_ACTIONS)[number];
 
 interface UploadDef extends NodeDef {
@@ -62,12 +66,15 @@ export = function register(RED: NodeAPI): void {
       // Everything a msg can get wrong is checked here, before a request is made.
       const action = actionOf(msg);
       const robot = robotOf(RED, def.robot);
-      const protocolId = action === 'upload' || action === 'list' ? undefined : await protocolIdOf(msg);
+      const protocolId = NO_PROTOCOL_ID.includes(action) ? undefined : await protocolIdOf(msg);
       const runTimeParameterValues = optionalObject(own(msg, 'runTimeParameterValues'), 'msg.runTimeParameterValues');
-      const runTimeParameterFiles = optionalObject(own(msg, 'runTimeParameterFiles'), 'msg.runTimeParameterFiles');
+      const runTimeParameterFiles = runTimeParameterFilesOf(msg);
       const key = own(msg, 'key');
       if (key !== undefined && typeof key !== 'string') throw new InputError(`msg.key must be a string (got ${typeof key})`);
-      const files = action === 'upload' ? resolveUploadFiles(msg, { editorPaths: def.paths ?? '', allowMsgPaths: def.allowMsgPaths === true }) : [];
+      const fileOptions = { editorPaths: def.paths ?? '', allowMsgPaths: def.allowMsgPaths === true };
+      const files = action === 'upload' ? resolveUploadFiles(msg, fileOptions) : [];
+      const dataFile = action === 'upload-data-file' ? resolveDataFile(msg, fileOptions) : undefined;
+      const dataFileId = action === 'delete-data-file' ? dataFileIdOf(msg) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -101,6 +108,28 @@ export = function register(RED: NodeAPI): void {
           msg.protocolId = id;
           msg.payload = {};
           node.status({ fill: 'green', shape: 'dot', text: `deleted ${id.slice(0, 8)}` });
+          break;
+        }
+        case 'upload-data-file': {
+          node.status({ fill: 'blue', shape: 'dot', text: 'uploading data file' });
+          const { status, dataFile: uploaded } = await client.uploadDataFile(dataFile as NonNullable<typeof dataFile>, { signal });
+          msg.payload = uploaded;
+          msg.dataFileId = uploaded.id;
+          msg.alreadyOnRobot = status === 200;
+          node.status({ fill: 'green', shape: 'dot', text: `data file: ${uploaded.name}${status === 200 ? ' (already on robot)' : ''}` });
+          break;
+        }
+        case 'list-data-files': {
+          const list = await client.listDataFiles({ signal });
+          msg.payload = list;
+          node.status({ fill: 'green', shape: 'dot', text: `list: ${list.length} data file${list.length === 1 ? '' : 's'}` });
+          break;
+        }
+        case 'delete-data-file': {
+          await deleteDataFile(client, dataFileId as string, signal);
+          msg.dataFileId = dataFileId;
+          msg.payload = {};
+          node.status({ fill: 'green', shape: 'dot', text: `deleted ${(dataFileId as string).slice(0, 8)}` });
           break;
         }
         case 'analyze': {

@@ -66,6 +66,18 @@ const checks: Record<string, BrowserCheck> = {
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
     steps: [{ click: 'Start', debug: 'run finished', shows: /succeeded/ }],
   },
+  'run-records': {
+    steps: [
+      { click: 'start a run', debug: 'run record', shows: /succeeded/ },
+      { click: 'read the command log', debug: 'command log', shows: /array\[\d+\]/ },
+    ],
+  },
+  'csv-parameters': {
+    steps: [
+      { click: '1. upload the plate map', debug: 'data file', shows: /plate_map\.csv/ },
+      { click: '2. upload, analyse and run', debug: 'run record', shows: /succeeded/ },
+    ],
+  },
 };
 
 /** Changes a config node's properties as its edit dialog would, and marks the flows changed. */

@@ -156,6 +156,14 @@ export interface Analysis {
   [key: string]: unknown;
 }
 
+/** A CSV file uploaded with POST /dataFiles, named by id in `runTimeParameterFiles`. */
+export interface DataFile {
+  id: string;
+  name: string;
+  createdAt: string;
+  [key: string]: unknown;
+}
+
 export interface CollectionMeta {
   cursor: number;
   totalLength: number;

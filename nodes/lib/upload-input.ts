@@ -92,7 +92,7 @@ function checkedPath(path: string, where: string): { path: string } {
   return { path };
 }
 
-function checkedName(name: string, where: string): string {
+export function checkedName(name: string, where: string): string {
   const ext = extname(name).toLowerCase();
   if (!UPLOAD_EXTENSIONS.includes(ext)) {
     throw new InputError(`${where}: "${name}" has an extension the robot does not accept; use ${UPLOAD_EXTENSIONS.join(', ')}`);
