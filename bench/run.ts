@@ -4,7 +4,7 @@
 // (keeping node options such as --cpu-prof).
 //   npm run bench                       every part; the command overhead 5 times (median and spread)
 //   npm run bench -- overhead --runs 9  one part alone, 9 times
-//   parts: overhead, memory, upload, fleet, hardware, push, deck
+//   parts: overhead, memory, upload, fleet, hardware, push, log, deck
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,8 +23,8 @@ const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
 const WARMUP = 200;
 
-// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, deck (default all).
-const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'deck'] as const;
+// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, log, deck (default all).
+const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'log', 'deck'] as const;
 type Part = (typeof PARTS)[number];
 function parseArgs(argv: string[]): { parts: Set<Part>; runs: number } {
   const parts = new Set<Part>();
@@ -299,6 +299,18 @@ async function statusLatency(): Promise<void> {
   }
 }
 
+/** 6: time and peak memory to read the whole command log of a 2 000-command run (bench/command-log.ts). */
+async function commandLog(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { runCommandLogBench } = require(join(__dirname, 'command-log.js')) as typeof import('./command-log');
+  const figures = await runCommandLogBench();
+  results.commandLog = figures;
+  for (const f of figures) {
+    row(`command log of ${f.commands} commands, pages of ${f.pageLength}: median / max ms`, `${f.medianMs} / ${f.maxMs}`);
+    row(`  …peak RSS / heap above baseline (MB), requests`, `${f.peakRssMB} / ${f.peakHeapMB}, ${f.requests}`);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   const { parts } = ARGS;
@@ -315,6 +327,7 @@ async function main(): Promise<void> {
     }
   }
   if (parts.has('push')) await statusLatency();
+  if (parts.has('log')) await commandLog();
   if (parts.has('deck')) deckRender();
   const env = { parts: [...parts], runs: RUNS, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
   console.log('');

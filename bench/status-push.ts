@@ -9,6 +9,7 @@ import { RobotClient } from '../nodes/lib/client';
 import { DEFAULT_SAFETY_POLL_MS, RobotNotifications, PushSource } from '../nodes/lib/notifications';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
+import { jsonProtocol } from './long-run';
 import { DEFAULT_INTERVAL_MS, PollingSource, watchRun, type SourceFactory, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 
 /** Simulated duration of one command: slow enough that a run has distinct phases, like a real robot. */
@@ -32,21 +33,8 @@ function sleep(ms: number): Promise<void> {
 
 function protocol(homesAfterPause: number): Buffer {
   const home = { commandType: 'home', params: {} };
-  const doc = {
-    $otSharedSchema: '#/protocol/schemas/8',
-    schemaVersion: 8,
-    metadata: { protocolName: `bench: pause, then ${homesAfterPause} homes` },
-    robot: { model: 'OT-2 Standard', deckId: 'ot2_standard' },
-    liquidSchemaId: 'opentronsLiquidSchemaV1',
-    liquids: {},
-    labwareDefinitionSchemaId: 'opentronsLabwareSchemaV2',
-    labwareDefinitions: {},
-    commandSchemaId: 'opentronsCommandSchemaV8',
-    commands: [home, { commandType: 'waitForResume', params: { message: 'bench pause' } }, ...Array.from({ length: homesAfterPause }, () => home)],
-    commandAnnotationSchemaId: 'opentronsCommandAnnotationSchemaV1',
-    commandAnnotations: [],
-  };
-  return Buffer.from(JSON.stringify(doc));
+  const commands = [home, { commandType: 'waitForResume', params: { message: 'bench pause' } }, ...Array.from({ length: homesAfterPause }, () => home)];
+  return jsonProtocol(`bench: pause, then ${homesAfterPause} homes`, commands);
 }
 
 async function side(name: 'push' | 'polling'): Promise<Side> {

@@ -8,7 +8,7 @@ import { CommandInput, commandSource, paramsObject, parseIdName, parseIntent, pa
 import { checkOutcome, newIdOf } from './lib/command-outcome';
 import { commandCatalogue, validateCommand } from './lib/command-schema';
 import { InputError, OpentronsError } from './lib/errors';
-import { Msg, own, pick, robotOf, Send, showSimulated } from './lib/node-support';
+import { Msg, own, pick, requireRunId, robotOf, Send, showSimulated } from './lib/node-support';
 import { evaluateProperty, NodeWork } from './lib/node-work';
 import { failedCommandIdFor } from './lib/recovery';
 import type { Command } from './lib/types';
@@ -17,6 +17,8 @@ interface CommandDef extends NodeDef {
   robot?: string;
   target?: string;
   runId?: string;
+  /** typedInput type of runId; flows saved before it existed have none (plain text). */
+  runIdType?: string;
   commandType?: string;
   params?: string;
   paramsType?: string;
@@ -64,6 +66,16 @@ export = function register(RED: NodeAPI): void {
       return paramsObject(value, `params (${paramsType})`);
     };
 
+    const editorRunId = async (msg: Msg): Promise<string> => {
+      let value: unknown;
+      try {
+        value = await evaluateProperty(RED, node, msg, (def.runId ?? '').trim(), def.runIdType);
+      } catch (err) {
+        throw new InputError(`the node's run id could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return value === undefined || value === null || value === '' ? '' : requireRunId(value, 'the node\'s run id', RUN_ID_HINT);
+    };
+
     const plan = async (msg: Msg): Promise<Plan> => {
       const source = commandSource(msg, editorType);
       const commands: CommandInput[] =
@@ -97,7 +109,7 @@ export = function register(RED: NodeAPI): void {
         const robot = robotOf(RED, def.robot);
         p = await plan(msg);
         const client = await robot.ready();
-        const run = p.target === 'run' ? await resolveRun(client, msg, def, work.signal) : undefined;
+        const run = p.target === 'run' ? await resolveRun(client, msg, await editorRunId(msg), work.signal) : undefined;
         const runNote = run?.fromRobot ? ` · current run ${run.id.slice(0, 8)}` : '';
         // Never wait on a protocol command of a run that has not been played: the robot would hold it
         // in its queue until play, and this node would report a timeout for a command that is fine.
@@ -148,13 +160,12 @@ function labelOf(p: Pick<Plan, 'batch' | 'commands'>, i: number): string | undef
   return p.batch ? `command ${i + 1} of ${p.commands.length} (${p.commands[i]?.commandType})` : undefined;
 }
 
+const RUN_ID_HINT = 'set it to a run id, or leave it out to send to the robot\'s current run';
+
 /** The run to send to: msg.runId, else the editor's run id, else whatever run is current on the robot. */
-async function resolveRun(client: RobotClient, msg: Msg, def: CommandDef, signal: AbortSignal): Promise<{ id: string; fromRobot: boolean }> {
-  const given = pick(msg, 'runId', (def.runId ?? '').trim());
-  if (given !== '' && given !== undefined) {
-    if (typeof given !== 'string') throw new InputError(`msg.runId must be a run id string (got ${typeof given})`);
-    return { id: given, fromRobot: false };
-  }
+async function resolveRun(client: RobotClient, msg: Msg, editorRunId: string, signal: AbortSignal): Promise<{ id: string; fromRobot: boolean }> {
+  const given = pick(msg, 'runId', editorRunId);
+  if (given !== '' && given !== undefined) return { id: requireRunId(given, 'msg.runId', RUN_ID_HINT), fromRobot: false };
   const current = await client.getCurrentRunId({ signal });
   if (!current) {
     throw new InputError(

@@ -1,12 +1,14 @@
 // opentrons-run: creates runs and drives them (play, pause, stop, resume from recovery), dismisses and
 // deletes them, and reads one, all, or the current one.
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { RobotClient } from './lib/client';
-import { InputError, RobotError } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
+import { currentRunIdOf, type RobotClient } from './lib/client';
+import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
+import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
+import { logRequestOf, readLog, type LogKind } from './lib/command-log';
+import { runTimeParameterFilesOf } from './lib/data-files';
 import {
   IfCurrent,
   RUN_ACTIONS,
@@ -30,14 +32,18 @@ interface RunDef extends NodeDef {
   waitForStatus?: boolean;
   /** Seconds. */
   statusTimeout?: string | number;
+  /** `commands` / `command-errors`: read every page, not one. */
+  allPages?: boolean;
 }
 
 const DEFAULT_STATUS_TIMEOUT_S = 60;
 const IF_CURRENT: readonly string[] = ['fail', 'dismiss', 'stop'];
 /** Actions that only read; every other one changes a run, which status nodes should see at once. */
-const READS: readonly string[] = ['get', 'list', 'current'];
+const READS: readonly string[] = ['get', 'list', 'current', 'commands', 'command-errors'];
 /** Actions that need no run id: they make one or find them. */
 const NO_RUN_ID: readonly string[] = ['create', 'list', 'current'];
+/** Node status text for an accepted action. */
+const DONE_TEXT: Record<RunActionType, string> = { play: 'played', pause: 'paused', stop: 'stopped', 'resume-from-recovery': 'resumed' };
 
 export = function register(RED: NodeAPI): void {
   function OpentronsRunNode(this: Node, def: RunDef): void {
@@ -61,6 +67,8 @@ export = function register(RED: NodeAPI): void {
       const body = action === 'create' ? await createBody(msg) : undefined;
       const rules = action === 'error-recovery-policy' ? policyRules(own(msg, 'payload')) : undefined;
       const wait = waitWanted(msg);
+      const logRequest = action === 'commands' || action === 'command-errors' ? logRequestOf(msg, def.allPages === true) : undefined;
+      const offsetsToAdd = action === 'add-labware-offsets' ? offsetsOf(msg) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -81,8 +89,7 @@ export = function register(RED: NodeAPI): void {
         case 'list': {
           const list = await client.listRuns({ signal });
           msg.payload = list.data;
-          const href = list.links.current?.href;
-          msg.currentRunId = href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+          msg.currentRunId = currentRunIdOf(list);
           node.status({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
           return send(msg);
         }
@@ -118,16 +125,51 @@ export = function register(RED: NodeAPI): void {
           setRun(msg, await client.getRun(runId as string, { signal }));
           msg.policyRules = rules;
           break;
-        default:
-          setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
+        case 'commands':
+        case 'command-errors': {
+          const log = await readLog(client, action as LogKind, runId as string, logRequest as NonNullable<typeof logRequest>, signal);
+          msg.runId = runId;
+          msg.payload = log.payload;
+          msg.meta = log.meta;
+          node.status({ fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
+          return send(msg);
+        }
+        case 'add-labware-offsets': {
+          // One request per offset, in order; the first refusal stops the rest and reaches Catch.
+          const added: JsonObject[] = [];
+          for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
+          runChanged(client, runId);
+          msg.runId = runId;
+          msg.payload = added;
+          node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
+          return send(msg);
+        }
+        default: {
+          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
+          if ('run' in outcome) {
+            setRun(msg, outcome.run);
+            break;
+          }
+          // Accepted, then the run could not be read: an output (the action happened), never an error.
+          msg.payload = msg.runAction;
+          msg.runId = runId;
+          delete msg.status;
+          msg.statusReadError = readErrorOf(outcome.readError);
+          runChanged(client, runId);
+          node.status({ fill: 'yellow', shape: 'dot', text: `${DONE_TEXT[action as RunActionType]} · status read failed` });
+          return send(msg);
+        }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
       node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }
 
-    /** Sends the action; with "wait until the status settles" returns the run once it has. */
-    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<Run> {
+    /**
+     * Sends the action; returns the run (with "wait until the status settles", once it has), or the
+     * error of reading it when the robot accepted the action but the read after it failed.
+     */
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<{ run: Run } | { readError: OpentronsError }> {
       const signal = work.signal;
       // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
       const before = wait ? (await client.getRun(runId, { signal })).status : '';
@@ -137,9 +179,14 @@ export = function register(RED: NodeAPI): void {
         if (err instanceof RobotError && err.statusCode === 409) throw await explainRefusedAction(client, runId, action, err, signal);
         throw err;
       }
-      if (!wait) return client.getRun(runId, { signal });
-      node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
-      return waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal });
+      try {
+        if (!wait) return { run: await client.getRun(runId, { signal }) };
+        node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+        return { run: await waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal }) };
+      } catch (err) {
+        if (isReadFailure(err) && !signal.aborted) return { readError: err };
+        throw err;
+      }
     }
 
     function waitWanted(msg: Msg): boolean {
@@ -158,7 +205,8 @@ export = function register(RED: NodeAPI): void {
     async function runIdOf(msg: Msg, action: string): Promise<string> {
       let value = own(msg, 'runId');
       if (value === undefined || value === null || value === '') value = await editorValue(msg, def.runId, def.runIdType, 'run id');
-      return requireString(value, `runId (for ${action})`, 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run');
+      const hint = 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run';
+      return requireRunId(requireString(value, `runId (for ${action})`, hint), `runId (for ${action})`, hint);
     }
 
     async function createBody(msg: Msg): Promise<RunCreate> {
@@ -173,7 +221,7 @@ export = function register(RED: NodeAPI): void {
       if (typeof protocolId === 'string' && protocolId.trim()) body.protocolId = protocolId.trim();
       const rtp = optionalObject(own(msg, 'runTimeParameterValues'), 'msg.runTimeParameterValues');
       if (rtp) body.runTimeParameterValues = rtp as JsonObject;
-      const rtpFiles = optionalObject(own(msg, 'runTimeParameterFiles'), 'msg.runTimeParameterFiles');
+      const rtpFiles = runTimeParameterFilesOf(msg);
       if (rtpFiles) body.runTimeParameterFiles = rtpFiles as JsonObject;
       const offsets = labwareOffsets(own(msg, 'labwareOffsets'));
       if (offsets) body.labwareOffsets = offsets;
@@ -191,6 +239,16 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('opentrons-run', OpentronsRunNode);
 };
+
+/** msg.labwareOffsets for add-labware-offsets: one offset or a list, all checked before the first is sent. */
+function offsetsOf(msg: Msg): LabwareOffsetCreate[] {
+  const value = own(msg, 'labwareOffsets');
+  const list = labwareOffsets(value !== null && typeof value === 'object' && !Array.isArray(value) ? [value] : value);
+  if (!list || list.length === 0) {
+    throw new InputError('msg.labwareOffsets is required for add-labware-offsets: one offset or a list, each like {definitionUri, location: {slotName}, vector: {x, y, z}}');
+  }
+  return list;
+}
 
 function setRun(msg: Msg, run: Run): void {
   msg.payload = run;

@@ -3,17 +3,25 @@
 // robot and run uses one RunWatcher (nodes/lib/watch), so the robot sees one set of requests.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { InputError } from './lib/errors';
-import { fail, own, robotOf, type Done, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
+import { fail, own, requireRunId, robotOf, type Done, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
+import { evaluateProperty } from './lib/node-work';
+import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import { DEFAULT_INTERVAL_MS, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
-import { isTerminal } from './lib/watch/snapshot';
+import { isTerminal } from './lib/types';
+import type { RobotClient } from './lib/client';
+import { readRunRecord } from './lib/command-log';
 
 interface StatusDef extends NodeDef {
   robot?: string;
   runId?: string;
+  /** typedInput type of runId (str, msg, flow, global, env); flows saved before it existed have none: str. */
+  runIdType?: string;
   interval?: string | number;
   progress?: boolean;
   /** Start watching at deploy (editor run id, or the current run) without waiting for a msg. */
   autostart?: boolean;
+  /** The "run ended" msg carries the run's whole command log and command errors. */
+  includeLog?: boolean;
 }
 
 /** A config node may offer a Source for its watchers (MQTT push); otherwise they poll. */
@@ -21,14 +29,29 @@ type RobotWithSource = RobotConfigNode & { watchSource?: SourceFactory };
 
 const STATUS_TEXT_MAX = 40;
 
+/**
+ * What status events do not copy from the msg that started the watch: the data it carried (protocol
+ * bytes after an upload, analyses, the last answer), which every event would otherwise repeat. Every
+ * other property (topic, correlation ids a flow set) is kept.
+ */
+const NOT_CARRIED = ['_msgid', 'payload', 'files', 'analysis', 'analyses'];
+
+const RUN_ID_HINT = 'set it to the id of the run to watch, or leave it out to follow the current run';
+
 export = function register(RED: NodeAPI): void {
   function OpentronsStatusNode(this: Node, def: StatusDef): void {
     RED.nodes.createNode(this, def);
     // The handlers below are closures; Node-RED calls the constructor with `this` as the node.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
+    const runIdType = typeof def.runIdType === 'string' && def.runIdType ? def.runIdType : 'str';
     const editorRunId = typeof def.runId === 'string' ? def.runId.trim() : '';
-    const intervalMs = parseInterval(def.interval);
+    const asked = parseInterval(def.interval);
+    // One node polling fast would make every node sharing its watcher poll fast: never below the minimum.
+    const intervalMs = Number.isFinite(asked) ? Math.max(asked, MIN_POLL_INTERVAL_MS) : asked;
+    if (asked < MIN_POLL_INTERVAL_MS) {
+      node.warn(`interval ${asked} ms is below the minimum of ${MIN_POLL_INTERVAL_MS} ms (the robot is a small computer): polling every ${MIN_POLL_INTERVAL_MS} ms`);
+    }
     const wantsProgress = def.progress === true;
 
     let subscription: Subscription | undefined;
@@ -41,10 +64,13 @@ export = function register(RED: NodeAPI): void {
     let generation = 0;
     let closed = false;
     let last: RunSnapshot | undefined;
+    let watchClient: RobotClient | undefined;
+    /** Aborts log reads still in flight when the node closes. */
+    const records = new AbortController();
 
     if (!Number.isFinite(intervalMs)) {
       node.status({ fill: 'red', shape: 'ring', text: 'bad interval' });
-      node.error(`interval "${String(def.interval)}" must be a number of milliseconds above 0`);
+      node.error(`interval "${String(def.interval)}" must be a number of milliseconds (at least ${MIN_POLL_INTERVAL_MS})`);
     }
 
     const stopWatching = (): void => {
@@ -62,11 +88,12 @@ export = function register(RED: NodeAPI): void {
       subscription = undefined;
       last = undefined;
       target = runId;
-      baseMsg = msg;
+      baseMsg = carried(msg);
       node.status({ fill: 'grey', shape: 'ring', text: runId ? 'watching…' : 'following current run…' });
       const client = await robot.ready();
       if (closed || gen !== generation) return;
       robotLabel = robot.robotLabel;
+      watchClient = client;
       subscription = watchRun(client, runId || undefined, subscriber, { source: robot.watchSource });
     };
 
@@ -76,6 +103,25 @@ export = function register(RED: NodeAPI): void {
       progress: true,
       onEvent: (event: WatchEvent): void => onEvent(event),
     };
+
+    /** The editor's run id for this msg ('' follows the current run); typed (msg, flow, env…) or plain text. */
+    async function editorRunIdFor(msg: Msg): Promise<string> {
+      if (runIdType === 'str') return editorRunId === '' ? '' : requireRunId(editorRunId, 'the node\'s run id', RUN_ID_HINT);
+      let value: unknown;
+      try {
+        value = await evaluateProperty(RED, node, msg, def.runId, runIdType);
+      } catch (err) {
+        throw new InputError(`the node's run id (${runIdType}) could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return value === undefined || value === null || value === '' ? '' : requireRunId(value, `the node's run id (${runIdType} ${String(def.runId)})`, RUN_ID_HINT);
+    }
+
+    /** A copy of the starting msg without its data (NOT_CARRIED): each event is a copy of this. */
+    function carried(msg: Msg): Msg {
+      const kept: Msg = {};
+      for (const key of Object.keys(msg)) if (!NOT_CARRIED.includes(key)) kept[key] = msg[key];
+      return RED.util.cloneMessage(kept) as Msg;
+    }
 
     function eventMsg(topic: string, payload: unknown, runId: string | null): Msg {
       const msg = RED.util.cloneMessage(baseMsg) as Msg;
@@ -102,7 +148,12 @@ export = function register(RED: NodeAPI): void {
           const msg = eventMsg(event.snapshot.status, statusPayload(event.snapshot, event.previousStatus, robotLabel), event.snapshot.runId);
           if (event.snapshot.protocolId) msg.protocolId = event.snapshot.protocolId;
           const finished = isTerminal(event.snapshot.status) ? (RED.util.cloneMessage(msg) as Msg) : null;
-          node.send([msg as NodeMessage, finished as NodeMessage | null]);
+          if (finished && def.includeLog === true) {
+            node.send([msg as NodeMessage, null]);
+            sendWithRecord(finished, event.snapshot.runId);
+          } else {
+            node.send([msg as NodeMessage, finished as NodeMessage | null]);
+          }
           node.status(watched(runStatus(event.snapshot)));
           return;
         }
@@ -143,6 +194,25 @@ export = function register(RED: NodeAPI): void {
       }
     }
 
+    /** Output 2 with msg.commands and msg.commandErrors; a failed read goes to Catch with the msg. */
+    function sendWithRecord(finished: Msg, runId: string): void {
+      const client = watchClient;
+      if (!client) return;
+      readRunRecord(client, runId, records.signal).then(
+        (record) => {
+          if (closed) return;
+          finished.run = record.run;
+          finished.commands = record.commands;
+          finished.commandErrors = record.commandErrors;
+          node.send([null, finished as NodeMessage]);
+        },
+        (err: unknown) => {
+          if (closed) return;
+          node.error(err instanceof Error ? err : new Error(String(err)), finished);
+        },
+      );
+    }
+
     node.on('input', (msg: Msg, _send: Send, done: Done) => {
       try {
         if (own(msg, 'action') === 'stop') {
@@ -152,15 +222,20 @@ export = function register(RED: NodeAPI): void {
           return;
         }
         // Other nodes' actions (play, create…) reach here in a chain: only "stop" is ours, the rest is ignored.
-        const runId = runIdOf(own(msg, 'runId'), editorRunId);
-        if (subscription && target === runId) {
-          // Same watch: a flow just acted on the run (e.g. play), so read it now instead of at the next tick.
-          baseMsg = msg;
-          subscription.refresh();
-          done();
-          return;
-        }
-        startWatching(runId, msg).then(
+        const given = own(msg, 'runId');
+        // Checked before anything else: a malformed id must reach Catch, not the robot.
+        const fromMsg = given === undefined || given === null || given === '' ? undefined : requireRunId(given, 'msg.runId', RUN_ID_HINT);
+        const watch = async (): Promise<void> => {
+          const runId = fromMsg ?? (await editorRunIdFor(msg));
+          if (subscription && target === runId) {
+            // Same watch: a flow just acted on the run (e.g. play), so read it now instead of at the next tick.
+            baseMsg = carried(msg);
+            subscription.refresh();
+            return;
+          }
+          await startWatching(runId, msg);
+        };
+        watch().then(
           () => done(),
           (err: unknown) => {
             stopWatching();
@@ -174,16 +249,19 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      records.abort();
       stopWatching();
       node.status({});
       done();
     });
 
     if (def.autostart !== false && Number.isFinite(intervalMs)) {
-      startWatching(editorRunId, {}).catch((err: unknown) => {
-        node.status({ fill: 'red', shape: 'ring', text: err instanceof InputError ? 'not configured' : 'robot not ready' });
-        node.error(err instanceof Error ? err.message : String(err));
-      });
+      editorRunIdFor({})
+        .then((runId) => startWatching(runId, {}))
+        .catch((err: unknown) => {
+          node.status({ fill: 'red', shape: 'ring', text: err instanceof InputError ? 'not configured' : 'robot not ready' });
+          node.error(err instanceof Error ? err.message : String(err));
+        });
     }
   }
 
@@ -194,14 +272,6 @@ function parseInterval(v: unknown): number {
   if (v === undefined || v === null || v === '') return DEFAULT_INTERVAL_MS;
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : NaN;
-}
-
-function runIdOf(value: unknown, editorRunId: string): string {
-  if (value === undefined || value === null || value === '') return editorRunId;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new InputError(`msg.runId must be a run id string (got ${Array.isArray(value) ? 'an array' : typeof value}): set it to the id of the run to watch, or leave it out to follow the current run`);
-  }
-  return value.trim();
 }
 
 function codeOf(err: Error): string | undefined {

@@ -3,13 +3,17 @@
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { AnalysisNotOkError, analysisProblem, latestAnalysisId, protocolName, waitForAnalysis } from './lib/analysis-wait';
 import type { RobotClient } from './lib/client';
-import { InputError, OpentronsError, RobotError, RobotErrorBody } from './lib/errors';
+import { InputError, OpentronsError, RobotError, RobotErrorBody, isReadFailure, readErrorOf } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { resolveUploadFiles } from './lib/upload-input';
+import { resolveDataFile, runTimeParameterFilesOf } from './lib/data-files';
+import { dataFileIdOf, deleteDataFile } from './lib/data-file-actions';
 import type { Analysis, JsonObject, Protocol } from './lib/types';
 
-const UPLOAD_ACTIONS = ['upload', 'list', 'get', 'delete', 'analyze'] as const;
+const UPLOAD_ACTIONS = ['upload', 'list', 'get', 'delete', 'analyze', 'upload-data-file', 'list-data-files', 'delete-data-file'] as const;
+/** Actions that need no protocol id. */
+const NO_PROTOCOL_ID: readonly string[] = ['upload', 'list', 'upload-data-file', 'list-data-files', 'delete-data-file'];
 type UploadAction = (typeof UPLOAD_ACTIONS)[number];
 
 interface UploadDef extends NodeDef {
@@ -27,6 +31,8 @@ interface UploadDef extends NodeDef {
 }
 
 const DEFAULT_ANALYSIS_TIMEOUT_S = 60;
+/** `analysed()` result when the robot took the upload but its analysis could not be read. */
+const READ_FAILED = 'analysis read failed';
 
 /** 409 ProtocolUsedByRun, restated with the runs that keep the protocol. */
 class ProtocolInUseError extends OpentronsError {
@@ -60,12 +66,15 @@ export = function register(RED: NodeAPI): void {
       // Everything a msg can get wrong is checked here, before a request is made.
       const action = actionOf(msg);
       const robot = robotOf(RED, def.robot);
-      const protocolId = action === 'upload' || action === 'list' ? undefined : await protocolIdOf(msg);
+      const protocolId = NO_PROTOCOL_ID.includes(action) ? undefined : await protocolIdOf(msg);
       const runTimeParameterValues = optionalObject(own(msg, 'runTimeParameterValues'), 'msg.runTimeParameterValues');
-      const runTimeParameterFiles = optionalObject(own(msg, 'runTimeParameterFiles'), 'msg.runTimeParameterFiles');
+      const runTimeParameterFiles = runTimeParameterFilesOf(msg);
       const key = own(msg, 'key');
       if (key !== undefined && typeof key !== 'string') throw new InputError(`msg.key must be a string (got ${typeof key})`);
-      const files = action === 'upload' ? resolveUploadFiles(msg, { editorPaths: def.paths ?? '', allowMsgPaths: def.allowMsgPaths === true }) : [];
+      const fileOptions = { editorPaths: def.paths ?? '', allowMsgPaths: def.allowMsgPaths === true };
+      const files = action === 'upload' ? resolveUploadFiles(msg, fileOptions) : [];
+      const dataFile = action === 'upload-data-file' ? resolveDataFile(msg, fileOptions) : undefined;
+      const dataFileId = action === 'delete-data-file' ? dataFileIdOf(msg) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -101,6 +110,28 @@ export = function register(RED: NodeAPI): void {
           node.status({ fill: 'green', shape: 'dot', text: `deleted ${id.slice(0, 8)}` });
           break;
         }
+        case 'upload-data-file': {
+          node.status({ fill: 'blue', shape: 'dot', text: 'uploading data file' });
+          const { status, dataFile: uploaded } = await client.uploadDataFile(dataFile as NonNullable<typeof dataFile>, { signal });
+          msg.payload = uploaded;
+          msg.dataFileId = uploaded.id;
+          msg.alreadyOnRobot = status === 200;
+          node.status({ fill: 'green', shape: 'dot', text: `data file: ${uploaded.name}${status === 200 ? ' (already on robot)' : ''}` });
+          break;
+        }
+        case 'list-data-files': {
+          const list = await client.listDataFiles({ signal });
+          msg.payload = list;
+          node.status({ fill: 'green', shape: 'dot', text: `list: ${list.length} data file${list.length === 1 ? '' : 's'}` });
+          break;
+        }
+        case 'delete-data-file': {
+          await deleteDataFile(client, dataFileId as string, signal);
+          msg.dataFileId = dataFileId;
+          msg.payload = {};
+          node.status({ fill: 'green', shape: 'dot', text: `deleted ${(dataFileId as string).slice(0, 8)}` });
+          break;
+        }
         case 'analyze': {
           node.status({ fill: 'blue', shape: 'dot', text: 'analysing' });
           const id = protocolId as string;
@@ -117,7 +148,17 @@ export = function register(RED: NodeAPI): void {
           msg.protocolId = id;
           const analysisId = summaries.length > 0 ? summaries[summaries.length - 1].id : undefined;
           msg.analysisId = analysisId;
-          const { protocol } = await client.getProtocol(id, { signal });
+          let protocol: Protocol;
+          try {
+            ({ protocol } = await client.getProtocol(id, { signal }));
+          } catch (err) {
+            // The robot started the analysis: report that, not an error a retrying flow would act on.
+            if (!isReadFailure(err) || signal.aborted) throw err;
+            msg.payload = summaries;
+            msg.analysisReadError = readErrorOf(err);
+            node.status({ fill: 'yellow', shape: 'dot', text: `analysis started · ${READ_FAILED}` });
+            break;
+          }
           msg.payload = protocol;
           const result = waitWanted(msg) && analysisId ? await analysed(client, msg, protocol, analysisId) : 'ok';
           node.status(doneStatus(result, protocolName(protocol)));
@@ -147,7 +188,15 @@ export = function register(RED: NodeAPI): void {
      */
     async function analysed(client: RobotClient, msg: Msg, protocol: Protocol, analysisId: string): Promise<string> {
       node.status({ fill: 'blue', shape: 'ring', text: 'analysing' });
-      const analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: analysisTimeoutMs, signal: work.signal });
+      let analysis: Analysis;
+      try {
+        analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: analysisTimeoutMs, signal: work.signal });
+      } catch (err) {
+        // The protocol is on the robot: an upload retried because a read failed would only repeat it.
+        if (!isReadFailure(err) || work.signal.aborted) throw err;
+        msg.analysisReadError = readErrorOf(err);
+        return READ_FAILED;
+      }
       setAnalysis(msg, analysis);
       const problem: AnalysisNotOkError | undefined = analysisProblem(protocol, analysis);
       if (problem && def.passNotOk !== true) throw problem;
@@ -182,6 +231,7 @@ export = function register(RED: NodeAPI): void {
 };
 
 function doneStatus(result: string, name: string, suffix = ''): NodeStatus {
+  if (result === READ_FAILED) return { fill: 'yellow', shape: 'dot', text: `accepted · ${READ_FAILED}: ${name}${suffix}` };
   return result === 'ok'
     ? { fill: 'green', shape: 'dot', text: `ok: ${name}${suffix}` }
     : { fill: 'yellow', shape: 'dot', text: `${result}: ${name}${suffix}` };

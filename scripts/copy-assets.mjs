@@ -1,5 +1,7 @@
-// Node-RED loads a node's .html, locales/ and icons/ from the folder of its .js file,
-// so every non-TypeScript file under nodes/ is mirrored next to the compiled output.
+// Node-RED loads a node's .html and locales/ from the folder of its .js file, so every non-TypeScript
+// file under nodes/ is mirrored next to the compiled output. Palette icons live in the top-level icons/
+// folder (the design card's place for them); Node-RED 4.1 and 5 read a module's icons only from an
+// icons/ folder beside its node files, so they are copied to dist/nodes/icons/.
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'nodes');
 const out = join(root, 'dist', 'nodes');
+const icons = join(root, 'icons');
 
 function walk(dir) {
   for (const name of readdirSync(dir)) {
@@ -20,7 +23,4 @@ function walk(dir) {
   }
 }
 if (existsSync(src)) walk(src);
-// Palette icons live in the top-level icons/; Node-RED looks for them in an icons/ folder next to each
-// node's .js file, so they are copied to dist/nodes/icons/ too.
-const icons = join(root, 'icons');
 if (existsSync(icons)) cpSync(icons, join(out, 'icons'), { recursive: true });

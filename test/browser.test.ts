@@ -68,6 +68,18 @@ const checks: Record<string, BrowserCheck> = {
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
     steps: [{ click: 'Start', debug: 'run finished', shows: /succeeded/ }],
   },
+  'run-records': {
+    steps: [
+      { click: 'start a run', debug: 'run record', shows: /succeeded/ },
+      { click: 'read the command log', debug: 'command log', shows: /array\[\d+\]/ },
+    ],
+  },
+  'csv-parameters': {
+    steps: [
+      { click: '1. upload the plate map', debug: 'data file', shows: /plate_map\.csv/ },
+      { click: '2. upload, analyse and run', debug: 'run record', shows: /succeeded/ },
+    ],
+  },
 };
 
 /** Changes a config node's properties as its edit dialog would, and marks the flows changed. */
@@ -92,11 +104,18 @@ async function setOnAll(page: Page, type: string, props: Record<string, string>)
 async function rewriteUrls(page: Page, port: number): Promise<void> {
   await page.evaluate((p) => {
     const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
+    const toPort = (url: string): string => url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
     for (const n of red.nodes.filterNodes({ type: 'http request' })) {
       const live = red.nodes.node(n.id) as Record<string, unknown>;
-      live.url = String(live.url).replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
+      live.url = toPort(String(live.url));
       Object.assign(live, { changed: true, dirty: true });
     }
+    // plate-reader-loop keeps the reader's address in its flow's environment variable PLATE_READER_URL.
+    red.nodes.eachWorkspace((ws: Record<string, unknown>) => {
+      if (!Array.isArray(ws.env)) return;
+      ws.env = (ws.env as Array<{ value?: unknown }>).map((e) => (typeof e.value === 'string' ? { ...e, value: toPort(e.value) } : e));
+      ws.changed = true;
+    });
     red.nodes.dirty(true);
   }, port);
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { Command, Run } from '../nodes/lib/types';
 import { AnyMsg, CommandHarness, commandHarness, eventually, expectCaught, expectOut } from './helpers/command-node';
+import { deployRig, errorOf, until } from './reliability/rig';
 
 const TIPRACK = { loadName: 'opentrons_96_tiprack_300ul', namespace: 'opentrons', version: 1 };
 const PLATE = { loadName: 'nest_96_wellplate_200ul_flat', namespace: 'opentrons', version: 2 };
@@ -68,19 +69,41 @@ describe('opentrons-command: stateless robot commands (POST /commands)', functio
     await h.client.createRunAction(run.id, 'stop');
   });
 
-  it('times out a wait, reports it, and never sends the command again', async () => {
+  it('a wait that ends before the command is COMMAND_NOT_FINISHED with msg.commandId, and the command is never sent again', async () => {
     // One simulated command takes 3 s here; the node waits 100 ms.
     h = await commandHarness([{ target: 'robot', commandType: 'home', params: '{}', timeout: 100 }], { speed: 1, commandMs: 3000 });
     const started = Date.now();
     const msg = expectCaught(await h.send({}));
     assert.ok(Date.now() - started < 2500, 'the robot answered when the wait ended, not when the command did');
-    assert.equal(msg.error.code, 'ETIMEDOUT');
-    assert.match(msg.error.message, /still (queued|running) after waiting 100 ms/);
+    // Not ETIMEDOUT: the robot answered, and the command is on it and may still run.
+    assert.equal(msg.error.code, 'COMMAND_NOT_FINISHED');
+    assert.match(msg.error.message, /still (queued|running) after waiting 100 ms: the command is on the robot and may still run/);
     assert.equal(typeof msg.commandId, 'string');
+    assert.match(msg.error.message, new RegExp(`command ${String(msg.commandId)}`), 'the message names the command');
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(h.sim.stats.count('POST', '/commands'), 1, 'sent exactly once');
     const onRobot = await h.client.getCommand(msg.commandId as string);
     assert.ok(['queued', 'running'].includes(onRobot.status), 'the command is still the robot\'s to finish');
+  });
+
+  it('a request with no answer within the robot timeout is ETIMEDOUT (not COMMAND_NOT_FINISHED)', async function () {
+    this.timeout(15_000);
+    const rig = await deployRig({
+      type: 'opentrons-command',
+      props: { target: 'robot', commandType: 'home', params: '{}', paramsType: 'json', waitUntilComplete: false },
+      timeoutS: 1,
+    });
+    try {
+      rig.sim.faults.slowNext({ method: 'POST', path: '/commands', delayMs: 2500 });
+      rig.send({});
+      await until(() => rig.caught.length > 0, 8000, 'no error for the Catch node');
+      const err = errorOf(rig.caught[0]);
+      assert.equal(err.code, 'ETIMEDOUT');
+      assert.match(err.message, /no answer from the robot within 1000 ms/);
+      assert.equal(rig.out.length, 0);
+    } finally {
+      await rig.close();
+    }
   });
 
   it('does not wait when waitUntilComplete is off: outputs the command as the robot accepted it', async () => {
@@ -179,6 +202,32 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     assert.equal(msg.runId, run.id);
     assert.doesNotMatch(h.lastStatus('pipette'), /current run/);
     assert.equal(h.sim.stats.count('GET', '/runs'), 0, 'no current-run lookup');
+  });
+
+  it('the run id setting is a typedInput (msg property here); a plain saved run id (no runIdType) still works', async () => {
+    h = await commandHarness([
+      { id: 'typed', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"left"}', runId: 'target.run', runIdType: 'msg' },
+    ]);
+    const run = await h.client.createRun({});
+    const typed = expectOut(await h.send({ target: { run: run.id } }, 'typed'));
+    assert.equal(typed.runId, run.id);
+    // Saved before the typedInput: run id text and no runIdType. It is used as the run id, as before.
+    await h.close();
+    h = await commandHarness([{ id: 'plain', commandType: 'home', params: '{}', runId: 'saved-run-1' }]);
+    const plain = expectCaught(await h.send({}, 'plain'));
+    assert.equal(plain.statusCode, 404);
+    assert.equal(h.sim.stats.count('POST', '/runs/saved-run-1/commands'), 1);
+  });
+
+  it('a malformed msg.runId (100 kB, control characters) is an input error and nothing is sent', async () => {
+    h = await setupNodes();
+    const before = h.sim.stats.count();
+    for (const runId of ['r'.repeat(100_000), 'run\nid']) {
+      const msg = expectCaught(await h.send({ runId }, 'pipette'));
+      assert.equal(msg.error.code, 'InvalidInput');
+      assert.match(msg.error.message, /msg\.runId (is 100000 characters long|contains control characters)/);
+    }
+    assert.equal(h.sim.stats.count(), before, 'nothing sent to the robot');
   });
 
   it('queues a protocol-intent command on an un-played run without waiting; it runs only after play', async () => {

@@ -307,6 +307,54 @@ const scenarios: Record<string, Scenario> = {
     assert.match(String(input.alert), /runId/);
     assert.deepEqual(ex.pending('no error'), [], 'no failing node sent a msg on');
   },
+
+  async 'run-records'(ex) {
+    ex.click('start a run');
+    const started = await ex.next('started', 30_000);
+    const runId = String(started.runId);
+    const record = obj((await ex.next('run record', 60_000)).payload, 'the run record');
+    assert.equal(record.runId, runId);
+    assert.equal(record.status, 'succeeded');
+    const client = robotClient(ex);
+    const page = await client.listRunCommands(runId, { cursor: 0, pageLength: 1 });
+    const commands = arr(record.commands, 'the record\'s commands');
+    assert.equal(commands.length, page.meta.totalLength, 'every command of the run is in the record');
+    assert.equal(record.commandCount, commands.length);
+    assert.equal(commands[0].commandType, 'home');
+    assert.deepEqual(record.commandErrors, []);
+
+    ex.click('read the command log');
+    const log = await ex.next('command log', 15_000);
+    assert.deepEqual(arr(log.payload, 'the command log').map((c) => c.id), commands.map((c) => c.id), 'the same log, in the same order');
+    assert.deepEqual(log.meta, { totalLength: commands.length });
+    ex.click('read the command errors');
+    const errors = await ex.next('command errors', 15_000);
+    assert.deepEqual(errors.payload, []);
+    assert.deepEqual(ex.pending('errors'), [], 'no robot error was caught');
+  },
+
+  async 'csv-parameters'(ex) {
+    ex.click('1. upload the plate map');
+    const file = await ex.next('data file', 15_000);
+    const dataFileId = String(file.dataFileId);
+    assert.equal(obj(file.payload, 'the data file').name, 'plate_map.csv');
+    ex.click('2. upload, analyse and run');
+    const started = await ex.next('started', 30_000);
+    const record = obj((await ex.next('run record', 60_000)).payload, 'the run record');
+    assert.equal(record.runId, started.runId);
+    assert.equal(record.status, 'succeeded');
+    const parameters = arr(record.runTimeParameters, 'the run\'s parameters');
+    assert.deepEqual(parameters[0].file, { id: dataFileId, name: 'plate_map.csv' }, 'the run used the uploaded file');
+    assert.ok(arr(record.commands, 'the record\'s commands').length > 0);
+
+    ex.click('list data files');
+    assert.deepEqual(arr((await ex.next('data files', 15_000)).payload, 'data files').map((f) => f.id), [dataFileId]);
+    ex.click('delete the plate map');
+    const refused = await ex.next('errors', 15_000);
+    assert.match(String(obj(refused.error, 'the error').message), /this robot cannot delete data files/);
+    assert.equal(refused.statusCode, 405);
+    assert.deepEqual(ex.pending('deleted'), []);
+  },
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -51,12 +51,19 @@ describe('example: plate-reader-loop.json', function () {
       if (!n) throw new Error(`example has no node named "${name}"`);
       return n;
     };
-    // The example assumes Node-RED on 127.0.0.1:1880; here its HTTP endpoints are served on a free port.
+    // Node-RED's HTTP endpoints are served on a free port here, not 1880: as a user would, the test changes
+    // the one setting the example has for the reader's address, the flow's PLATE_READER_URL.
     const srv = createServer((req, res) => (httpNode ? httpNode(req, res) : res.writeHead(503).end()));
     server = srv;
     await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-    const request = byName('read plate');
-    request.url = String(request.url).replace('127.0.0.1:1880', `127.0.0.1:${(srv.address() as AddressInfo).port}`);
+    const port = (srv.address() as AddressInfo).port;
+    assert.notEqual(port, 1880);
+    assert.equal(byName('read plate').url, '', 'the http request node has no address of its own: msg.url comes from the setting');
+    const tab = flow.find((n) => n.type === 'tab') as FlowNode & { env: Array<{ name: string; value: string; type: string }> };
+    const setting = tab.env.find((e) => e.name === 'PLATE_READER_URL');
+    assert.equal(setting?.value, 'http://127.0.0.1:1880/plate-reader/read', 'shipped default: the stand-in on Node-RED\'s default port');
+    assert.match(String(byName('Plate reader loop: the protocol pauses with a message → the flow calls the plate reader → play → run finished').info), /PLATE_READER_URL/);
+    setting.value = `http://127.0.0.1:${port}/plate-reader/read`;
     const robot = flow.find((n) => n.type === 'opentrons-robot');
     assert.equal(robot?.simulate, true, 'the example runs without a robot');
     assert.ok(!flow.some((n) => !['tab', 'comment', 'inject', 'debug', 'switch', 'change', 'http in', 'http response', 'http request'].includes(n.type) && !n.type.startsWith('opentrons-')), 'core and package nodes only');

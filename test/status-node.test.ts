@@ -45,6 +45,7 @@ function statusNode(id: string, extra: Record<string, unknown> = {}, wires: stri
 }
 
 const helpers = (...ids: string[]): FlowNode[] => ids.map((id) => ({ id, type: 'helper' }));
+const status = (id: string): Node => getNode(id);
 
 describe('opentrons-status node', function () {
   this.timeout(30_000);
@@ -147,7 +148,9 @@ describe('opentrons-status node', function () {
     assert.deepEqual(a.msgs.map((m) => m.topic), ['idle']);
     assert.deepEqual(b.msgs.map((m) => m.topic), ['idle']);
     assert.equal(robot.stats.count('GET', `/runs/${runId}/commands`), 1);
-    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 1);
+    // Only the run's (newest) analysis is read, never the list of every stored one.
+    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 0);
+    assert.equal(robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses/`)).length, 1);
     const reads = robot.stats.count('GET', `/runs/${runId}`);
     assert.ok(reads <= 6, `one watcher reads an idle run every 100 ms: ${reads} reads`);
   });
@@ -217,6 +220,116 @@ describe('opentrons-status node', function () {
     assert.equal(robot.stats.count(), after, 'no request after stop');
   });
 
+  it('a malformed msg.runId (100 kB, control characters, not a string) is an input error for Catch, nothing is sent', async () => {
+    await loadFlow(
+      [robotNode(robot.port), statusNode('st1'), { id: 'catcher', type: 'catch', scope: ['st1'], uncaught: false, wires: [['caught']] }, ...helpers('out1', 'out2', 'caught')],
+      { types: ['opentrons-robot', 'opentrons-status'], extraNodes: [catchNode] },
+    );
+    const out1 = collect('out1');
+    const caught = collect('caught');
+    const texts: string[] = [];
+    (getNode('st1') as unknown as EventEmitter).on('call:status', (c: { args: Array<{ text?: string; fill?: string }> }) => texts.push(`${c.args[0]?.fill}:${c.args[0]?.text}`));
+    // The robot config node reads /health on its own at deploy; what this node would send is under /runs.
+    const runRequests = (): number => robot.stats.requests.filter((r) => r.path.startsWith('/runs')).length;
+    const before = runRequests();
+    const bad: Array<[unknown, RegExp]> = [
+      ['a'.repeat(100_000), /100000 characters long, not a run id/],
+      ['run\u0000id', /control characters/],
+      ['abc\r\nX-Injected: 1', /control characters/],
+      [{ id: 'x' }, /must be a run id string \(got a object\)/],
+      [['x'], /must be a run id string \(got an array\)/],
+      ['   ', /must be a run id string \(got an empty string\)/],
+    ];
+    for (const [runId] of bad) status('st1').receive({ runId } as never);
+    await caught.until('one error per bad msg', (m) => m.length === bad.length);
+    bad.forEach(([, why], i) => {
+      const error = caught.msgs[i].error as { message: string; code: string };
+      assert.equal(error.code, 'InvalidInput');
+      assert.match(error.message, why);
+      assert.match(error.message, /msg\.runId/);
+      assert.ok(error.message.length < 400, 'the error does not repeat the 100 kB input');
+    });
+    await sleep(300);
+    assert.equal(runRequests(), before, 'nothing sent to the robot');
+    assert.equal(out1.msgs.length, 0, 'no output');
+    assert.equal(liveWatchers(), 0, 'no watcher started');
+    assert.ok(!texts.some((t) => /unreachable/.test(t)), `never "robot unreachable": ${texts.join(', ')}`);
+    assert.match(String(texts.at(-1)), /^red:/);
+  });
+
+  it('the run id setting is a typedInput (msg, env…); a flow saved with a plain run id (no runIdType) still works', async () => {
+    const { runId } = await pauseRun();
+    process.env.OT_STATUS_TEST_RUN = runId;
+    try {
+      await loadFlow(
+        [
+          robotNode(robot.port),
+          // Saved before runId was a typedInput: no runIdType at all.
+          statusNode('plain', { runId, autostart: true }, [['outPlain'], []]),
+          statusNode('fromEnv', { runId: 'OT_STATUS_TEST_RUN', runIdType: 'env', autostart: true }, [['outEnv'], []]),
+          statusNode('fromMsg', { runId: 'target.run', runIdType: 'msg' }, [['outMsg'], []]),
+          ...helpers('outPlain', 'outEnv', 'outMsg'),
+        ],
+        { types: ['opentrons-robot', 'opentrons-status'] },
+      );
+      const plain = collect('outPlain');
+      const env = collect('outEnv');
+      const fromMsg = collect('outMsg');
+      status('fromMsg').receive({ target: { run: runId } } as never);
+      for (const c of [plain, env, fromMsg]) await c.until('idle of the run', (m) => m.some((x) => x.topic === 'idle' && x.runId === runId));
+    } finally {
+      delete process.env.OT_STATUS_TEST_RUN;
+    }
+  });
+
+  it('an interval below 500 ms is raised to 500 ms with one warning: a run is not read faster', async () => {
+    const { runId } = await pauseRun();
+    await loadFlow([robotNode(robot.port), statusNode('st1', { runId, interval: '1', autostart: true }), ...helpers('out1', 'out2')], {
+      types: ['opentrons-robot', 'opentrons-status'],
+    });
+    // The test helper makes node.warn a spy: every warning the node logged, deploy included.
+    const warnings = (): string[] => ((getNode('st1') as unknown as { warn: { args?: unknown[][] } }).warn.args ?? []).map((a) => String(a[0]));
+    const out1 = collect('out1');
+    await out1.until('idle', (m) => m.some((x) => x.topic === 'idle'));
+    await other.createRunAction(runId, 'play');
+    status('st1').receive({ runId } as never);
+    await out1.until('running', (m) => m.some((x) => x.topic === 'running'));
+    // A running run is read at the full rate: every 500 ms, not every 1 ms.
+    const reads = (): number => robot.stats.requests.filter((r) => r.method === 'GET' && r.path === `/runs/${runId}`).length;
+    const from = reads();
+    await sleep(2000);
+    const n = reads() - from;
+    assert.ok(n >= 1 && n <= 6, `${n} reads of the run in 2 s (at 1 ms it would be hundreds)`);
+    assert.equal(warnings().filter((w) => /interval 1 ms is below the minimum of 500 ms/.test(w)).length, 1, `one warning: ${warnings().join(' | ')}`);
+  });
+
+  it('reads only the run\'s analysis (the newest), once per run, however many the protocol has', async () => {
+    const { runId, protocolId } = await pauseRun();
+    // Two more analyses of the same protocol: three stored in all.
+    for (let i = 0; i < 2; i++) await other.reanalyze(protocolId, { forceReAnalyze: true });
+    let summaries = (await other.getProtocol(protocolId)).protocol.analysisSummaries;
+    while (summaries.some((a) => a.status !== 'completed')) {
+      await sleep(10);
+      summaries = (await other.getProtocol(protocolId)).protocol.analysisSummaries;
+    }
+    assert.equal(summaries.length, 3);
+    const newest = summaries[summaries.length - 1].id;
+    await loadFlow([robotNode(robot.port), statusNode('st1', { runId, autostart: true }), ...helpers('out1', 'out2')], { types: ['opentrons-robot', 'opentrons-status'] });
+    const out1 = collect('out1');
+    await out1.until('idle', (m) => m.some((x) => x.topic === 'idle'));
+    await other.createRunAction(runId, 'play');
+    status('st1').receive({ runId } as never);
+    await out1.until('paused', (m) => m.some((x) => x.topic === 'paused'));
+    await other.createRunAction(runId, 'stop');
+    status('st1').receive({ runId } as never);
+    await out1.until('stopped', (m) => m.some((x) => x.topic === 'stopped'));
+    const analysisReads = robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses`));
+    assert.deepEqual(analysisReads.map((r) => r.path), [`/protocols/${protocolId}/analyses/${newest}`], 'one read, of the newest analysis');
+    const analysis = await other.getAnalysis(protocolId, newest);
+    const paused = out1.msgs.find((m) => m.topic === 'paused') as Msg;
+    assert.equal((paused.payload as { totalCommands: number }).totalCommands, analysis.commands?.length);
+  });
+
   it('close releases every timer and the shared watcher', async () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     await sleep(1); // mocha arms its own test timer once the test function has returned its promise
@@ -226,7 +339,8 @@ describe('opentrons-status node', function () {
     });
     const { runId } = await pauseRun();
     await other.createRunAction(runId, 'play');
-    await collect('out1').until('running', (m) => m.some((x) => x.topic === 'running'));
+    // Running, or already paused by the protocol when the (≥ 500 ms) poll came: either way the watcher is live.
+    await collect('out1').until('running or paused', (m) => m.some((x) => x.runId === runId && (x.topic === 'running' || x.topic === 'paused')));
     assert.equal(liveWatchers(), 1);
     await unloadFlow();
     assert.equal(liveWatchers(), 0);

@@ -46,6 +46,19 @@ describe('opentrons-upload node', function () {
     assert.ok(robot.stats.count('GET', /\/protocols\/[^/]+\/analyses\//) >= 1, 'the node polled the analysis');
   });
 
+  it('sends the base name of a full path in msg.filename (as the file-in node sets it), / and \\ alike', async function () {
+    const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', { waitForAnalysis: false });
+    const out = await t.ok({ payload: protocolFile('basic_transfer.py'), filename: '/home/nodered/protocols/basic_transfer.py' });
+    assert.deepEqual(loose(out.payload).files as unknown, [{ name: 'basic_transfer.py', role: 'main' }]);
+    const json = await t.ok({ files: [{ filename: 'C:\\Users\\lab\\Protocols\\simpleV6.json', content: protocolFile('simpleV6.json') }] });
+    assert.deepEqual(loose(json.payload).files as unknown, [{ name: 'simpleV6.json', role: 'main' }]);
+    const before = robot.stats.count('POST', '/protocols');
+    const { error } = await t.err({ payload: protocolFile('basic_transfer.py'), filename: '/home/nodered/protocols/' });
+    assert.equal(error.code, 'InvalidInput');
+    assert.match(error.message, /names a folder, not a file/);
+    assert.equal(robot.stats.count('POST', '/protocols'), before, 'nothing sent for a folder name');
+  });
+
   it('uploads a JSON protocol from msg.files and reports its labware and pipettes from the analysis', async function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-upload', {});
     const out = await t.ok({ files: [{ filename: 'simpleV6.json', content: protocolFile('simpleV6.json').toString('utf8') }] });

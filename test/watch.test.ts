@@ -130,7 +130,9 @@ describe('RunWatcher (simulated robot, real HTTP)', function () {
       if (e.snapshot.status !== 'paused') assert.equal(e.snapshot.pauseMessage, null);
     }
     // The analysis (for totalCommands) was read once for the whole run.
-    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 1);
+    // Only the run's (newest) analysis is read, never the list of every stored one.
+    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 0);
+    assert.equal(robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses/`)).length, 1);
     const analyses = await other.listAnalyses(protocolId);
     assert.equal(paused.totalCommands, analyses[analyses.length - 1].commands?.length);
     const last = status[status.length - 1].snapshot;
@@ -220,7 +222,9 @@ describe('RunWatcher (simulated robot, real HTTP)', function () {
     assert.deepEqual(b.statuses(), ['idle']);
     // An idle run: its commands page is read once (first read) and the analysis once, whoever asks.
     assert.equal(robot.stats.count('GET', `/runs/${runId}/commands`), 1);
-    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 1);
+    // Only the run's (newest) analysis is read, never the list of every stored one.
+    assert.equal(robot.stats.count('GET', `/protocols/${protocolId}/analyses`), 0);
+    assert.equal(robot.stats.requests.filter((r) => r.method === 'GET' && r.path.startsWith(`/protocols/${protocolId}/analyses/`)).length, 1);
     // Quiet phase: one GET /runs/{id} per 5 × 50 ms, not two.
     const reads = robot.stats.count('GET', `/runs/${runId}`);
     assert.ok(reads >= 2 && reads <= 5, `GET /runs/{id} ${reads} times in ~0.65 s`);

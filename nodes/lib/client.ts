@@ -16,7 +16,9 @@ import type {
   AnalysisSummary,
   Command,
   CommandCreate,
+  CollectionMeta,
   CommandPage,
+  DataFile,
   Health,
   JsonObject,
   LabwareOffsetCreate,
@@ -208,6 +210,27 @@ export class RobotClient {
     return { status: res.status, summaries: res.body.data };
   }
 
+  // ---- data files (robot software 8.0+) --------------------------------------------------------
+
+  /** POST /dataFiles (multipart field `file`) — 201 for a new file, 200 with the first id when the same bytes were uploaded before. */
+  async uploadDataFile(file: UploadFile, opts?: RequestOptions): Promise<{ status: number; dataFile: DataFile }> {
+    const form = new FormData();
+    if ('path' in file) form.append('file', await openAsBlob(file.path), file.filename ?? basename(file.path));
+    else form.append('file', new Blob([file.content as string | Uint8Array<ArrayBuffer>]), file.filename);
+    const res = await this.http.send<Data<DataFile>>('POST', '/dataFiles', { ...opts, form });
+    return { status: res.status, dataFile: res.body.data };
+  }
+
+  /** GET /dataFiles — oldest first. */
+  async listDataFiles(opts?: RequestOptions): Promise<DataFile[]> {
+    return (await this.http.send<Data<DataFile[]>>('GET', '/dataFiles', opts)).body.data;
+  }
+
+  /** DELETE /dataFiles/{id} — robot software 8.1 has no such route and answers 405. */
+  async deleteDataFile(id: string, opts?: RequestOptions): Promise<void> {
+    await this.http.send('DELETE', `/dataFiles/${enc(id)}`, opts);
+  }
+
   // ---- runs -----------------------------------------------------------------------------------
 
   /** POST /runs — a protocol run, or a protocol-less run for atomic commands when no protocolId is given. */
@@ -224,9 +247,7 @@ export class RobotClient {
 
   /** The id of the robot's current run, from `GET /runs?pageLength=0`, or undefined when none is current. */
   async getCurrentRunId(opts?: RequestOptions): Promise<string | undefined> {
-    const list = await this.listRuns({ ...opts, pageLength: 0 });
-    const href = list.links.current?.href;
-    return href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
+    return currentRunIdOf(await this.listRuns({ ...opts, pageLength: 0 }));
   }
 
   /** GET /runs/{id}. */
@@ -292,8 +313,8 @@ export class RobotClient {
   }
 
   /** GET /runs/{id}/commandErrors — by default starts at the last error. */
-  async listCommandErrors(runId: string, opts?: PageOptions): Promise<{ data: JsonObject[]; meta: JsonObject }> {
-    const res = await this.http.send<{ data: JsonObject[]; meta: JsonObject }>('GET', `/runs/${enc(runId)}/commandErrors`, {
+  async listCommandErrors(runId: string, opts?: PageOptions): Promise<{ data: JsonObject[]; meta: CollectionMeta }> {
+    const res = await this.http.send<{ data: JsonObject[]; meta: CollectionMeta }>('GET', `/runs/${enc(runId)}/commandErrors`, {
       ...opts,
       query: { cursor: opts?.cursor, pageLength: opts?.pageLength },
     });
@@ -441,4 +462,10 @@ function intHeader(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number.parseInt(v, 10);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/** The current run's id from a run list's `links.current` (`/runs/{id}`), or undefined when none is current. */
+export function currentRunIdOf(list: RunList): string | undefined {
+  const href = list.links.current?.href;
+  return href ? decodeURIComponent(href.slice(href.lastIndexOf('/') + 1)) : undefined;
 }

@@ -1,6 +1,7 @@
 // Reading what opentrons-command should send from a msg and the node's editor settings. Pure
 // functions (no Node-RED, no network) so every rule about where a command comes from is testable.
 import { InputError } from './errors';
+import { own } from './node-support';
 import type { CommandIntent, JsonObject } from './types';
 
 /** One command as the node sends it (the robot's CommandCreate) before validation. */
@@ -20,10 +21,6 @@ const INTENTS: readonly string[] = ['setup', 'protocol', 'fixit'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function ownValue(obj: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
 }
 
 export function paramsObject(value: unknown, what: string): JsonObject {
@@ -48,8 +45,8 @@ export function parseIntent(value: unknown, what: string): CommandIntent | undef
  * command `{commandType, params, intent?, key?}` or an array of them.
  */
 export function commandSource(msg: object, editorCommandType: string): CommandSource {
-  const msgType = ownValue(msg, 'commandType');
-  const msgParams = ownValue(msg, 'params');
+  const msgType = own(msg, 'commandType');
+  const msgParams = own(msg, 'params');
   const editorType = editorCommandType.trim();
   if (msgType !== undefined && msgType !== null && msgType !== '') {
     if (typeof msgType !== 'string' || msgType.trim() === '') {
@@ -63,12 +60,12 @@ export function commandSource(msg: object, editorCommandType: string): CommandSo
   if (editorType) {
     return { kind: 'single', commandType: editorType, params: msgParams !== undefined ? paramsObject(msgParams, 'msg.params') : 'editor-params' };
   }
-  const payload = ownValue(msg, 'payload');
+  const payload = own(msg, 'payload');
   if (Array.isArray(payload)) {
     if (payload.length === 0) throw new InputError('msg.payload is an empty array: give at least one command {commandType, params}');
     return { kind: 'payload', batch: true, commands: payload.map((item, i) => payloadCommand(item, `msg.payload[${i}]`)) };
   }
-  if (isPlainObject(payload) && ownValue(payload, 'commandType') !== undefined) {
+  if (isPlainObject(payload) && own(payload, 'commandType') !== undefined) {
     return { kind: 'payload', batch: false, commands: [payloadCommand(payload, 'msg.payload')] };
   }
   throw new InputError(
@@ -80,18 +77,18 @@ export function commandSource(msg: object, editorCommandType: string): CommandSo
 function payloadCommand(item: unknown, what: string): CommandInput {
   if (!isPlainObject(item)) throw new InputError(`${what} must be a command {commandType, params, intent?, key?} (got ${Array.isArray(item) ? 'an array' : typeof item})`);
   // A command the robot already answered (a previous node's output) must not be sent again by accident.
-  if (ownValue(item, 'id') !== undefined && ownValue(item, 'status') !== undefined) {
+  if (own(item, 'id') !== undefined && own(item, 'status') !== undefined) {
     throw new InputError(
       `${what} is a command the robot already ran (it has an id and a status): set this node's command type, ` +
         'or msg.commandType, to send a new command',
     );
   }
-  const type = ownValue(item, 'commandType');
+  const type = own(item, 'commandType');
   if (typeof type !== 'string' || type.trim() === '') throw new InputError(`${what}.commandType is required: a command type name like "home"`);
-  const cmd: CommandInput = { commandType: type.trim(), params: paramsObject(ownValue(item, 'params'), `${what}.params`) };
-  const intent = parseIntent(ownValue(item, 'intent'), `${what}.intent`);
+  const cmd: CommandInput = { commandType: type.trim(), params: paramsObject(own(item, 'params'), `${what}.params`) };
+  const intent = parseIntent(own(item, 'intent'), `${what}.intent`);
   if (intent) cmd.intent = intent;
-  const key = ownValue(item, 'key');
+  const key = own(item, 'key');
   if (key !== undefined && key !== null && key !== '') {
     if (typeof key !== 'string') throw new InputError(`${what}.key must be a string`);
     cmd.key = key;

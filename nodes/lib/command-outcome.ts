@@ -1,6 +1,6 @@
 // What a command's answer means. The robot answers 201 whether the command succeeded, failed, or is
 // still queued/running when the wait ended, so the status inside the answer decides.
-import { CommandFailedError, WaitTimeoutError } from './errors';
+import { CommandFailedError, CommandNotFinishedError } from './errors';
 import type { Command } from './types';
 
 export interface OutcomeContext {
@@ -11,7 +11,7 @@ export interface OutcomeContext {
   label: string;
 }
 
-/** Throws CommandFailedError for a failed command, WaitTimeoutError for one still unfinished after a wait. */
+/** Throws CommandFailedError for a failed command, CommandNotFinishedError for one still unfinished after a wait. */
 export function checkOutcome(command: Command, ctx: OutcomeContext): void {
   if (command.status === 'failed') {
     const occurrence = command.error;
@@ -27,12 +27,12 @@ export function checkOutcome(command: Command, ctx: OutcomeContext): void {
     throw new CommandFailedError(`${ctx.label} failed on the robot without an error of its own (an earlier command failed) [command ${command.id}]`, {}, command.id);
   }
   if (ctx.waited && (command.status === 'queued' || command.status === 'running')) {
-    const err = new WaitTimeoutError(
-      `${ctx.label} still ${command.status} after waiting ${ctx.timeoutMs} ms; it stays on the robot and was not sent again ` +
-        `[command ${command.id}]`,
+    throw new CommandNotFinishedError(
+      `${ctx.label} still ${command.status} after waiting ${ctx.timeoutMs} ms: the command is on the robot and may still run; ` +
+        `it was not sent again — do not resend it, look it up by msg.commandId [command ${command.id}]`,
+      command.id,
+      command.status,
     );
-    Object.assign(err, { commandId: command.id });
-    throw err;
   }
 }
 

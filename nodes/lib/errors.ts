@@ -122,7 +122,19 @@ export class CommandFailedError extends OpentronsError {
   }
 }
 
-/** A command or an awaited status change did not finish in the time the user allowed. */
+/**
+ * The robot took a command (201) and it was still queued or running when the wait the user allowed
+ * ended. Its own code, not ETIMEDOUT: the command is on the robot and may still run, so a flow that
+ * retries on "no answer" must not send it again.
+ */
+export class CommandNotFinishedError extends OpentronsError {
+  readonly code = 'COMMAND_NOT_FINISHED';
+  constructor(message: string, readonly commandId: string, readonly commandStatus: string) {
+    super(message, 201);
+  }
+}
+
+/** An awaited status change (analysis, run status) did not happen in the time the user allowed. */
 export class WaitTimeoutError extends OpentronsError {
   readonly code = 'ETIMEDOUT';
   constructor(message: string) {
@@ -144,6 +156,20 @@ function describe(
 ): string {
   const what = [title, detail && detail !== title ? detail : undefined].filter(Boolean).join(': ');
   return `${what || 'robot error'} (HTTP ${status}${id ? ` ${id}` : ''}, ${method} ${path})`;
+}
+
+/**
+ * A read that failed after the robot accepted a POST (the robot unreachable, slow, garbled, or an error
+ * answer). The POST is then reported as accepted, not as an error: a flow retrying on the error would
+ * send it again. A wait that ran out, an analysis that is not ok, and an abort are not read failures.
+ */
+export function isReadFailure(err: unknown): err is OpentronsError {
+  return err instanceof RobotUnreachableError || err instanceof RobotTimeoutError || err instanceof RobotResponseError || err instanceof RobotError;
+}
+
+/** What an output msg carries about a failed follow-up read: `{message, code}`. */
+export function readErrorOf(err: OpentronsError): { message: string; code: string } {
+  return { message: err.message, code: err.code };
 }
 
 /** Turns any thrown value into a message short enough for a node status. */

@@ -54,6 +54,25 @@ export function requireString(value: unknown, what: string, hint: string): strin
   return value.trim();
 }
 
+/** Longer than any id a robot gives (36-character UUIDs), short enough to be one. */
+const RUN_ID_MAX = 128;
+
+/**
+ * A run id from a msg or the editor: a non-empty string of at most 128 printable characters. Anything
+ * else (a 100 kB string, control characters) is refused before it becomes a request path.
+ */
+export function requireRunId(value: unknown, what: string, hint: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    const got = value === undefined ? 'nothing' : typeof value === 'string' ? 'an empty string' : `a${Array.isArray(value) ? 'n array' : ` ${typeof value}`}`;
+    throw new InputError(`${what} must be a run id string (got ${got}): ${hint}`);
+  }
+  const id = value.trim();
+  if (id.length > RUN_ID_MAX) throw new InputError(`${what} is ${id.length} characters long, not a run id (at most ${RUN_ID_MAX}): ${hint}`);
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (/[\u0000-\u001f\u007f]/.test(id)) throw new InputError(`${what} contains control characters, so it is not a run id: ${hint}`);
+  return id;
+}
+
 export function optionalObject(value: unknown, what: string): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {

@@ -4,9 +4,12 @@
 import type { RobotClient } from './client';
 import { OpentronsError, RobotError, RobotErrorBody, WaitTimeoutError } from './errors';
 import { pollUntil } from './poll';
-import { Run, RunActionType, RunCreate, TERMINAL_RUN_STATUSES } from './types';
+import { Run, RunActionType, RunCreate, isTerminal } from './types';
 
-export const RUN_ACTIONS = ['create', 'play', 'pause', 'stop', 'resume-from-recovery', 'dismiss', 'delete', 'get', 'list', 'current', 'error-recovery-policy'] as const;
+export const RUN_ACTIONS = [
+  'create', 'play', 'pause', 'stop', 'resume-from-recovery', 'dismiss', 'delete', 'get', 'list', 'current',
+  'commands', 'command-errors', 'add-labware-offsets', 'error-recovery-policy',
+] as const;
 export type RunNodeAction = (typeof RUN_ACTIONS)[number];
 
 /** What `create` does when another run is the robot's current run and blocks creation. */
@@ -17,10 +20,6 @@ const PLAYABLE = ['idle', 'paused', 'awaiting-recovery-paused'];
 
 /** Statuses on the way to a terminal one: waiting is enough, nothing needs stopping. */
 const ENDING = ['stop-requested', 'finishing'];
-
-export function isTerminal(status: string): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
-}
 
 /**
  * When the status an action leads to has been reached. `before` is the status seen just before the

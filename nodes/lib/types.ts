@@ -73,6 +73,11 @@ export type RunStatus =
 
 export const TERMINAL_RUN_STATUSES: readonly string[] = ['stopped', 'failed', 'succeeded'];
 
+/** A run in one of these statuses is over: it changes no more. */
+export function isTerminal(status: string): boolean {
+  return TERMINAL_RUN_STATUSES.includes(status);
+}
+
 export type RunActionType = 'play' | 'pause' | 'stop' | 'resume-from-recovery';
 
 export interface RunAction {
@@ -148,6 +153,14 @@ export interface Analysis {
   modules?: JsonObject[];
   liquids?: JsonObject[];
   errors?: ErrorOccurrence[];
+  [key: string]: unknown;
+}
+
+/** A CSV file uploaded with POST /dataFiles, named by id in `runTimeParameterFiles`. */
+export interface DataFile {
+  id: string;
+  name: string;
+  createdAt: string;
   [key: string]: unknown;
 }
 

@@ -26,7 +26,7 @@ export function resolveUploadFiles(msg: object, opts: UploadInputOptions): Uploa
     if (typeof filename !== 'string' || filename.trim() === '') {
       throw new InputError('msg.filename is required with a file in msg.payload: set it to the protocol\'s file name, e.g. "transfer.py"');
     }
-    return [checked({ filename: filename.trim(), content: payload }, 'msg.payload')];
+    return [checked({ filename: baseName(filename, 'msg.filename'), content: payload }, 'msg.payload')];
   }
 
   const paths = splitPaths(opts.editorPaths);
@@ -63,8 +63,18 @@ function fromMsgFiles(files: unknown, allowPaths: boolean): UploadFile[] {
     if (typeof filename !== 'string' || filename.trim() === '') {
       throw new InputError(`${where}.filename is required: the robot gives each file its role by name (.py, .json, .csv, .txt)`);
     }
-    return checked({ filename: filename.trim(), content: own(f, 'content') }, where);
+    return checked({ filename: baseName(filename, `${where}.filename`), content: own(f, 'content') }, where);
   });
+}
+
+/**
+ * The robot stores file names, not paths: Node-RED's `file in` node sets msg.filename to the full path
+ * (`/data/protocols/transfer.py`, `C:\\protocols\\transfer.py`), so only the last part is sent.
+ */
+export function baseName(name: string, what: string): string {
+  const base = name.trim().split(/[\\/]/).pop()?.trim() ?? '';
+  if (base === '') throw new InputError(`${what} "${name}" names a folder, not a file: give the file's name, e.g. "transfer.py"`);
+  return base;
 }
 
 function checked(f: { filename: string; content: unknown }, where: string): UploadFile {
@@ -82,7 +92,7 @@ function checkedPath(path: string, where: string): { path: string } {
   return { path };
 }
 
-function checkedName(name: string, where: string): string {
+export function checkedName(name: string, where: string): string {
   const ext = extname(name).toLowerCase();
   if (!UPLOAD_EXTENSIONS.includes(ext)) {
     throw new InputError(`${where}: "${name}" has an extension the robot does not accept; use ${UPLOAD_EXTENSIONS.join(', ')}`);

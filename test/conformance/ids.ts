@@ -32,6 +32,29 @@ export class IdMap {
     return undefined;
   }
 
+  /**
+   * Walk a captured body and the simulator's in parallel and pair the ids found at the same places,
+   * without judging contradictions (for replays that compare with their own tolerances).
+   */
+  learn(expected: unknown, actual: unknown): void {
+    if (typeof expected === 'string' && typeof actual === 'string') {
+      const e = splitIds(expected);
+      const a = splitIds(actual);
+      if (e.length !== a.length) return;
+      for (let i = 1; i < e.length; i += 2) if (!this.map.has(e[i]) && !this.reverse.has(a[i])) this.pair(e[i], a[i]);
+      return;
+    }
+    if (Array.isArray(expected) && Array.isArray(actual)) {
+      for (let i = 0; i < Math.min(expected.length, actual.length); i++) this.learn(expected[i], actual[i]);
+      return;
+    }
+    if (expected && actual && typeof expected === 'object' && typeof actual === 'object') {
+      const e = expected as Record<string, unknown>;
+      const a = actual as Record<string, unknown>;
+      for (const k of Object.keys(e)) if (k in a) this.learn(e[k], a[k]);
+    }
+  }
+
   /** Replace every known captured id in a text (a path or a JSON body). */
   apply(text: string): string {
     return splitIds(text).map((part, i) => (i % 2 === 1 ? this.map.get(part) ?? part : part)).join('');

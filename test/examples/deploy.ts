@@ -133,9 +133,12 @@ async function serveHttpIn(flow: FlowNode[]): Promise<NodeModule> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   servers.add(server);
   const port = (server.address() as AddressInfo).port;
+  const toPort = (url: string): string => url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880(?=\/)/, `http://127.0.0.1:${port}`);
   for (const n of flow) {
-    if (n.type === 'http request' && typeof n.url === 'string') {
-      n.url = n.url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880(?=\/)/, `http://127.0.0.1:${port}`);
+    if (n.type === 'http request' && typeof n.url === 'string') n.url = toPort(n.url);
+    // An address kept in a flow's environment variables (plate-reader-loop's PLATE_READER_URL).
+    if (n.type === 'tab' && Array.isArray(n.env)) {
+      n.env = (n.env as Array<{ value?: unknown }>).map((e) => (typeof e.value === 'string' ? { ...e, value: toPort(e.value) } : e));
     }
   }
   return (RED) => {

@@ -104,3 +104,41 @@ export function actionCell(spec: ActionSpec, fault: Fault): void {
     }
   });
 }
+
+/**
+ * The robot accepted the POST, then the GET after it failed: the msg is an output (the action
+ * happened) with the read's error on it and a yellow node status, never a Catch error a retrying flow
+ * would answer by sending the POST again.
+ */
+export function acceptedThenReadFails(spec: ActionSpec, read: NonNullable<ActionSpec['followUpRead']>): void {
+  it(`${spec.type} × 5xx on the GET after an accepted ${spec.target.method}`, async function () {
+    const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 50, analysisMs: 50 });
+    const client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
+    let rig: Rig | undefined;
+    try {
+      const msg = await spec.prepare(client, sim);
+      rig = await deployRig({ type: spec.type, props: spec.props, sim, timeoutS: TIMEOUT_S });
+      const mark = rig.mark();
+      sim.faults.failNext({ method: 'GET', path: read.path, status: 500 });
+      await sendAndSettle(rig, msg);
+
+      assert.equal(rig.caught.length, 0, `no error for the Catch node ${outcomeText(rig)}`);
+      assert.equal(rig.out.length, 1, `the accepted action is an output ${outcomeText(rig)}`);
+      assert.equal(rig.completed.length, 1, `the msg completes ${outcomeText(rig)}`);
+      const readError = rig.out[0][read.errorProperty] as { code?: string; message?: string } | undefined;
+      assert.equal(readError?.code, 'UnexpectedError', `msg.${read.errorProperty} carries the read's error: ${JSON.stringify(readError)}`);
+      const status = rig.statuses[rig.statuses.length - 1];
+      assert.equal(status?.fill, 'yellow', `node status is yellow: ${JSON.stringify(status)}`);
+      assert.match(String(status?.text), read.status);
+      const reads = sim.stats.requests.slice(mark).filter((r) => r.method === 'GET' && read.path.test(r.path));
+      assert.ok(reads.some((r) => r.status === 500), 'the fault hit the follow-up GET');
+      const posts = sim.stats.requests.slice(mark).filter((r) => r.method === spec.target.method && spec.target.path.test(r.path));
+      assert.equal(posts.length, 1, `${spec.target.method} sent once`);
+      assert.deepEqual(repeatedNonGets(rig.nonGets(mark)), [], 'a non-GET request was repeated');
+    } finally {
+      await rig?.close();
+      await client.close();
+      await sim.stop();
+    }
+  });
+}

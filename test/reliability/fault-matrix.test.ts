@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { RobotClient } from '../../nodes/lib/client';
 import { SimulatedRobot } from '../../nodes/lib/simulator';
 import { ACTION_SPECS, JSON_PROTOCOL, clearCurrentRun } from './specs';
-import { FAULTS, TIMEOUT_S, actionCell, type Fault } from './fault-cells';
+import { FAULTS, TIMEOUT_S, acceptedThenReadFails, actionCell, type Fault } from './fault-cells';
 import { deployRig, until, type Msg, type Rig } from './rig';
 
 describe('reliability: fault matrix', function () {
@@ -16,17 +16,20 @@ describe('reliability: fault matrix', function () {
   for (const spec of ACTION_SPECS) {
     describe(spec.type, function () {
       for (const fault of FAULTS) actionCell(spec, fault);
+      // opentrons-command reads nothing after its POST (the robot's answer is the command).
+      if (spec.followUpRead) acceptedThenReadFails(spec, spec.followUpRead);
     });
   }
 
   describe('opentrons-status (watching the current run)', function () {
-    // Real-time robot: a 26-command protocol at 1 s a command runs for ~26 s, long enough to fault it.
+    // A slow robot: the 26-command protocol's timed commands take long enough (about 15 s in all) to fault
+    // the watch, see it recover at the 500 ms minimum interval, and still pause the run.
     let sim: SimulatedRobot;
     let client: RobotClient;
     let rig: Rig | undefined;
 
     beforeEach(async function () {
-      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 1, commandMs: 1000, analysisMs: 20 });
+      sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 0.2, commandMs: 1000, analysisMs: 4 });
       client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
     });
     afterEach(async function () {
@@ -51,7 +54,7 @@ describe('reliability: fault matrix', function () {
     async function deployWatcher(downAtDeploy = false): Promise<Rig> {
       return deployRig({
         type: 'opentrons-status',
-        props: { runId: '', interval: 100, autostart: true },
+        props: { runId: '', interval: 500, autostart: true },
         sim,
         timeoutS: TIMEOUT_S,
         outputs: 2,

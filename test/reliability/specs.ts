@@ -13,6 +13,11 @@ export interface ActionSpec {
   props: Record<string, unknown>;
   /** The request the node's msg sends that is not a GET. */
   target: { method: string; path: RegExp };
+  /**
+   * The GET the node makes after its POST was accepted, with the msg property that carries that read's
+   * error when it fails (the POST is still reported as accepted). None: the node reads nothing after.
+   */
+  followUpRead?: { path: RegExp; errorProperty: string; status: RegExp };
   /** Sets the robot up (with the test's own client) and returns the msg to send. */
   prepare(client: RobotClient, sim: SimulatedRobot): Promise<Msg>;
   /** Simulator options for this node's cells (e.g. a Flex). */
@@ -75,6 +80,7 @@ export const ACTION_SPECS: ActionSpec[] = [
     type: 'opentrons-upload',
     props: { waitForAnalysis: true, analysisTimeout: 10 },
     target: { method: 'POST', path: /^\/protocols$/ },
+    followUpRead: { path: /^\/protocols\/[^/]+\/analyses\/[^/]+$/, errorProperty: 'analysisReadError', status: /^accepted · analysis read failed/ },
     // New content each time: an identical upload would be answered from the robot's store.
     prepare: async () => ({ files: [{ filename: 'transfer.py', content: `${PY}\n# upload ${++serial}\n` }] }),
   },
@@ -82,6 +88,7 @@ export const ACTION_SPECS: ActionSpec[] = [
     type: 'opentrons-run',
     props: { action: 'play' },
     target: { method: 'POST', path: /^\/runs\/[^/]+\/actions$/ },
+    followUpRead: { path: /^\/runs\/[^/]+$/, errorProperty: 'statusReadError', status: /^played · status read failed$/ },
     prepare: async (client) => ({ action: 'play', runId: await idleProtocolRun(client) }),
   },
   {

@@ -56,11 +56,13 @@ export interface RunPlan {
   runTimeParameters: unknown[];
   /** labware definitions the protocol carries (JSON `labwareDefinitions`, uploaded labware files); loadLabware prefers them */
   labwareDefinitions?: unknown[];
+  /** Python plans: the protocol's code raises after the initial home (a CSV parameter without a file), failing the run with this error */
+  failure?: () => import('./commands').ErrorOccurrence;
 }
 
 export interface ProtocolRunSource {
   /** undefined when the protocol does not exist (→ 404 ProtocolNotFound on POST /runs) */
-  runPlan(protocolId: string, runTimeParameterValues?: Record<string, unknown>): RunPlan | undefined;
+  runPlan(protocolId: string, runTimeParameterValues?: Record<string, unknown>, runTimeParameterFiles?: Record<string, string>): RunPlan | undefined;
 }
 
 export interface ProtocolPart {

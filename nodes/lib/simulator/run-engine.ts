@@ -297,7 +297,11 @@ export class RunEngine {
     if (this.runningCmd || this.heldBy || this.isStopping()) return;
     const next = this.nextCommand();
     if (!next) {
-      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0) this.finish(false);
+      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0) {
+        const failure = this.plan?.failure;
+        if (failure) this.errors = [failure()];
+        this.finish(failure !== undefined);
+      }
       return;
     }
     this.runningCmd = next;

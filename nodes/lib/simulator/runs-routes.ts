@@ -92,6 +92,13 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
       throw invalidRequest('value is not a valid list', { pointer: '/data/labwareOffsets' });
     }
     if (isObject(data.runTimeParameterValues)) create.runTimeParameterValues = data.runTimeParameterValues;
+    if (data.runTimeParameterFiles !== undefined && data.runTimeParameterFiles !== null) {
+      const files = data.runTimeParameterFiles;
+      if (!isObject(files) || Object.values(files).some((v) => typeof v !== 'string')) {
+        throw invalidRequest('value is not a valid dict of data file ids', { pointer: '/data/runTimeParameterFiles' });
+      }
+      create.runTimeParameterFiles = files as Record<string, string>;
+    }
     const run = runs.create(create);
     return ok({ data: run.resource() }, 201);
   };
@@ -187,8 +194,8 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
   const addOffset = (req: SimRequest): SimResponse => {
     const data = readData(req) ?? {};
     const o = offsetCreate(data, '/data');
+    // A finished run that is still current takes offsets too (capture 131); only a run no longer current refuses (136).
     const run = runs.requireCurrent(req.params.runId);
-    if (run.engine.isStopping()) throw runStopped();
     const offset = { id: newId(), createdAt: timestamp(), ...o };
     run.engine.state.labwareOffsets.push(offset);
     return ok({ data: offset }, 201);
@@ -207,7 +214,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
   const preSerialized = (req: SimRequest): SimResponse => {
     const run = runs.require(req.params.runId);
     if (!run.engine.isTerminal()) {
-      throw new ApiError(503, [{ id: 'PreSerializedCommandsNotAvailable', title: 'Pre-Serialized commands not available.', detail: 'pre-serialized commands are only available once a run has finished running.', errorCode: '4000' }]);
+      throw new ApiError(503, [{ id: 'PreSerializedCommandsNotAvailable', title: 'Pre-Serialized commands not available.', detail: 'robot_server.runs.run_data_manager.PreSerializedCommandsNotAvailableError: Pre-serialized commands are only available after a run has ended.', errorCode: '4000' }]);
     }
     const list = run.engine.commands.map((c) => JSON.stringify(commandResource(c)));
     return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });

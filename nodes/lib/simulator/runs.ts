@@ -81,6 +81,7 @@ export interface CreateRunRequest {
   protocolId?: string;
   labwareOffsets?: Array<Omit<LabwareOffset, 'id' | 'createdAt'>>;
   runTimeParameterValues?: Record<string, unknown>;
+  runTimeParameterFiles?: Record<string, string>;
 }
 
 const REFETCH: NotifyPayload = { refetch: true };
@@ -156,7 +157,7 @@ export class RunStore {
     this.prune();
     let plan;
     if (req.protocolId !== undefined) {
-      plan = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues);
+      plan = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
       if (!plan) throw protocolNotFound(req.protocolId);
     }
     const current = this.currentRun();

@@ -3,7 +3,7 @@
 // overlap — a trigger during a read is merged into one follow-up read.
 import type { RobotClient } from '../client';
 import { RequestAbortedError, RobotError } from '../errors';
-import type { CommandPage, JsonObject, Run } from '../types';
+import { isTerminal, type CommandPage, type JsonObject, type Run } from '../types';
 import {
   CurrentCommand,
   FailedCommand,
@@ -11,7 +11,6 @@ import {
   currentCommandOf,
   isActive,
   isRecovering,
-  isTerminal,
   progressChanged,
   snapshotOf,
   statusChanged,
@@ -245,7 +244,12 @@ export class RunWatcher implements RefetchSink {
     if (progressChanged(prev, next)) this.emit({ type: 'progress', snapshot: next }, true);
   }
 
-  /** Total commands from the protocol's analysis, read once per run (none for protocol-less runs). */
+  /**
+   * Total commands from the protocol's analysis, read once per run (none for protocol-less runs). The
+   * run names no analysis; the robot analyses a protocol again whenever a run needs other run-time
+   * parameter values, so the newest analysis is the run's. Only that one is read: the protocol's
+   * summaries (ids and statuses), then that analysis — never every stored analysis.
+   */
   private async totalCommands(run: Run): Promise<number | null> {
     const known = this.totals.get(run.id);
     if (known && (known.value !== null || known.attempts >= TOTAL_ATTEMPTS)) return known.value;
@@ -257,13 +261,15 @@ export class RunWatcher implements RefetchSink {
     const attempts = (known?.attempts ?? 0) + 1;
     let value: number | null = null;
     try {
-      const analyses = await this.client.listAnalyses(protocolId, this.opts);
-      const done = analyses.filter((a) => a.status === 'completed' && Array.isArray(a.commands));
-      const latest = done[done.length - 1];
-      if (latest?.commands) value = latest.commands.length;
-      // Pending: ask again on a later read. None at all: nothing to wait for.
-      const waiting = analyses.some((a) => a.status !== 'completed');
-      this.totals.set(run.id, { value, attempts: waiting ? attempts : TOTAL_ATTEMPTS });
+      const { protocol } = await this.client.getProtocol(protocolId, this.opts);
+      const summaries = protocol.analysisSummaries ?? [];
+      const newest = summaries[summaries.length - 1];
+      if (newest?.status === 'completed') {
+        const analysis = await this.client.getAnalysis(protocolId, newest.id, this.opts);
+        if (Array.isArray(analysis.commands)) value = analysis.commands.length;
+      }
+      // Pending: ask again on a later read. Completed or none at all: nothing more to learn.
+      this.totals.set(run.id, { value, attempts: newest && newest.status !== 'completed' ? attempts : TOTAL_ATTEMPTS });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.totals.set(run.id, { value: null, attempts: TOTAL_ATTEMPTS });

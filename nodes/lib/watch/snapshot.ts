@@ -1,7 +1,6 @@
 // What the watcher knows about one run after a refetch, built from the robot's own answers, and the
 // rules that say which differences between two snapshots are worth a message.
 import type { Command, CommandPage, ErrorOccurrence, JsonObject, Run } from '../types';
-import { TERMINAL_RUN_STATUSES } from '../types';
 
 /** The run's current command as the commands page shows it (a summary: no `result`). */
 export interface CurrentCommand {
@@ -51,10 +50,6 @@ const ACTIVE_STATUSES = new Set(['running', 'finishing', 'stop-requested']);
 
 /** Command types that pause a protocol with a message (`pause` is the older name). */
 const PAUSE_COMMANDS = new Set(['waitForResume', 'pause']);
-
-export function isTerminal(status: string): boolean {
-  return TERMINAL_RUN_STATUSES.includes(status);
-}
 
 export function isActive(status: string): boolean {
   return ACTIVE_STATUSES.has(status);

@@ -22,12 +22,8 @@ export function analysisNotCompleted(analysisId: string): ApiError {
   return one(404, 'AnalysisNotFound', 'Protocol Analysis Not Found', `Analysis ${analysisId} is still pending.`);
 }
 
-export function lastAnalysisPending(): ApiError {
-  return one(503, 'LastAnalysisPending', 'Last Analysis Still Pending.', 'Cannot start a new analysis while the last analysis of this protocol is still pending.');
-}
-
-export function fileIdNotFound(fileId: string): ApiError {
-  return one(422, 'FileIdNotFound', 'Specified file id not found on the robot', `Data file ${fileId} was not found.`);
+export function lastAnalysisPending(analysisId: string): ApiError {
+  return one(503, 'LastAnalysisPending', 'Last Analysis Still Pending.', `Analysis "${analysisId}" is still pending.`);
 }
 
 export function quickTransferLimit(): ApiError {

@@ -2,6 +2,7 @@
 // its routes, and what a run of a stored protocol executes.
 import type { ProtocolPart, SimulatorContext } from '../context';
 import { protocolRoutes } from './routes';
+import { DataFileStore, dataFileRoutes } from './data-files';
 import { ProtocolStore } from './store';
 
 export { ProtocolStore } from './store';
@@ -9,10 +10,11 @@ export type { ProtocolRecord, ProtocolRunPlan, AnalysisSummary, UploadRequest } 
 export { STANDIN_NOTE } from './python-standin';
 
 export function createProtocolPart(ctx: SimulatorContext): ProtocolPart & { store: ProtocolStore } {
-  const store = new ProtocolStore(ctx);
+  const dataFiles = new DataFileStore();
+  const store = new ProtocolStore(ctx, dataFiles);
   return {
     store,
-    routes: protocolRoutes(store),
-    source: { runPlan: (protocolId, values) => store.runPlan(protocolId, values) },
+    routes: [...protocolRoutes(store), ...dataFileRoutes(dataFiles, (id) => store.protocolDataFiles(id))],
+    source: { runPlan: (protocolId, values, files) => store.runPlan(protocolId, values, files) },
   };
 }

@@ -43,6 +43,8 @@ export interface PythonReading {
   /** Parameters whose definition could not be read literally (reported, not guessed). */
   unreadableParameters: string[];
   tipProblem?: StaticTipProblem;
+  /** 1-based line of the first `.params.<name>` inside run(), per parameter: where a missing CSV file stops the protocol. */
+  parameterUseLines: Record<string, number>;
 }
 
 function compareLevels(a: [number, number], b: [number, number]): number {
@@ -263,10 +265,24 @@ export function readPythonProtocol(source: string, fileName: string): PythonRead
     else if (typeof message === 'string') comments.push(message);
   }
   const reading: PythonReading = {
-    metadata, robotType, apiLevel, pauses, comments, parameters: [], unreadableParameters: [],
+    metadata, robotType, apiLevel, pauses, comments, parameters: [], unreadableParameters: [], parameterUseLines: {},
   };
   const addParameters = parts.functions.get('add_parameters')?.[0];
   if (addParameters) readParameters(addParameters.body, reading);
   reading.tipProblem = findTipProblem(runBody);
+  reading.parameterUseLines = parameterUseLines(source, reading.parameters.map((p) => p.variableName));
   return reading;
+}
+
+/** Text search is enough here: the line is only quoted in an error detail, as the robot quotes it. */
+function parameterUseLines(source: string, names: string[]): Record<string, number> {
+  const lines = source.split(/\r?\n/);
+  const runLine = lines.findIndex((l) => /^def\s+run\s*\(/.test(l));
+  const out: Record<string, number> = {};
+  for (const name of names) {
+    const use = new RegExp(`\\.params\\.${name}\\b`);
+    const i = lines.findIndex((l, n) => n > runLine && use.test(l));
+    if (runLine >= 0 && i >= 0) out[name] = i + 1;
+  }
+  return out;
 }

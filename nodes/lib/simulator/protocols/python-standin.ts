@@ -70,3 +70,20 @@ export function standInAnalysis(reading: PythonReading, robotType: RobotType, ru
   body.simulation = { interpreted: false, note: STANDIN_NOTE };
   return body;
 }
+
+/**
+ * A CSV parameter without a file stops the protocol where its code first reads the parameter: the
+ * analysis ends `parameter-value-required` and a run fails, both with this error (captures 149, 163).
+ */
+export function csvParameterRequired(reading: PythonReading, missing: string[]): ErrorOccurrence {
+  const line = missing.map((name) => reading.parameterUseLines[name]).find((l) => l !== undefined);
+  const id = randomUUID();
+  const createdAt = timestamp();
+  const detail = 'CSV parameter needs to be set to a file for full analysis or run.';
+  const inner: ErrorOccurrence = { id, createdAt, isDefined: false, errorType: 'RuntimeParameterRequired', errorCode: '4010', detail, errorInfo: {}, wrappedErrors: [] };
+  return {
+    id, createdAt, isDefined: false, errorType: 'ExceptionInProtocolError', errorCode: '4000',
+    detail: `RuntimeParameterRequired${line === undefined ? '' : ` [line ${line}]`}: Error 4010 RUNTIME_PARAMETER_VALUE_REQUIRED (RuntimeParameterRequired): ${detail}`,
+    errorInfo: {}, wrappedErrors: [inner],
+  };
+}

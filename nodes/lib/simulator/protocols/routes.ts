@@ -75,7 +75,8 @@ function reanalyse(store: ProtocolStore, req: SimRequest): SimResponse {
   const files = fileIds(data.runTimeParameterFiles === undefined ? undefined : (isObject(data.runTimeParameterFiles) ? data.runTimeParameterFiles : {}), 'runTimeParameterFiles');
   const force = data.forceReAnalyze === true;
   const started = store.startAnalysisIfNecessary(p, values, files, force);
-  return ok({ data: store.analysisSummaries(p, started) }, started ? 201 : 200);
+  const summaries = store.analysisSummaries(p, started);
+  return ok({ data: summaries, meta: { cursor: 0, totalLength: summaries.length } }, started ? 201 : 200);
 }
 
 export function protocolRoutes(store: ProtocolStore): Route[] {

@@ -11,7 +11,8 @@ import { lastAnalysisPending, protocolFilesInvalid, protocolRobotTypeMismatch, q
 import { readJsonProtocol, seemsLikeLabware, seemsLikeProtocol, type JsonProtocolReading } from './json-protocol';
 import { uriOfDefinition } from './labware-library';
 import { PythonProtocolInvalid, readPythonProtocol, type PythonReading, type RtpDefinition } from './python-reader';
-import { pythonGetsFixedTrash, standInAnalysis, standInTimeline, STANDIN_NOTE } from './python-standin';
+import { csvParameterRequired, pythonGetsFixedTrash, standInAnalysis, standInTimeline, STANDIN_NOTE } from './python-standin';
+import type { DataFileRecord, DataFileStore } from './data-files';
 import { applyParameters, RtpValueError, sameParameters, type RtpFiles, type RtpValues } from './rtp';
 import type { CompletedAnalysisBody, FileRole, JsonObject, ProtocolKind, RobotType, UploadedFile } from './types';
 
@@ -47,6 +48,8 @@ export interface ProtocolRecord {
   /** labware definitions uploaded alongside the main file, or embedded in a JSON protocol, by URI */
   labwareDefinitions: Map<string, JsonObject>;
   analyses: AnalysisRecord[];
+  /** data files its analyses and runs were given (GET /protocols/{id}/dataFiles) */
+  dataFileIds: Set<string>;
 }
 
 export interface AnalysisSummary {
@@ -91,7 +94,10 @@ function protocolName(record: { metadata: JsonObject; files: { name: string; rol
 export class ProtocolStore {
   private readonly protocols: ProtocolRecord[] = [];
 
-  constructor(private readonly ctx: SimulatorContext) {}
+  constructor(
+    private readonly ctx: SimulatorContext,
+    private readonly dataFiles: DataFileStore,
+  ) {}
 
   // ---- reading ----------------------------------------------------------------------------
 
@@ -123,7 +129,8 @@ export class ProtocolStore {
   analysisSummaries(p: ProtocolRecord, withParametersFor?: string): AnalysisSummary[] {
     return p.analyses.map((a) => {
       const s: AnalysisSummary = { id: a.id, status: this.isCompleted(a) ? 'completed' : 'pending' };
-      if (a.id === withParametersFor) s.runTimeParameters = this.isCompleted(a) ? a.runTimeParameters : [];
+      // pending too: the definitions with the values asked for (captures 148, 151)
+      if (a.id === withParametersFor) s.runTimeParameters = a.runTimeParameters;
       return s;
     });
   }
@@ -144,6 +151,12 @@ export class ProtocolStore {
     return p.analyses.find((a) => a.id === analysisId);
   }
 
+  /** The data files a protocol's analyses and runs were given, in upload order; none for an unknown protocol. */
+  protocolDataFiles(protocolId: string): DataFileRecord[] {
+    const ids = this.get(protocolId)?.dataFileIds ?? new Set<string>();
+    return this.dataFiles.list().filter((f) => ids.has(f.id));
+  }
+
   referencingRuns(protocolId: string): string[] {
     return this.ctx.runsReferencingProtocol(protocolId);
   }
@@ -153,6 +166,7 @@ export class ProtocolStore {
   /** POST /protocols. Returns the record and whether it was created (201) or found again (200). */
   upload(req: UploadRequest): { record: ProtocolRecord; created: boolean; newAnalysisId?: string } {
     const kind = req.protocolKind ?? 'standard';
+    this.dataFiles.requireAll(req.runTimeParameterFiles);
     if (kind === 'quick-transfer' && this.list('quick-transfer').length >= MAX_QUICK_TRANSFER_PROTOCOLS) throw quickTransferLimit();
     const hash = hashFiles(req.files);
     const existing = this.protocols.find((p) => p.hash === hash);
@@ -179,6 +193,7 @@ export class ProtocolStore {
       source,
       labwareDefinitions,
       analyses: [],
+      dataFileIds: new Set(),
     };
     if (req.key !== undefined) record.key = req.key;
     this.makeRoomFor(kind);
@@ -259,9 +274,10 @@ export class ProtocolStore {
    * last analysis's. Returns the new analysis id, or undefined. A pending last analysis gives 503.
    */
   startAnalysisIfNecessary(p: ProtocolRecord, values: RtpValues = {}, files: RtpFiles = {}, force: boolean): string | undefined {
+    this.dataFiles.requireAll(files);
     const last = p.analyses.at(-1);
     if (!force && last) {
-      if (!this.isCompleted(last)) throw lastAnalysisPending();
+      if (!this.isCompleted(last)) throw lastAnalysisPending(last.id);
       if (sameParameters(last.runTimeParameters, this.parameterDefinitions(p), values, files)) return undefined;
     }
     const record = this.newAnalysis(p, values, files);
@@ -276,7 +292,7 @@ export class ProtocolStore {
     const defs = this.parameterDefinitions(p);
     let applied: ReturnType<typeof applyParameters>;
     try {
-      applied = applyParameters(defs, p.source.kind === 'python' ? values : {}, p.source.kind === 'python' ? files : {});
+      applied = applyParameters(defs, p.source.kind === 'python' ? values : {}, p.source.kind === 'python' ? files : {}, this.fileName);
     } catch (e) {
       if (!(e instanceof RtpValueError)) throw e;
       // The analyzer could not start: robot-server stores a completed, not-ok analysis at once.
@@ -291,16 +307,14 @@ export class ProtocolStore {
       };
     }
     const runTimeParameters = applied.parameters;
+    for (const id of Object.values(files)) p.dataFileIds.add(id);
     const compute = (): CompletedAnalysisBody => {
-      if (applied.missingFiles.length > 0) {
-        const body: CompletedAnalysisBody = {
-          result: 'parameter-value-required', robotType: p.robotType, runTimeParameters, commands: [], labware: [], pipettes: [], modules: [], liquids: [],
-          errors: [{
-            id: randomUUID(), createdAt: timestamp(), isDefined: false, errorType: 'RuntimeParameterRequiredError', errorCode: '4010',
-            detail: `No file was provided for the CSV parameter(s) ${applied.missingFiles.join(', ')}.`, errorInfo: {}, wrappedErrors: [],
-          }],
-        };
-        if (p.source.kind === 'python') body.simulation = { interpreted: false, note: STANDIN_NOTE };
+      if (applied.missingFiles.length > 0 && p.source.kind === 'python') {
+        // The protocol's code stops at its first read of the parameter, after the initial home.
+        const body = analyseCommands({ robotType: p.robotType, commands: [], customDefinitions: new Map(), liquids: [], runTimeParameters, fixedTrash: false });
+        body.result = 'parameter-value-required';
+        body.errors = [csvParameterRequired(p.source.reading, applied.missingFiles)];
+        body.simulation = { interpreted: false, note: STANDIN_NOTE };
         return body;
       }
       if (p.source.kind === 'python') return standInAnalysis(p.source.reading, p.robotType, runTimeParameters, protocolName(p));
@@ -321,6 +335,8 @@ export class ProtocolStore {
     };
     return { id, completesAt, runTimeParameters, compute };
   }
+
+  private readonly fileName = (id: string): string | undefined => this.dataFiles.get(id)?.name;
 
   private jsonGetsFixedTrash(p: ProtocolRecord, reading: JsonProtocolReading): boolean {
     return p.robotType === 'OT-2 Standard' && reading.schemaVersion <= 7;
@@ -365,20 +381,29 @@ export class ProtocolStore {
       };
     }
     const reading = p.source.reading;
-    return {
+    const files = runTimeParameterFiles ?? {};
+    this.dataFiles.requireAll(files);
+    for (const id of Object.values(files)) p.dataFileIds.add(id);
+    const missing = reading.parameters.filter((d) => d.kind === 'csv_file' && files[d.variableName] === undefined).map((d) => d.variableName);
+    const plan: ProtocolRunPlan = {
       kind: 'python',
       commands: standInTimeline(reading, protocolName(p)),
       fixedTrash: pythonGetsFixedTrash(reading),
-      runTimeParameters: this.runParameters(reading.parameters, runTimeParameterValues ?? {}, runTimeParameterFiles ?? {}),
+      runTimeParameters: this.runParameters(reading.parameters, runTimeParameterValues ?? {}, files),
       labwareDefinitions,
       interpreted: false,
     };
+    if (missing.length > 0) {
+      plan.commands = [];
+      plan.failure = () => csvParameterRequired(reading, missing);
+    }
+    return plan;
   }
 
   /** A run's parameters: its values applied where valid; a value the protocol would reject keeps the default. */
   private runParameters(defs: RtpDefinition[], values: RtpValues, files: RtpFiles): JsonObject[] {
     try {
-      return applyParameters(defs, values, files).parameters;
+      return applyParameters(defs, values, files, this.fileName).parameters;
     } catch {
       const valid: RtpValues = {};
       for (const [k, v] of Object.entries(values)) {
@@ -390,7 +415,7 @@ export class ProtocolStore {
         }
       }
       const knownFiles = Object.fromEntries(Object.entries(files).filter(([k]) => defs.some((d) => d.variableName === k)));
-      return applyParameters(defs, valid, knownFiles).parameters;
+      return applyParameters(defs, valid, knownFiles, this.fileName).parameters;
     }
   }
 }
