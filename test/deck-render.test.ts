@@ -337,6 +337,9 @@ describe('opentrons-deck node', function () {
       assert.match(error.message, message);
     }
     assert.equal(robotRequests(robot), before, 'no request for a bad msg');
+    // A module standing on itself (found by fast-check): drawn without it, not a stack overflow.
+    const loop = await t.ok({ analysis: { robotType: 'OT-2 Standard', labware: [], commands: [], modules: [{ id: 'm1', model: 'temperatureModuleV2', location: { moduleId: 'm1' } }] } });
+    assert.deepEqual((loop.deck as Deck).slots, {});
     // The robot's own error for a run that does not exist, with its status and error object.
     const { msg, error } = await t.err({ runId: 'no-such-run' });
     assert.equal(error.code, 'RunNotFound');

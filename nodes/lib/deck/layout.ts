@@ -235,7 +235,11 @@ export function layoutDeck(source: DeckSource): DeckLayout {
     if (loc === 'offDeck' || !isObject(loc)) return 'offDeck';
     const slot = slotOfLocation(source.robotType, loc);
     if (slot) return slot;
-    if (typeof loc.moduleId === 'string') return rootSlot(modulesById.get(loc.moduleId)?.location, seen);
+    // A module or labware that stands on itself (directly or round a loop) is off the deck, not a stack overflow.
+    if (typeof loc.moduleId === 'string' && !seen.has(`m:${loc.moduleId}`)) {
+      seen.add(`m:${loc.moduleId}`);
+      return rootSlot(modulesById.get(loc.moduleId)?.location, seen);
+    }
     if (typeof loc.labwareId === 'string' && !seen.has(loc.labwareId)) {
       seen.add(loc.labwareId);
       return rootSlot(labwareById.get(loc.labwareId)?.location, seen);
