@@ -104,16 +104,24 @@ export class Mosquitto {
   private readonly dir: string;
   readonly log: string[] = [];
 
-  private constructor(readonly port: number) {
+  /** `acl`: the lines of an ACL file for anonymous clients (e.g. `topic read other/#`): others are refused. */
+  private constructor(
+    readonly port: number,
+    acl?: string[],
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
-    fs.writeFileSync(
-      path.join(this.dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
-    );
+    const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
+    if (acl) {
+      // Mosquitto started as root reads its files as the user `mosquitto`.
+      fs.chmodSync(this.dir, 0o755);
+      fs.writeFileSync(path.join(this.dir, 'acl'), `${acl.join('\n')}\n`, { mode: 0o644 });
+      conf.push(`acl_file ${path.join(this.dir, 'acl')}`);
+    }
+    fs.writeFileSync(path.join(this.dir, 'mosquitto.conf'), `${conf.join('\n')}\n`);
   }
 
-  static async create(port?: number): Promise<Mosquitto> {
-    const m = new Mosquitto(port ?? (await freePort()));
+  static async create(port?: number, opts: { acl?: string[] } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(port ?? (await freePort()), opts.acl);
     await m.start();
     return m;
   }

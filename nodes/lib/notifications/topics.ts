@@ -53,7 +53,7 @@ export function commandsTopic(dialect: NotificationDialect): string {
  * no NUL, no lone surrogate, no wildcard (we only subscribe to exact topics).
  */
 export function isSubscribableTopic(topic: string): boolean {
-  return topic.length > 0 && Buffer.byteLength(topic) <= 65_535 && !/[\u0000#+\uD800-\uDFFF]/u.test(topic);
+  return topic.length > 0 && Buffer.byteLength(topic) <= 65_535 && !topic.includes('\u0000') && !/[#+\uD800-\uDFFF]/u.test(topic);
 }
 
 export type Hint = 'refetch' | 'unsubscribe';
