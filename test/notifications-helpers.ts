@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import { freePort } from '../scripts/launch-node-red';
+import { mosquittoPath } from '../scripts/test-binaries';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 import type { SourceFactory } from '../nodes/lib/watch';
@@ -91,12 +92,7 @@ export function essential(statuses: string[]): string[] {
 
 export { freePort };
 
-export function mosquittoPath(): string | undefined {
-  for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
-    if (fs.existsSync(p)) return p;
-  }
-  return undefined;
-}
+export { mosquittoPath };
 
 /** A real Mosquitto on 127.0.0.1:<port>, anonymous, no persistence; `stop` kills it, `start` brings it back on the same port. */
 export class Mosquitto {
@@ -136,7 +132,7 @@ export class Mosquitto {
 
   async start(): Promise<void> {
     const bin = mosquittoPath();
-    if (!bin) throw new Error('mosquitto is not installed (apt-get install -y mosquitto; .ci/run installs it)');
+    if (!bin) throw new Error('mosquitto is not installed: `npm test` installs it or says how (scripts/test-binaries.ts)');
     const child = spawn(bin, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => this.log.push(d.toString()));
     child.on('exit', () => {
