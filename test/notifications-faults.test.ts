@@ -15,13 +15,41 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { runChanged } from '../nodes/lib/watch';
 import { getNode, loadFlow, unloadFlow, type FlowNode } from './helpers/nodered';
-import { Mosquitto, Recorder, clientFor, essential, sleep, until, uploadPausing } from './notifications-helpers';
+import { Mosquitto, Recorder, clientFor, essential, sleep, testNotifications, until, uploadPausing } from './notifications-helpers';
 
 const NEVER = 10 * 60_000;
 const ALL = ['idle', 'running', 'paused', 'running', 'succeeded'];
 
-/** An aedes broker on a free loopback port with the given hooks; counts the subscriptions asked for. */
-async function misbehavingBroker(hooks: AedesOptions): Promise<{ url: string; subscribes: () => number; close(): Promise<void> }> {
+interface TestBroker {
+  url: string;
+  /** Subscriptions asked for so far (a retry shows as more). */
+  subscribes(): number;
+  close(): Promise<void>;
+}
+
+/** Serves MQTT on a free loopback port with `handle` per connection; `close` drops every client. */
+async function serve(handle: (socket: net.Socket) => void, subscribes: () => number, closing?: () => Promise<void>): Promise<TestBroker> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    handle(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    subscribes,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await closing?.();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** An aedes broker with the given hooks (MQTT 3.1.1). */
+async function misbehavingBroker(hooks: AedesOptions): Promise<TestBroker> {
   let subscribes = 0;
   const authorize = hooks.authorizeSubscribe;
   const broker = await Aedes.createBroker({
@@ -32,60 +60,39 @@ async function misbehavingBroker(hooks: AedesOptions): Promise<{ url: string; su
       else cb(null, sub);
     },
   });
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    broker.handle(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    subscribes: () => subscribes,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return serve(
+    (socket) => broker.handle(socket),
+    () => subscribes,
+    () => new Promise<void>((resolve) => broker.close(() => resolve())),
+  );
 }
 
 /**
  * An MQTT 5 broker (aedes speaks 3.1.1 only) that accepts the connection and refuses every
  * subscription with SUBACK reason 0x87 "Not authorized", as a robot's broker with an ACL would.
  */
-async function refusingMqtt5Broker(): Promise<{ url: string; subscribes: () => number; close(): Promise<void> }> {
+async function refusingMqtt5Broker(): Promise<TestBroker> {
   let subscribes = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
-    const send = (packet: Record<string, unknown>): void => {
-      socket.write(mqttPacket.generate(packet as unknown as mqttPacket.Packet, { protocolVersion: 5 }));
-    };
-    parser.on('packet', (packet: mqttPacket.Packet) => {
-      if (packet.cmd === 'connect') send({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
-      else if (packet.cmd === 'subscribe') {
-        subscribes += 1;
-        send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 0x87) });
-      } else if (packet.cmd === 'unsubscribe') send({ cmd: 'unsuback', messageId: packet.messageId, granted: packet.unsubscriptions.map(() => 0) });
-      else if (packet.cmd === 'pingreq') send({ cmd: 'pingresp' });
-      else if (packet.cmd === 'disconnect') socket.end();
-    });
-    parser.on('error', () => socket.destroy());
-    socket.on('data', (d: Buffer) => parser.parse(d));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    subscribes: () => subscribes,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+  return serve(
+    (socket) => {
+      const parser = mqttPacket.parser({ protocolVersion: 5 });
+      const send = (packet: Record<string, unknown>): void => {
+        socket.write(mqttPacket.generate(packet as unknown as mqttPacket.Packet, { protocolVersion: 5 }));
+      };
+      parser.on('packet', (packet: mqttPacket.Packet) => {
+        if (packet.cmd === 'connect') send({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+        else if (packet.cmd === 'subscribe') {
+          subscribes += 1;
+          send({ cmd: 'suback', messageId: packet.messageId, granted: packet.subscriptions.map(() => 0x87) });
+        } else if (packet.cmd === 'unsubscribe') send({ cmd: 'unsuback', messageId: packet.messageId, granted: packet.unsubscriptions.map(() => 0) });
+        else if (packet.cmd === 'pingreq') send({ cmd: 'pingresp' });
+        else if (packet.cmd === 'disconnect') socket.end();
+      });
+      parser.on('error', () => socket.destroy());
+      socket.on('data', (d: Buffer) => parser.parse(d));
     },
-  };
+    () => subscribes,
+  );
 }
 
 describe('notifications: broker faults never crash Node-RED and lose no status change', function () {
@@ -98,15 +105,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   const logs: string[] = [];
 
   const pushTo = (url: string): RobotNotifications => {
-    notifications = new RobotNotifications({
-      url,
-      enabled: true,
-      softwareVersion: async () => (await client.health()).api_version,
-      retryMinMs: 100,
-      retryMaxMs: 400,
-      keepaliveS: 2,
-      log: (t) => logs.push(t),
-    });
+    notifications = testNotifications(url, client, { log: (t) => logs.push(t) });
     return notifications;
   };
   const watch = (runId: string | undefined, n: RobotNotifications, intervalMs: number, silentAfterMs?: number): Recorder => {
@@ -115,6 +114,14 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     return r;
   };
   const kind = (r: Recorder): string => r.subscription.watcher.sourceKind;
+  /** A Mosquitto the simulated robot publishes to, as on a robot, and our notifications on it. */
+  const robotBroker = async (acl?: string[]): Promise<{ mosquitto: Mosquitto; bridge: MqttBridge; n: RobotNotifications }> => {
+    const mosquitto = await Mosquitto.create(undefined, { acl });
+    cleanups.push(() => mosquitto.dispose());
+    const bridge = await MqttBridge.start(robot, { url: mosquitto.url });
+    cleanups.push(() => bridge.stop());
+    return { mosquitto, bridge, n: pushTo(mosquitto.url) };
+  };
 
   /** Plays a pausing run to its end, as another client would; the watchers must see all of it. */
   const playThrough = async (runId: string, recs: Recorder[]): Promise<void> => {
@@ -123,6 +130,18 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     await client.createRunAction(runId, 'play');
     await until('succeeded', () => recs.every((r) => r.has('succeeded')), 10_000);
     for (const r of recs) assert.deepEqual(essential(r.statuses()), ALL);
+  };
+
+  /** Watches a run through push on `broker`, which never lets push work: polling sees the whole run. */
+  const pollsThroughout = async (broker: TestBroker): Promise<{ n: RobotNotifications; rec: Recorder }> => {
+    cleanups.push(() => broker.close());
+    const n = pushTo(broker.url);
+    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const rec = watch(run.id, n, 50);
+    await until('idle', () => rec.has('idle'));
+    assert.equal(kind(rec), 'polling');
+    await playThrough(run.id, [rec]);
+    return { n, rec };
   };
 
   beforeEach(async () => {
@@ -141,11 +160,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   });
 
   it('a run id that cannot be a topic (100 kB, wildcard, control character) is not subscribed; the connection and the other watchers keep push', async () => {
-    const mosquitto = await Mosquitto.create();
-    cleanups.push(() => mosquitto.dispose());
-    const bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    cleanups.push(() => bridge.stop());
-    const n = pushTo(mosquitto.url);
+    const { n } = await robotBroker();
     const run = await client.createRun({ protocolId: await uploadPausing(client) });
     // What crashed: mqtt.js cannot encode a 100 kB topic, throws after registering the SUBACK wait,
     // and that wait rejected unhandled when the connection ended.
@@ -189,40 +204,23 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     assert.ok(logs.some((l) => /subscribe refused: Connection closed|connection closed/.test(l)), logs.join('\n'));
   });
 
-  it('SUBACK 0x80 (aedes refuses the topics): polling, every status seen, retried with backoff', async () => {
-    const broker = await misbehavingBroker({ authorizeSubscribe: (_c, _s, cb) => cb(null, null) });
-    cleanups.push(() => broker.close());
-    const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
-    const rec = watch(run.id, n, 50);
-    await until('idle', () => rec.has('idle'));
-    assert.equal(kind(rec), 'polling');
-    await playThrough(run.id, [rec]);
-    await until('a retry', () => broker.subscribes() >= 2, 5_000);
-    assert.ok(logs.some((l) => /subscribe refused: Subscribe error/.test(l)), logs.join('\n'));
-    assert.notEqual(n.state, 'up');
-  });
-
-  it('SUBACK 0x87 (an MQTT 5 broker: "not authorized"): polling, every status seen, retried with backoff', async () => {
-    const broker = await refusingMqtt5Broker();
-    cleanups.push(() => broker.close());
-    const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
-    const rec = watch(run.id, n, 50);
-    await until('idle', () => rec.has('idle'));
-    assert.equal(kind(rec), 'polling');
-    await playThrough(run.id, [rec]);
-    await until('a retry', () => broker.subscribes() >= 2, 5_000);
-    assert.ok(logs.some((l) => /subscribe refused: Subscribe error: Not authorized/i.test(l)), logs.join('\n'));
-  });
+  const refusals: Array<[string, () => Promise<TestBroker>, RegExp]> = [
+    ['SUBACK 0x80 (aedes refuses the topics)', () => misbehavingBroker({ authorizeSubscribe: (_c, _s, cb) => cb(null, null) }), /subscribe refused: Subscribe error/],
+    ['SUBACK 0x87 (an MQTT 5 broker: "not authorized")', refusingMqtt5Broker, /subscribe refused: Subscribe error: Not authorized/i],
+  ];
+  for (const [label, start, said] of refusals) {
+    it(`${label}: polling, every status seen, retried with backoff`, async () => {
+      const broker = await start();
+      const { n } = await pollsThroughout(broker);
+      await until('a retry', () => broker.subscribes() >= 2, 5_000);
+      assert.ok(logs.some((l) => said.test(l)), logs.join('\n'));
+      assert.notEqual(n.state, 'up');
+    });
+  }
 
   it('Mosquitto with an ACL that lets nothing through: accepted and silent, so an own run change turns it to polling', async () => {
     // Mosquitto 2.0 grants the SUBSCRIBE and applies the ACL on delivery: from here it is a silent broker.
-    const mosquitto = await Mosquitto.create(undefined, { acl: ['topic read somewhere-else/#'] });
-    cleanups.push(() => mosquitto.dispose());
-    const bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    cleanups.push(() => bridge.stop());
-    const n = pushTo(mosquitto.url);
+    const { n } = await robotBroker(['topic read somewhere-else/#']);
     const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
@@ -237,15 +235,8 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
 
   it('a SUBACK that never comes: the first read goes ahead by polling; closing with the SUBSCRIBE pending rejects nothing', async () => {
     let held = 0;
-    const broker = await misbehavingBroker({ authorizeSubscribe: () => (held += 1) });
-    cleanups.push(() => broker.close());
-    const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
-    const rec = watch(run.id, n, 50);
-    await until('idle', () => rec.has('idle'));
-    assert.equal(kind(rec), 'polling');
+    const { n, rec } = await pollsThroughout(await misbehavingBroker({ authorizeSubscribe: () => (held += 1) }));
     assert.ok(held >= 1, 'the broker holds the SUBSCRIBE');
-    await playThrough(run.id, [rec]);
     rec.release();
     await n.close(); // mqtt.js fails the pending SUBSCRIBE here: it must be handled
     await sleep(50);
@@ -253,11 +244,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   });
 
   it('the broker killed during UNSUBSCRIBE: no rejection; the remaining watcher polls and sees every status', async () => {
-    const mosquitto = await Mosquitto.create();
-    cleanups.push(() => mosquitto.dispose());
-    const bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    cleanups.push(() => bridge.stop());
-    const n = pushTo(mosquitto.url);
+    const { mosquitto, n } = await robotBroker();
     const protocolId = await uploadPausing(client, 5);
     const old = await client.createRun({ protocolId });
     const leaving = watch(old.id, n, 50);
@@ -273,10 +260,9 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   });
 
   it('a stuck publisher: no hint after this package changes a run → "polling (push silent)"; hints again → push', async () => {
-    const mosquitto = await Mosquitto.create();
-    cleanups.push(() => mosquitto.dispose());
-    let bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    const n = pushTo(mosquitto.url);
+    const started = await robotBroker();
+    const { mosquitto, n } = started;
+    let bridge = started.bridge;
     const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
@@ -296,11 +282,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   });
 
   it('a hint that beats the HTTP answer is not taken for silence', async () => {
-    const mosquitto = await Mosquitto.create();
-    cleanups.push(() => mosquitto.dispose());
-    const bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    cleanups.push(() => bridge.stop());
-    const n = pushTo(mosquitto.url);
+    const { n } = await robotBroker();
     const run = await client.createRun({ protocolId: await uploadPausing(client, 1) });
     const rec = watch(run.id, n, NEVER, 300);
     await until('push', () => kind(rec) === 'push');

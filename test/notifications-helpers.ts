@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import { freePort } from '../scripts/launch-node-red';
 import { mosquittoPath } from '../scripts/test-binaries';
+import { RobotNotifications, type NotificationsOptions } from '../nodes/lib/notifications';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 import type { SourceFactory } from '../nodes/lib/watch';
@@ -25,6 +26,19 @@ export function pausingProtocol(after = 1): Buffer {
   const home = p.commands.find((c) => c.commandType === 'home') as { commandType: string };
   for (let i = 0; i < after; i++) p.commands.push({ ...home });
   return Buffer.from(JSON.stringify(p));
+}
+
+/** Notifications for `client`'s robot at `url`, retrying and noticing a dead broker within a second or so. */
+export function testNotifications(url: string, client: RobotClient, opts: Partial<NotificationsOptions> = {}): RobotNotifications {
+  return new RobotNotifications({
+    url,
+    enabled: true,
+    softwareVersion: async () => (await client.health()).api_version,
+    retryMinMs: 100,
+    retryMaxMs: 400,
+    keepaliveS: 2,
+    ...opts,
+  });
 }
 
 export function clientFor(robot: SimulatedRobot): RobotClient {

@@ -7,7 +7,7 @@ import { PushSource, RobotNotifications, commandsTopic, dialectOf, isSubscribabl
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge, takeMqttArgs } from '../nodes/lib/simulator/mqtt-bridge';
 import { liveWatchers } from '../nodes/lib/watch';
-import { Recorder, clientFor, essential, freePort, sleep, until, uploadPausing } from './notifications-helpers';
+import { Recorder, clientFor, essential, freePort, sleep, testNotifications, until, uploadPausing } from './notifications-helpers';
 
 const NEVER = 10 * 60_000; // a poll interval no test waits for: what is seen was seen through push
 
@@ -71,16 +71,7 @@ describe('notifications: push from the simulated robot through an embedded broke
   const logs: string[] = [];
 
   const pushNotifications = (url: string, opts: Partial<ConstructorParameters<typeof RobotNotifications>[0]> = {}): RobotNotifications => {
-    notifications = new RobotNotifications({
-      url,
-      enabled: true,
-      softwareVersion: async () => (await client.health()).api_version,
-      retryMinMs: 100,
-      retryMaxMs: 400,
-      lingerMs: 50,
-      log: (t) => logs.push(t),
-      ...opts,
-    });
+    notifications = testNotifications(url, client, { lingerMs: 50, log: (t) => logs.push(t), ...opts });
     return notifications;
   };
   const watch = (runId: string | undefined, n: RobotNotifications, intervalMs = NEVER, safetyPollMs = NEVER): Recorder => {
