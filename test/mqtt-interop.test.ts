@@ -21,7 +21,7 @@ describe('MQTT interop with a real Mosquitto broker', function () {
   const recorders: Recorder[] = [];
 
   const pushTo = (url: string): RobotNotifications => {
-    notifications = testNotifications(url, client);
+    notifications = testNotifications(url, client, { keepaliveS: 2 });
     return notifications;
   };
   const watch = (runId: string, n: RobotNotifications, intervalMs: number): Recorder => {

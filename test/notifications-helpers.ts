@@ -28,7 +28,7 @@ export function pausingProtocol(after = 1): Buffer {
   return Buffer.from(JSON.stringify(p));
 }
 
-/** Notifications for `client`'s robot at `url`, retrying and noticing a dead broker within a second or so. */
+/** Notifications for `client`'s robot at `url`, retrying a lost broker within a fraction of a second. */
 export function testNotifications(url: string, client: RobotClient, opts: Partial<NotificationsOptions> = {}): RobotNotifications {
   return new RobotNotifications({
     url,
@@ -36,7 +36,6 @@ export function testNotifications(url: string, client: RobotClient, opts: Partia
     softwareVersion: async () => (await client.health()).api_version,
     retryMinMs: 100,
     retryMaxMs: 400,
-    keepaliveS: 2,
     ...opts,
   });
 }
