@@ -7,6 +7,8 @@ import { robotPush, type RobotPush } from './lib/notifications';
 import type { RobotConfigNode } from './lib/node-support';
 import { parseApiVersion, parseRobotAddress } from './lib/robot-address';
 import type { SimulatedRobot } from './lib/simulator';
+import type { Advertisement } from './lib/discovery/advertise';
+import { mdnsOptions } from './lib/discovery/mdns';
 
 interface RobotDef extends NodeDef {
   host?: string;
@@ -16,6 +18,8 @@ interface RobotDef extends NodeDef {
   https?: boolean;
   simulate?: boolean;
   model?: string;
+  /** Simulated robot: announce it over mDNS on loopback, as a robot announces itself. */
+  advertise?: boolean;
   notifications?: string;
   /** MQTT broker port on the robot (default 1883); for tests and port forwards. */
   mqttPort?: string | number;
@@ -42,6 +46,8 @@ export = function register(RED: NodeAPI): void {
     const version = parseApiVersion(def.apiVersion);
     const timeoutS = def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_S : Number(def.timeout);
     let simulator: SimulatedRobot | undefined;
+    /** The mDNS announcement of the simulated robot, while it is being set up or running. */
+    let advertising: Promise<Advertisement | undefined> | undefined;
     /** MQTT push (notifications `auto`): one connection per robot, shared by every status node. */
     let push: RobotPush | undefined;
     let readyPromise: Promise<RobotClient>;
@@ -77,6 +83,15 @@ export = function register(RED: NodeAPI): void {
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
         this.log(`simulated ${model} robot listening on ${simulator.url}`);
+        if (def.advertise === true) {
+          // Loopback only, where the simulated robot listens: never announced to the lab network.
+          advertising = import('./lib/simulator/advertise')
+            .then(({ advertiseSimulatedRobot }) => advertiseSimulatedRobot(sim, '127.0.0.1', mdnsOptions()))
+            .catch((err: Error) => {
+              this.warn(`simulated robot not announced over mDNS: ${err.message}`);
+              return undefined;
+            });
+        }
         return this.client;
       });
     } else {
@@ -112,6 +127,8 @@ export = function register(RED: NodeAPI): void {
       closed = true;
       const closing: Array<Promise<unknown>> = [];
       if (this.client) closing.push(this.client.close());
+      // Goodbye packets, so browsers drop the robot at once.
+      if (advertising) closing.push(advertising.then((ad) => ad?.stop()));
       if (simulator) closing.push(simulator.stop());
       if (push) closing.push(push.close());
       this.client = undefined;

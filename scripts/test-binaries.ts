@@ -1,5 +1,5 @@
-// The programs the test suite starts itself: Mosquitto (MQTT interop and broker-fault tests) and
-// Chromium (browser test, driven by playwright-core without a browser download). The one place that
+// The programs the test suite starts itself: Mosquitto (MQTT interop and broker-fault tests), Chromium
+// (browser test, driven by playwright-core without a browser download) and iproute2's `ip` (discovery test). The one place that
 // finds them — the tests use these lookups too — and that installs them: run before mocha by `npm test`
 // and by .ci/run. Missing ones are installed when that is possible (root with apt-get, as in CI);
 // otherwise this stops with one line naming the command to run. A test is never skipped for want of one.
@@ -10,8 +10,8 @@ import { delimiter, join } from 'node:path';
 interface TestBinary {
   /** The Debian package that provides it (what apt-get installs). */
   pkg: string;
-  /** The environment variable that names it explicitly. */
-  env: string;
+  /** The environment variable that names it explicitly, if any. */
+  env?: string;
   find(): string | undefined;
 }
 
@@ -41,9 +41,15 @@ export function chromiumPath(): string | undefined {
   return lookup('chromium', 'CHROMIUM_PATH', ['/usr/bin']);
 }
 
+/** iproute2's `ip` (the discovery test runs mDNS in a network namespace of its own): called from PATH. */
+export function ipPath(): string | undefined {
+  return lookup('ip', undefined, []);
+}
+
 const BINARIES: TestBinary[] = [
   { pkg: 'mosquitto', env: 'MOSQUITTO_PATH', find: mosquittoPath },
   { pkg: 'chromium', env: 'CHROMIUM_PATH', find: chromiumPath },
+  { pkg: 'iproute2', find: ipPath },
 ];
 
 function missing(): TestBinary[] {
@@ -71,9 +77,11 @@ export function ensureTestBinaries(log: (line: string) => void = (l) => process.
     if (absent.length === 0) return 0;
   }
   const sudo = root ? '' : 'sudo ';
+  const names = absent.map((b) => b.pkg);
+  const vars = absent.flatMap((b) => (b.env ? [b.env] : []));
   log(
-    `npm test needs ${absent.map((b) => b.pkg).join(' and ')} (not found on PATH, in sbin, or at ${absent.map((b) => `$${b.env}`).join('/')}): ` +
-      `run \`${sudo}apt-get update && ${sudo}apt-get install -y ${absent.map((b) => b.pkg).join(' ')}\` (or point ${absent.map((b) => b.env).join('/')} at them)`,
+    `npm test needs ${names.join(' and ')} (not found on PATH or in sbin${vars.length ? `, nor at ${vars.map((v) => `$${v}`).join('/')}` : ''}): ` +
+      `run \`${sudo}apt-get update && ${sudo}apt-get install -y ${names.join(' ')}\`${vars.length ? ` (or point ${vars.join('/')} at them)` : ''}`,
   );
   return 1;
 }

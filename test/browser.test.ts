@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../scripts/launch-node-red';
 import { SimulatedRobot } from '../nodes/lib/simulator';
+import { advertiseSimulatedRobot } from '../nodes/lib/simulator/advertise';
+import { mdnsOptions } from '../nodes/lib/discovery/mdns';
 import { openBrowser, type Browser } from './browser/chromium';
 import {
   clickInject,
@@ -228,6 +230,37 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     await closeEditDialog(page); // config node
     await closeEditDialog(page); // run node
     noErrors();
+  });
+
+  it('config node: Discover lists a robot announced over mDNS, and picking it fills in host and port', async function () {
+    // Announced on loopback and the suite's own mDNS port (test/setup/mdns.ts), which Node-RED inherits.
+    const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', name: 'bench-flex-7' });
+    const ad = await advertiseSimulatedRobot(sim, '127.0.0.1', mdnsOptions());
+    try {
+      await openEditDialog(page, dropped['opentrons-run']);
+      await page.click('#node-input-btn-robot-add');
+      const config = page.locator('.red-ui-tray').last();
+      await config.locator('#opentrons-robot-discover').waitFor({ state: 'visible' });
+      await config.locator('#opentrons-robot-discover').click();
+      const item = config.locator('#opentrons-robot-discover-result li', { hasText: 'bench-flex-7' });
+      await item.waitFor({ state: 'visible', timeout: 15_000 });
+      const text = await item.innerText();
+      assert.match(text, /Flex/);
+      assert.match(text, new RegExp(`127\\.0\\.0\\.1:${sim.port}`));
+      assert.match(text, /robot software \d+\.\d+/);
+      assert.match(text, /API version 3 supported/);
+      await item.locator('.opentrons-robot-pick').click();
+      assert.equal(await config.locator('#node-config-input-host').inputValue(), '127.0.0.1');
+      assert.equal(await config.locator('#node-config-input-port').inputValue(), String(sim.port));
+      assert.equal(await config.locator('#node-config-input-name').inputValue(), 'bench-flex-7');
+      await config.screenshot({ path: join(OUT, 'config-discover.png') });
+      await closeEditDialog(page); // config node
+      await closeEditDialog(page); // run node
+      noErrors();
+    } finally {
+      await ad.stop();
+      await sim.stop();
+    }
   });
 
   it('edit dialogs stay readable in a dark theme (Node-RED 5: its own; 4.1 has none built in: CSS-variable stand-in)', async function () {

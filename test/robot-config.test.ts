@@ -327,6 +327,7 @@ describe('opentrons-robot editor definition', function () {
       timeout: 10,
       https: false,
       simulate: false,
+      advertise: false,
       model: 'OT-2',
       notifications: 'auto',
       mqttPort: 1883,

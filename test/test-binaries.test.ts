@@ -23,11 +23,15 @@ describe('npm test: the test binaries check (scripts/test-binaries)', function (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the check with only `pathDirs` on PATH (node's own directory holds no apt-get nor mosquitto). */
-  const check = (env: Record<string, string>, pathDirs: string[] = []): { status: number | null; stdout: string; stderr: string; ms: number } => {
+  /**
+   * Runs the check with only `pathDirs` on PATH, and a stand-in `ip` (iproute2, found on PATH only)
+   * unless `withIp` is false.
+   */
+  const check = (env: Record<string, string>, pathDirs: string[] = [], withIp = true): { status: number | null; stdout: string; stderr: string; ms: number } => {
     const start = Date.now();
+    if (withIp) executable('tools/ip');
     const r = spawnSync(process.execPath, [SCRIPT], {
-      env: { PATH: [...pathDirs, join(dir, 'empty')].join(':'), ...env },
+      env: { PATH: [...pathDirs, ...(withIp ? [join(dir, 'tools')] : [])].join(':') || join(dir, 'empty'), ...env },
       encoding: 'utf8',
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - start };
@@ -56,7 +60,11 @@ describe('npm test: the test binaries check (scripts/test-binaries)', function (
     assert.equal(r.status, 1);
     assert.match(r.stderr, /needs chromium \(/);
     assert.match(r.stderr, /apt-get install -y chromium`/);
-    assert.doesNotMatch(r.stderr, /mosquitto/);
+    assert.doesNotMatch(r.stderr, /mosquitto|iproute2/);
+    const noIp = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: executable('chromium') }, [], false);
+    assert.equal(noIp.status, 1);
+    assert.match(noIp.stderr, /needs iproute2 \(/);
+    assert.match(noIp.stderr, /apt-get install -y iproute2`$/m);
   });
 
   it('everything there: exit 0 and silent', () => {

@@ -1,14 +1,23 @@
-// Admin HTTP endpoint behind the config node's "Test connection" button. The editor posts the
-// values typed in the dialog (so it works before the first deploy); only users who may write
-// opentrons-robot nodes may use it, because it makes this Node-RED host open connections.
+// Admin HTTP endpoints behind the config node's "Test connection" and "Discover" buttons. The editor
+// posts the values typed in the dialog (so they work before the first deploy); only users who may
+// write opentrons-robot nodes may use them, because they make this Node-RED host open connections
+// (and, for Discover, send mDNS queries).
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { ConnectionResult, testConnection } from './connection-test';
+import { discoverRobots, type DiscoveryResult } from './discovery/discover';
+import { mdnsOptions } from './discovery/mdns';
 import type { RobotConfigNode } from './node-support';
+import { parseApiVersion } from './robot-address';
 
 /** Node-RED's placeholder for a stored password credential the editor does not reveal. */
 const STORED_PASSWORD = '__PWRD__';
 const MAX_TEST_TIMEOUT_MS = 10_000;
+const DISCOVER_DEFAULT_S = 3;
+const DISCOVER_MAX_S = 10;
+/** The list is complete once a robot has answered and 1.5 s passed without news: long enough for the
+ *  repeated query (every second) to catch a robot whose first answer was lost. */
+const DISCOVER_QUIET_MS = 1500;
 
 export interface TestRequestBody {
   /** The config node's id: used for its stored token and, when simulated, its running robot. */
@@ -23,6 +32,15 @@ export interface TestRequestBody {
   model?: string;
 }
 
+export interface DiscoverRequestBody {
+  /** The dialog's API version: each robot found says whether it serves it. */
+  apiVersion?: string;
+  /** How long to listen for announcements at most, seconds (default 3, at most 10); it ends 1.5 s after the last news once a robot is found. */
+  seconds?: string | number;
+}
+
+export type DiscoverAnswer = ({ ok: true } & DiscoveryResult) | { ok: false; reason: string };
+
 export function registerAdminRoutes(RED: NodeAPI): void {
   RED.httpAdmin.post('/opentrons-robot/test', RED.auth.needsPermission('opentrons-robot.write'), (req: Request, res: Response) => {
     const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as TestRequestBody;
@@ -33,6 +51,23 @@ export function registerAdminRoutes(RED: NodeAPI): void {
         res.json(result);
       });
   });
+  RED.httpAdmin.post('/opentrons-robot/discover', RED.auth.needsPermission('opentrons-robot.write'), (req: Request, res: Response) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as DiscoverRequestBody;
+    runDiscovery(body).then((answer) => res.json(answer));
+  });
+}
+
+async function runDiscovery(body: DiscoverRequestBody): Promise<DiscoverAnswer> {
+  const seconds = Number(body.seconds ?? DISCOVER_DEFAULT_S);
+  const durationMs = (Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, DISCOVER_MAX_S) : DISCOVER_DEFAULT_S) * 1000;
+  const version = parseApiVersion(body.apiVersion ?? '3');
+  if (!version.ok) return { ok: false, reason: version.error };
+  try {
+    const result = await discoverRobots({ mdns: mdnsOptions(), durationMs, quietMs: DISCOVER_QUIET_MS, apiVersion: version.value });
+    return { ok: true, ...result };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 async function runTest(RED: NodeAPI, body: TestRequestBody): Promise<ConnectionResult> {

@@ -2,17 +2,25 @@
 /**
  * opentrons-sim: run the simulated robot from a shell.
  *   opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]
- *                 [--mqtt-port N | --mqtt-url URL]
- * Binds to loopback unless told otherwise; stops cleanly (robot and MQTT bridge) on SIGINT/SIGTERM.
+ *                 [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]
+ * Binds to loopback unless told otherwise; stops cleanly (robot, MQTT bridge, mDNS goodbye) on SIGINT/SIGTERM.
  */
 import { startSimulator, type SimulatorOptions } from './index';
 import { MqttBridge, takeMqttArgs, type MqttBridgeOptions } from './mqtt-bridge';
+import type { Advertisement } from '../discovery/advertise';
+import { mdnsOptions, type MdnsOptions } from '../discovery/mdns';
+import { advertiseSimulatedRobot } from './advertise';
 
 const USAGE = [
   'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]',
-  '                     [--mqtt-port N | --mqtt-url URL]',
+  '                     [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]',
   '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
   '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
+  '  --advertise      announce the robot over mDNS as a robot does (DNS-SD _http._tcp, TXT robotModel), on the',
+  '                   interface of --host (loopback by default; --host 0.0.0.0: the default network), so',
+  '                   the Discover button of the opentrons-robot node finds it; goodbye packets on exit',
+  '  --mdns-interface IP  announce on this interface only (env OPENTRONS_MDNS_INTERFACE)',
+  '  --mdns-port N    mDNS UDP port (default 5353; env OPENTRONS_MDNS_PORT)',
 ].join('\n');
 
 export interface CommandLine {
@@ -21,6 +29,8 @@ export interface CommandLine {
   robot: SimulatorOptions;
   /** undefined: no MQTT bridge */
   mqtt?: MqttBridgeOptions;
+  /** undefined: no mDNS announcement */
+  advertise?: MdnsOptions;
 }
 
 /** The whole command line: the MQTT bridge's options and the simulator's. Throws with a message for the user. */
@@ -32,9 +42,42 @@ export function parseCommandLine(argv: string[]): CommandLine {
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${USAGE}`);
   }
-  const line: CommandLine = { robot: parseArgs(taken.rest) };
+  let advertised: ReturnType<typeof takeAdvertiseArgs>;
+  try {
+    advertised = takeAdvertiseArgs(taken.rest);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  const line: CommandLine = { robot: parseArgs(advertised.rest) };
   if (taken.mqtt) line.mqtt = taken.mqtt;
+  if (advertised.advertise) line.advertise = advertised.advertise;
   return line;
+}
+
+/** --advertise and its --mdns-* options, out of argv. */
+export function takeAdvertiseArgs(argv: string[]): { rest: string[]; advertise: MdnsOptions | undefined } {
+  const rest: string[] = [];
+  let on = false;
+  const given: MdnsOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (flag === '--advertise') {
+      on = true;
+      continue;
+    }
+    if (flag !== '--mdns-interface' && flag !== '--mdns-port') {
+      rest.push(arg);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === '--mdns-port') given.port = Number(value);
+    else given.interface = value;
+  }
+  if (!on && (given.port !== undefined || given.interface !== undefined)) throw new Error('--mdns-interface and --mdns-port need --advertise');
+  return { rest, advertise: on ? mdnsOptions(given) : undefined };
 }
 
 export function parseArgs(argv: string[]): SimulatorOptions {
@@ -98,7 +141,21 @@ async function main(): Promise<void> {
       throw e;
     }
   }
+  let advertisement: Advertisement | undefined;
+  if (line.advertise) {
+    try {
+      advertisement = await advertiseSimulatedRobot(robot, line.robot.host ?? '127.0.0.1', line.advertise);
+    } catch (e) {
+      await bridge?.stop();
+      await robot.stop();
+      throw e;
+    }
+  }
   process.stdout.write(`opentrons-sim: simulated ${robot.model} "${robot.name}" listening on ${robot.url}\n`);
+  if (advertisement) {
+    const where = line.advertise?.interface ?? (line.robot.host === '0.0.0.0' ? 'the default network' : line.robot.host);
+    process.stdout.write(`opentrons-sim: announced over mDNS as "${robot.name}" (_http._tcp) on ${where}\n`);
+  }
   if (bridge) {
     const where = line.mqtt?.url ? 'external MQTT broker' : 'embedded MQTT broker';
     process.stdout.write(`opentrons-sim: refetch hints published to the ${where} at ${bridge.url}\n`);
@@ -109,7 +166,8 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write(`opentrons-sim: ${signal}, stopping\n`);
     // the bridge first, so no hint is published into a half-stopped robot's broker
-    void (bridge?.stop() ?? Promise.resolve())
+    void (advertisement?.stop() ?? Promise.resolve())
+      .then(() => bridge?.stop())
       .then(() => robot.stop())
       .then(() => {
         process.exitCode = 0;
