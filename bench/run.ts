@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Pool } from 'undici';
 import { RobotClient } from '../nodes/lib/client';
 import { SimFleet } from './fleet';
+import { runHardwareWatchBench } from './hardware';
 import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS) || 2000;
@@ -192,6 +193,15 @@ async function fleetWatch(red: EmbeddedNodeRed): Promise<void> {
   }
 }
 
+/** 4b: 50 robots, each with its modules and door watched by opentrons-hardware at the default interval. */
+async function hardwareWatch(red: EmbeddedNodeRed): Promise<void> {
+  const r = await runHardwareWatchBench(red, FLEET, FLEET_WINDOW_S);
+  results.hardwareWatch = r;
+  const m = r.requestsPerMinutePerRobot;
+  row(`CPU of the Node-RED process, ${FLEET} robots' modules and doors watched, % of one core`, r.cpuPercentOfOneCore, '< 10 %', r.cpuPercentOfOneCore < 10);
+  row(`requests per minute per robot, modules + door watched every ${r.intervalMs} ms (mean / min / max)`, `${m.mean.toFixed(1)} / ${m.min.toFixed(1)} / ${m.max.toFixed(1)}`);
+}
+
 /** 5: status latency and request rate, push vs polling (bench/status-push.ts by the notifications work). */
 async function statusLatency(): Promise<void> {
   const file = join(__dirname, 'status-push.js');
@@ -218,6 +228,7 @@ async function main(): Promise<void> {
     await commandOverhead(red);
     await uploadMemory(red);
     await fleetWatch(red);
+    await hardwareWatch(red);
   } finally {
     await red.stop();
   }

@@ -80,6 +80,8 @@ export = function register(RED: NodeAPI): void {
           throw new Error('closed before the simulated robot started');
         }
         simulator = sim;
+        // tests (and the examples' tests) reach the simulated hardware through this, e.g. to open its door
+        (this as { simulatedRobot?: SimulatedRobot }).simulatedRobot = sim;
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
         this.log(`simulated ${model} robot listening on ${simulator.url}`);
@@ -107,6 +109,8 @@ export = function register(RED: NodeAPI): void {
         else push = pushed.push;
         // opentrons-status watchers take their Source from here (see nodes/lib/watch/source.ts)
         (this as { watchSource?: RobotPush['watchSource'] }).watchSource = push?.watchSource;
+        // opentrons-hardware's deck configuration watch listens to one more topic on the same connection
+        (this as { pushNotifications?: RobotPush['notifications'] }).pushNotifications = push?.notifications;
         readyPromise = Promise.resolve(this.client);
       }
     }

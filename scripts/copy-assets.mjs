@@ -20,3 +20,7 @@ function walk(dir) {
   }
 }
 if (existsSync(src)) walk(src);
+// Palette icons live in the top-level icons/; Node-RED looks for them in an icons/ folder next to each
+// node's .js file, so they are copied to dist/nodes/icons/ too.
+const icons = join(root, 'icons');
+if (existsSync(icons)) cpSync(icons, join(out, 'icons'), { recursive: true });

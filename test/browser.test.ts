@@ -30,7 +30,7 @@ import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/them
 import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
@@ -41,6 +41,8 @@ interface BrowserCheck {
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
 const checks: Record<string, BrowserCheck> = {
   'robot-basics': { steps: [{ click: 'lights on', debug: 'done', shows: /setRailLights/ }] },
+  // the module reaches 4 °C on the simulated Flex, then the run is created and played
+  'modules-and-door': { steps: [{ click: 'start: cool to 4 °C, then run', debug: 'run started', shows: UUID }] },
   'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /commandId: "[0-9a-f]{8}-/ }] },
   'run-a-protocol': {
     steps: [

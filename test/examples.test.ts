@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
+import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
 import { closeExampleServers, deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
 
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
 
 type Scenario = (ex: DeployedExample, ctx: ScenarioContext) => Promise<void>;
 interface ScenarioContext {
@@ -179,6 +180,43 @@ const scenarios: Record<string, Scenario> = {
     assert.ok(Object.keys(od).length > 0, 'the stand-in plate reader answered with optical densities');
   },
 
+  async 'modules-and-door'(ex) {
+    const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.simulate === true);
+    const configNode = helper.getNode(String(config?.id)) as unknown as RobotConfigNode & { simulatedRobot?: SimulatedRobot };
+    await configNode.ready();
+    const sim = configNode.simulatedRobot;
+    assert.ok(sim, 'the simulated Flex is running');
+    assert.equal(sim.model, 'Flex');
+    const doorNow = async (): Promise<unknown> => obj(obj((await ex.next('door', 5000)).payload, 'door msg payload').current, 'door status').status;
+    assert.equal(await doorNow(), 'closed', 'the door watcher reports the door as found');
+    ex.click('start: cool to 4 °C, then run');
+    assert.equal(obj((await ex.next('target set', 15_000)).payload, 'command').status, 'succeeded');
+    const started = await ex.next('run started', 30_000);
+    const runId = String(started.runId);
+    const client = robotClient(ex);
+    const temp = (await client.getModules()).find((m) => m.moduleModel === 'temperatureModuleV2');
+    assert.deepEqual(temp?.data, { status: 'holding at target', currentTemperature: 4, targetTemperature: 4 }, 'the run started only once 4 °C was reached');
+    assert.equal((await client.getLights()).on, true, 'lights on while the run goes');
+
+    sim.setDoor(true);
+    const alert = await ex.next('alert', 10_000);
+    assert.match(String(alert.payload), new RegExp(`^Door opened during run ${runId}: the robot paused it`));
+    assert.equal(await doorNow(), 'open');
+    sim.setDoor(false);
+    assert.equal(await doorNow(), 'closed');
+    for (;;) {
+      if ((await client.getRun(runId)).status === 'paused') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    ex.click('resume (door closed)');
+    const off = await ex.next('lights', 30_000);
+    assert.deepEqual(obj(off.payload, 'lights command').params, { on: false });
+    assert.equal((await client.getRun(runId)).status, 'succeeded');
+    assert.equal((await client.getLights()).on, false, 'lights off once the run ended');
+    assert.deepEqual(ex.pending('errors'), [], 'no robot error was caught');
+    assert.deepEqual(ex.pending('alert'), [], 'one alert for one door opening');
+  },
+
   async 'error-handling'(ex) {
     const alert = async (inject: string): Promise<Record<string, unknown>> => {
       ex.click(inject);
@@ -215,7 +253,7 @@ describe('examples/', function () {
   const names = exampleNames();
 
   it('has the examples the issue asks for, and every action node appears in one', function () {
-    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling']) {
+    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door']) {
       assert.ok(names.includes(wanted), `examples/${wanted}.json is missing`);
     }
     const used = new Set(names.flatMap((n) => readFlow(n).map((node) => node.type)));

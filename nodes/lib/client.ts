@@ -6,6 +6,12 @@ import { FormData } from 'undici';
 import { InputError, RobotResponseError } from './errors';
 import { RequestOptions, RobotResponse, Transport, TransportOptions } from './transport';
 import type {
+  AttachedModule,
+  CutoutFixture,
+  DeckConfiguration,
+  DoorStatus,
+  EstopStatus,
+  LegacyPipettes,
   Analysis,
   AnalysisSummary,
   Command,
@@ -307,10 +313,41 @@ export class RobotClient {
     return (await this.http.send<{ on: boolean }>('POST', '/robot/lights', { ...opts, json: { on } })).body;
   }
 
-  /** GET /modules — attached modules; their `id`s are what module commands take as `moduleId`. */
-  async getModules(opts?: RequestOptions): Promise<JsonObject[]> {
-    const body = (await this.http.send<{ data?: JsonObject[]; modules?: JsonObject[] }>('GET', '/modules', opts)).body;
+  /** GET /modules — attached modules with live data; their `id`s are what module commands take as `moduleId`. */
+  async getModules(opts?: RequestOptions): Promise<AttachedModule[]> {
+    // API version 2 answers the older `{modules: [...]}` shape (no ids); 3+ answers `{data: [...]}`.
+    const body = (await this.http.send<{ data?: AttachedModule[]; modules?: AttachedModule[] }>('GET', '/modules', opts)).body;
     return body.data ?? body.modules ?? [];
+  }
+
+  /** GET /pipettes (legacy, unwrapped) — what an OT-2 knows of its pipettes beyond /instruments (axes, tip length). */
+  async getPipettes(opts?: RequestOptions): Promise<LegacyPipettes> {
+    return (await this.http.send<LegacyPipettes>('GET', '/pipettes', opts)).body;
+  }
+
+  /** GET /robot/door/status. */
+  async getDoorStatus(opts?: RequestOptions): Promise<DoorStatus> {
+    return (await this.http.send<Data<DoorStatus>>('GET', '/robot/door/status', opts)).body.data;
+  }
+
+  /** GET /robot/control/estopStatus — Flex only (403 NotSupportedOnOT2). */
+  async getEstopStatus(opts?: RequestOptions): Promise<EstopStatus> {
+    return (await this.http.send<Data<EstopStatus>>('GET', '/robot/control/estopStatus', opts)).body.data;
+  }
+
+  /** GET /calibration/status (legacy, unwrapped) — deck and instrument calibration. */
+  async getCalibrationStatus(opts?: RequestOptions): Promise<JsonObject> {
+    return (await this.http.send<JsonObject>('GET', '/calibration/status', opts)).body;
+  }
+
+  /** GET /deck_configuration — Flex only: which fixture sits in each cutout. */
+  async getDeckConfiguration(opts?: RequestOptions): Promise<DeckConfiguration> {
+    return (await this.http.send<Data<DeckConfiguration>>('GET', '/deck_configuration', opts)).body.data;
+  }
+
+  /** PUT /deck_configuration — the whole deck (all 12 cutouts); 422 InvalidDeckConfiguration per problem. */
+  async setDeckConfiguration(cutoutFixtures: CutoutFixture[], opts?: RequestOptions): Promise<DeckConfiguration> {
+    return (await this.http.send<Data<DeckConfiguration>>('PUT', '/deck_configuration', { ...opts, json: { data: { cutoutFixtures } } })).body.data;
   }
 
   /** GET /instruments — attached pipettes (and the Flex gripper). */

@@ -106,6 +106,13 @@ export class InputError extends OpentronsError {
   }
 }
 
+/** A module selector (opentrons-hardware) matched no attached module, or several: found after reading /modules. */
+export class ModuleSelectionError extends OpentronsError {
+  constructor(message: string, readonly code: 'ModuleNotFound' | 'ModuleAmbiguous') {
+    super(message);
+  }
+}
+
 /** The robot accepted a command (201) but the command itself failed; carries its error occurrence. */
 export class CommandFailedError extends OpentronsError {
   readonly code: string;

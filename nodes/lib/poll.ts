@@ -54,3 +54,5 @@ export async function pollUntil<T>(
     interval = Math.min(max, Math.ceil(interval * factor));
   }
 }
+
+export const MIN_POLL_INTERVAL_MS = 500;

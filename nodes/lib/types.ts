@@ -172,3 +172,48 @@ export interface CommandPage {
   meta: CollectionMeta;
   links: { current?: LinkRef; currentlyRecoveringFrom?: LinkRef; [key: string]: unknown };
 }
+
+/** GET /modules item (HTTP API version ≥ 3): `id` is what module commands take as `moduleId`. */
+export interface AttachedModule {
+  id: string;
+  serialNumber: string;
+  moduleModel: string;
+  moduleType: string;
+  firmwareVersion?: string;
+  hardwareRevision?: string;
+  /** Live state: status, currentTemperature, targetTemperature, engaged/height, labwareLatchStatus, currentSpeed… */
+  data: JsonObject;
+  /** Where the module is plugged in; robot software 7.1+ also reports the deck slot it is configured in on a Flex. */
+  usbPort?: JsonObject;
+  moduleOffset?: JsonObject;
+  [key: string]: unknown;
+}
+
+/** GET /pipettes (legacy, unwrapped): one entry per mount, null when empty. */
+export interface LegacyPipettes {
+  left: JsonObject | null;
+  right: JsonObject | null;
+  [key: string]: unknown;
+}
+
+export interface DoorStatus {
+  status: 'open' | 'closed' | string;
+  doorRequiredClosedForProtocol: boolean;
+}
+
+export interface EstopStatus {
+  status: 'notPresent' | 'physicallyEngaged' | 'logicallyEngaged' | 'disengaged' | string;
+  leftEstopPhysicalStatus: string;
+  rightEstopPhysicalStatus: string;
+}
+
+export interface CutoutFixture {
+  cutoutId: string;
+  cutoutFixtureId: string;
+  opentronsModuleSerialNumber?: string;
+}
+
+export interface DeckConfiguration {
+  cutoutFixtures: CutoutFixture[];
+  lastModifiedAt?: string;
+}

@@ -39,6 +39,8 @@ export async function commandHarness(
   commandNodes: Array<Partial<FlowNode> & Record<string, unknown>>,
   simOpts: SimulatorOptions = {},
   types: string[] = ['opentrons-robot', 'opentrons-command'],
+  /** More flow nodes (given a `z` of the test tab), e.g. helper nodes other nodes are wired to. */
+  extraFlow: FlowNode[] = [],
 ): Promise<CommandHarness> {
   const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, speed: 20, ...simOpts });
   const client = new RobotClient({ baseUrl: sim.url, apiVersion: '3', timeoutMs: 10_000 });
@@ -54,6 +56,7 @@ export async function commandHarness(
     { id: 'caught', type: 'helper', ...tab },
     { id: 'complete', type: 'complete', scope: ids, wires: [['completed']], ...tab },
     { id: 'completed', type: 'helper', ...tab },
+    ...extraFlow.map((n) => ({ ...tab, ...n })),
   ];
   try {
     await loadFlow(flow, { types, extraNodes: [catchNode, completeNode] });

@@ -53,10 +53,13 @@ describe('reliability: lifecycle (50 redeploys with work in flight)', function (
       { id: 'cmd', type: 'opentrons-command', robot: 'rB', target: 'robot', commandType: 'home', params: '{}', paramsType: 'json', waitUntilComplete: true, timeout: 30_000, wires: [['seen']] },
       { id: 'cmd2', type: 'opentrons-command', robot: 'rB', target: 'robot', commandType: 'setRailLights', params: '{"on": true}', paramsType: 'json', waitUntilComplete: true, timeout: 30_000, wires: [['seen']] },
       { id: 'run', type: 'opentrons-run', robot: 'rA', action: 'get', waitForStatus: false, wires: [['seen']] },
+      // hardware watchers (shared per robot and resource) must be released by every close too
+      { id: 'hwDoor', type: 'opentrons-hardware', robot: 'rA', action: 'door', watch: true, interval: 500, wires: [['seen']] },
+      { id: 'hwModules', type: 'opentrons-hardware', robot: 'rA', action: 'modules', watch: true, interval: 500, wires: [['seen']] },
       { id: 'seen', type: 'helper' },
     ];
   }
-  const TYPES = ['opentrons-robot', 'opentrons-status', 'opentrons-command', 'opentrons-run'];
+  const TYPES = ['opentrons-robot', 'opentrons-status', 'opentrons-command', 'opentrons-run', 'opentrons-hardware'];
 
   async function deployWithWorkInFlight(i: number): Promise<void> {
     const before = { cmd: await commands.count(0, 'POST', /^\/commands$/), watch: await runs.count(0, 'GET') };
@@ -96,7 +99,7 @@ describe('reliability: lifecycle (50 redeploys with work in flight)', function (
     console.log(`      close: median ${sorted[Math.floor(sorted.length / 2)].toFixed(1)} ms, worst ${worst.toFixed(1)} ms over ${closeMs.length} redeploys`);
     assert.ok(worst < NODE_RED_CLOSE_TIMEOUT_MS, `a close took ${worst.toFixed(0)} ms`);
 
-    assert.equal(liveWatchers(), 0, 'every run watcher stopped');
+    assert.equal(liveWatchers(), 0, 'every run and hardware watcher stopped');
     let open = -1;
     for (const end = Date.now() + 5000; open !== 0 && Date.now() < end; await sleep(20)) {
       open = (await runs.openConnections(0)) + (await commands.openConnections(0));

@@ -29,6 +29,9 @@ export interface ErrorObject {
 
 /** Thrown by route handlers; the server turns it into the error response. */
 export class ApiError extends Error {
+  /** robot-server adds the version headers to nearly every error; not to InvalidDeckConfiguration (capture 172) */
+  versionHeaders = true;
+
   constructor(
     public readonly status: number,
     public readonly errors: ErrorObject[],

@@ -332,24 +332,12 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     default:
       if (cmd.commandType.includes('/') && typeof p.moduleId === 'string' && !cmd.commandType.startsWith('calibration/') && !cmd.commandType.startsWith('unsafe/')) {
         if (!state.modules.has(p.moduleId)) return fail('ModuleNotLoadedError', '4000', `Module ${p.moduleId} not found.`);
-        applyModuleCommand(state, cmd.commandType, p);
+        const problem = state.hardware.moduleById(p.moduleId)?.apply(cmd.commandType, p);
+        if (problem) return fail(problem.errorType, '4000', problem.detail);
+        // the temperature module's result names the target it set (capture 108); other module commands return {}
+        if (cmd.commandType === 'temperatureModule/setTargetTemperature') return { result: { targetTemperature: num(p.celsius) } };
       }
       return { result: {} };
-  }
-}
-
-/** Keep /modules live data in step with module commands. */
-function applyModuleCommand(state: EngineState, commandType: string, p: Record<string, unknown>): void {
-  const hw = state.hardware.moduleById(str(p.moduleId));
-  if (!hw) return;
-  if (commandType === 'temperatureModule/setTargetTemperature') {
-    hw.data = { status: 'holding at target', currentTemperature: num(p.celsius), targetTemperature: num(p.celsius) };
-  } else if (commandType === 'temperatureModule/deactivate') {
-    hw.data = { status: 'idle', currentTemperature: 23.0 };
-  } else if (commandType === 'magneticModule/engage') {
-    hw.data = { status: 'engaged', engaged: true, height: num(p.height) };
-  } else if (commandType === 'magneticModule/disengage') {
-    hw.data = { status: 'disengaged', engaged: false, height: -2.5 };
   }
 }
 

@@ -6,6 +6,7 @@ import { timestamp } from './clock';
 import type { RobotModel } from './context';
 import { invalidRequest, legacyValidation, notSupportedOnRobotType } from './errors';
 import type { Hardware } from './hardware';
+import { checkDeckConfiguration } from './deck-configuration';
 import { isObject, ok, parseJson, readData, type Route } from './http';
 
 export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => string): Route[] {
@@ -70,18 +71,15 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
       method: 'GET',
       path: '/pipettes',
       legacy: true,
-      handle: () => {
-        const out: Record<string, unknown> = { left: null, right: null };
-        for (const p of hw.pipettes) {
-          out[p.mount] = { model: p.instrumentModel, name: p.instrumentName, tip_length: null, mount_axis: p.mount === 'left' ? 'z' : 'a', plunger_axis: p.mount === 'left' ? 'b' : 'c', id: p.serialNumber };
-        }
-        return ok(out);
-      },
+      handle: () => ok(hw.pipettesLegacy()),
     },
+    { method: 'GET', path: '/calibration/status', legacy: true, handle: () => ok(hw.calibrationStatus()) },
     {
       method: 'GET',
       path: '/system/time',
-      handle: () => ok({ data: { id: 'time', systemTime: timestamp() }, links: { self: { href: '/system/time' } } }),
+      // answers with the version headers, like the legacy routes (capture 107)
+      legacy: true,
+      handle: () => ok({ data: { systemTime: timestamp(), id: 'time' }, links: { self: { href: '/system/time', meta: null } } }),
     },
     {
       method: 'GET',
@@ -117,7 +115,7 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
       handle: flexOnly((req) => {
         const data = readData(req) ?? {};
         if (!Array.isArray(data.cutoutFixtures)) throw invalidRequest('field required', { pointer: '/data/cutoutFixtures' });
-        hw.deckConfiguration = data.cutoutFixtures.map((c, i) => {
+        const fixtures = data.cutoutFixtures.map((c, i) => {
           if (!isObject(c) || typeof c.cutoutId !== 'string' || typeof c.cutoutFixtureId !== 'string') {
             throw invalidRequest('field required', { pointer: `/data/cutoutFixtures/${i}` });
           }
@@ -125,7 +123,11 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
           if (typeof c.opentronsModuleSerialNumber === 'string') f.opentronsModuleSerialNumber = c.opentronsModuleSerialNumber;
           return f;
         });
+        checkDeckConfiguration(fixtures);
+        hw.deckConfiguration = fixtures;
         hw.deckConfigurationModifiedAt = timestamp();
+        // robot-server publishes the hint before it answers (capture README, "Behaviour worth knowing" 4)
+        hw.onDeckConfigured?.();
         return ok({ data: { cutoutFixtures: hw.deckConfiguration.map((c) => ({ ...c })), lastModifiedAt: hw.deckConfigurationModifiedAt } });
       }),
     },

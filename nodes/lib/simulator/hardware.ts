@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { RobotModel } from './context';
 import { estopBlocked, type EstopState } from './errors';
+import { SimModule, type ModuleSpec } from './modules';
 
 export interface AttachedPipette {
   mount: 'left' | 'right';
@@ -16,15 +17,10 @@ export interface AttachedPipette {
   maxVolume: number;
 }
 
-export interface AttachedModule {
-  id: string;
+/** What GET /instruments shows of a Flex gripper (mount `extension`). */
+export interface AttachedGripper {
+  instrumentModel: string;
   serialNumber: string;
-  firmwareVersion: string;
-  hardwareRevision: string;
-  moduleType: string;
-  moduleModel: string;
-  /** live values shown under `data` */
-  data: Record<string, unknown>;
 }
 
 const OT2_PIPETTES: AttachedPipette[] = [
@@ -42,34 +38,48 @@ export function moduleIdFor(serial: string, revision: string): string {
   return createHash('sha1').update(`${serial}${revision}`).digest('hex');
 }
 
-function ot2Modules(): AttachedModule[] {
+function ot2Modules(): ModuleSpec[] {
   return [
     {
       // the ids robot-server 8.1.0 reported for these simulated serials (captures 10-modules)
       id: 'efdc9a1f3d5feaec8d96a36e5692cfd8fd11d775',
       serialNumber: 'TDV2-SIM-0001', firmwareVersion: 'dummyVersionTD', hardwareRevision: 'temp_deck_v20',
       moduleType: 'temperatureModuleType', moduleModel: 'temperatureModuleV2',
-      data: { status: 'idle', currentTemperature: 0.0 },
     },
     {
       id: '7d41523d714554a840aef1b55b7b607f9a0180b9',
       serialNumber: 'MDV2-SIM-0001', firmwareVersion: 'dummyVersionMD', hardwareRevision: 'mag_deck_v20',
       moduleType: 'magneticModuleType', moduleModel: 'magneticModuleV2',
-      data: { status: 'disengaged', engaged: false, height: -2.5 },
     },
   ];
 }
 
-function flexModules(): AttachedModule[] {
+function flexModules(): ModuleSpec[] {
   return [
     {
       id: moduleIdFor('TDV2-SIM-FLEX-0001', 'temp_deck_v20'),
       serialNumber: 'TDV2-SIM-FLEX-0001', firmwareVersion: 'dummyVersionTD', hardwareRevision: 'temp_deck_v20',
       moduleType: 'temperatureModuleType', moduleModel: 'temperatureModuleV2',
-      data: { status: 'idle', currentTemperature: 0.0 },
+    },
+    {
+      // as in capture 166-flex-modules (robot-server's simulated Heater-Shaker)
+      id: moduleIdFor('HSV10P20230101A01', 'dummyModelHS'),
+      serialNumber: 'HSV10P20230101A01', firmwareVersion: 'dummyVersionHS', hardwareRevision: 'dummyModelHS',
+      moduleType: 'heaterShakerModuleType', moduleModel: 'heaterShakerModuleV1',
     },
   ];
 }
+
+/** What `attachModule` knows per model: type, revision and firmware as robot-server's simulation reports them. */
+const MODULE_KINDS: Record<string, { moduleType: string; hardwareRevision: string; firmwareVersion: string; serialPrefix: string }> = {
+  temperatureModuleV1: { moduleType: 'temperatureModuleType', hardwareRevision: 'temp_deck_v1', firmwareVersion: 'dummyVersionTD', serialPrefix: 'TDV1' },
+  temperatureModuleV2: { moduleType: 'temperatureModuleType', hardwareRevision: 'temp_deck_v20', firmwareVersion: 'dummyVersionTD', serialPrefix: 'TDV2' },
+  magneticModuleV1: { moduleType: 'magneticModuleType', hardwareRevision: 'mag_deck_v1', firmwareVersion: 'dummyVersionMD', serialPrefix: 'MDV1' },
+  magneticModuleV2: { moduleType: 'magneticModuleType', hardwareRevision: 'mag_deck_v20', firmwareVersion: 'dummyVersionMD', serialPrefix: 'MDV2' },
+  heaterShakerModuleV1: { moduleType: 'heaterShakerModuleType', hardwareRevision: 'dummyModelHS', firmwareVersion: 'dummyVersionHS', serialPrefix: 'HSV1' },
+};
+
+export const ATTACHABLE_MODULE_MODELS = Object.keys(MODULE_KINDS);
 
 export interface CutoutFixture {
   cutoutId: string;
@@ -97,8 +107,10 @@ export interface CommandFault {
 export class Hardware {
   /** pending command faults, consumed in order by the executor */
   commandFaults: CommandFault[] = [];
-  readonly pipettes: AttachedPipette[];
-  readonly modules: AttachedModule[];
+  pipettes: AttachedPipette[];
+  modules: SimModule[];
+  /** Flex gripper, when attached (none by default) */
+  gripper: AttachedGripper | undefined;
   railLights = false;
   /** Flex front door; the simulated robot starts closed */
   doorOpen = false;
@@ -110,10 +122,44 @@ export class Hardware {
   /** listeners for door changes (the run engine blocks/pauses runs) */
   onDoorChange?: (open: boolean) => void;
 
-  constructor(readonly model: RobotModel) {
-    this.pipettes = model === 'Flex' ? FLEX_PIPETTES : OT2_PIPETTES;
-    this.modules = model === 'Flex' ? flexModules() : ot2Modules();
+  /** Told when the deck configuration changed (robot-server publishes an MQTT hint) */
+  onDeckConfigured?: () => void;
+
+  /** `now`: the simulated clock in ms, which module temperatures ramp on */
+  constructor(readonly model: RobotModel, private readonly now: () => number = () => Date.now()) {
+    this.pipettes = (model === 'Flex' ? FLEX_PIPETTES : OT2_PIPETTES).map((p) => ({ ...p }));
+    this.modules = (model === 'Flex' ? flexModules() : ot2Modules()).map((m) => new SimModule(m, now));
+    this.gripper = undefined;
     this.deckConfiguration = defaultDeck();
+  }
+
+  /** Plug in a module (fault injection); its id is derived from serial and revision as on the robot. */
+  attachModule(moduleModel: string, serialNumber?: string): SimModule {
+    const kind = MODULE_KINDS[moduleModel];
+    if (!kind) throw new Error(`unknown module model "${moduleModel}": one of ${ATTACHABLE_MODULE_MODELS.join(', ')}`);
+    const serial = serialNumber ?? `${kind.serialPrefix}-SIM-${String(this.modules.length + 1).padStart(4, '0')}`;
+    if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
+    const m = new SimModule({ id: moduleIdFor(serial, kind.hardwareRevision), serialNumber: serial, moduleModel, ...kind }, this.now);
+    this.modules.push(m);
+    return m;
+  }
+
+  /** Unplug a module by id or serial number; false when none matched. */
+  detachModule(idOrSerial: string): boolean {
+    const before = this.modules.length;
+    this.modules = this.modules.filter((m) => m.id !== idOrSerial && m.serialNumber !== idOrSerial);
+    return this.modules.length !== before;
+  }
+
+  /** Put a pipette on a mount (replacing what was there). */
+  attachPipette(p: AttachedPipette): void {
+    this.pipettes = [...this.pipettes.filter((x) => x.mount !== p.mount), { ...p }].sort((a, b) => a.mount.localeCompare(b.mount));
+  }
+
+  detachPipette(mount: 'left' | 'right'): boolean {
+    const before = this.pipettes.length;
+    this.pipettes = this.pipettes.filter((x) => x.mount !== mount);
+    return this.pipettes.length !== before;
   }
 
   setDoor(open: boolean): void {
@@ -139,7 +185,8 @@ export class Hardware {
 
   estopStatus(): Record<string, unknown> {
     const physical = this.estop === 'physicallyEngaged' ? 'engaged' : this.estop === 'notPresent' ? 'notPresent' : 'disengaged';
-    return { status: this.estop, leftEstopPhysicalStatus: physical, rightEstopPhysicalStatus: 'notPresent' };
+    // both E-stop ports report the one pressed button, as the recorded Flex did (capture 168)
+    return { status: this.estop, leftEstopPhysicalStatus: physical, rightEstopPhysicalStatus: physical };
   }
 
   healthBody(name: string): Record<string, unknown> {
@@ -165,9 +212,9 @@ export class Hardware {
     };
   }
 
-  /** GET /instruments `data`: the Flex shape adds firmwareVersion, calibratedOffset and tip state. */
+  /** GET /instruments `data`: the Flex shape adds firmwareVersion, calibratedOffset, tip state and the gripper. */
   instruments(): Array<Record<string, unknown>> {
-    return this.pipettes.map((p, i) => {
+    const list = this.pipettes.map((p, i) => {
       const flex = this.model === 'Flex';
       const item: Record<string, unknown> = {
         mount: p.mount,
@@ -185,6 +232,38 @@ export class Hardware {
       if (flex) item.state = { tipDetected: false };
       return item;
     });
+    if (this.model === 'Flex' && this.gripper) {
+      list.push({
+        mount: 'extension', instrumentType: 'gripper', instrumentModel: this.gripper.instrumentModel, serialNumber: this.gripper.serialNumber,
+        subsystem: 'gripper', ok: true, firmwareVersion: '1',
+        data: { jawState: 'homed_ready', calibratedOffset: { offset: { x: 0.0, y: 0.0, z: 0.0 }, source: 'default', reasonability_check_failures: [] } },
+      });
+    }
+    return list;
+  }
+
+  /** GET /pipettes (legacy, unwrapped): `{left, right}`, null for an empty mount. */
+  pipettesLegacy(): Record<string, unknown> {
+    const out: Record<string, unknown> = { left: null, right: null };
+    for (const p of this.pipettes) {
+      out[p.mount] = { model: p.instrumentModel, name: p.instrumentName, tip_length: 0.0, mount_axis: p.mount === 'left' ? 'z' : 'a', plunger_axis: p.mount === 'left' ? 'b' : 'c', id: p.serialNumber };
+    }
+    return out;
+  }
+
+  /** GET /calibration/status (legacy): an uncalibrated simulated deck (identity matrix), as in capture 104. */
+  calibrationStatus(): Record<string, unknown> {
+    const zero = { single: [0.0, 0.0, 0.0], multi: [0.0, 0.0, 0.0] };
+    return {
+      deckCalibration: {
+        status: 'IDENTITY',
+        data: {
+          type: 'attitude', matrix: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], lastModified: null, pipetteCalibratedWith: null,
+          tiprack: null, source: 'default', status: { markedBad: false, source: null, markedAt: null },
+        },
+      },
+      instrumentCalibration: { right: { ...zero }, left: { ...zero } },
+    };
   }
 
   /** GET /modules items (version ≥ 3 shape). */
@@ -198,7 +277,7 @@ export class Hardware {
       moduleType: m.moduleType,
       moduleModel: m.moduleModel,
       compatibleWithRobot: true,
-      data: { ...m.data },
+      data: m.data(),
       usbPort: { port: 0, portGroup: 'unknown', hub: false, path: '' },
     }));
   }
@@ -221,8 +300,8 @@ export class Hardware {
         revision: m.hardwareRevision,
         fwVersion: m.firmwareVersion,
         hasAvailableUpdate: false,
-        status: String(m.data.status ?? 'idle'),
-        data: { ...m.data },
+        status: String(m.data().status ?? 'idle'),
+        data: m.data(),
       })),
     };
   }
@@ -235,7 +314,7 @@ export class Hardware {
     return f;
   }
 
-  moduleById(id: string): AttachedModule | undefined {
+  moduleById(id: string): SimModule | undefined {
     return this.modules.find((m) => m.id === id);
   }
 }

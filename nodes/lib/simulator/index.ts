@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Scheduler } from './clock';
 import { robotTypeOf, type NotifyPayload, type ProtocolPart, type RobotModel, type SimulatorContext } from './context';
 import { FaultPlan } from './faults';
-import { Hardware } from './hardware';
+import { Hardware, type AttachedGripper, type AttachedPipette } from './hardware';
 import { hardwareRoutes } from './hardware-routes';
 import { createProtocolPart } from './protocols';
 import { RunStore } from './runs';
@@ -18,6 +18,7 @@ import { StatelessEngine, statelessRoutes } from './stateless';
 import { Stats } from './stats';
 
 export type { RobotModel } from './context';
+export type { AttachedGripper, AttachedPipette } from './hardware';
 
 export interface SimulatorOptions {
   host?: string;
@@ -67,10 +68,12 @@ export class SimulatedRobot extends EventEmitter {
     this.bootMs = opts.bootMs ?? 0;
     const commandMs = opts.commandMs ?? 200;
     this.scheduler = new Scheduler(opts.speed ?? 1);
-    this.hardware = new Hardware(this.model);
+    // module temperatures ramp on the simulated clock: real time × speed
+    this.hardware = new Hardware(this.model, () => performance.now() * this.scheduler.speed);
     const notify = (topic: string, payload: NotifyPayload): void => {
       this.emit('notify', topic, payload);
     };
+    this.hardware.onDeckConfigured = () => notify('robot-server/deck_configuration', { refetch: true });
     this.runs = new RunStore({
       model: this.model, hardware: this.hardware, scheduler: this.scheduler, commandMs,
       protocols: () => this.protocolPart.source, notify,
@@ -147,6 +150,41 @@ export class SimulatedRobot extends EventEmitter {
   /** Flex front door (tests): an open door blocks a running run; closing it leaves the run paused. */
   setDoorOpen(open: boolean): void {
     this.hardware.setDoor(open);
+  }
+
+  /** Open or close the robot's door (fault injection; the same switch as setDoorOpen). */
+  setDoor(open: boolean): void {
+    this.hardware.setDoor(open);
+  }
+
+  /** Plug in a module (`temperatureModuleV2`, `magneticModuleV2`, `heaterShakerModuleV1`…); returns its /modules id. */
+  attachModule(moduleModel: string, serialNumber?: string): string {
+    return this.hardware.attachModule(moduleModel, serialNumber).id;
+  }
+
+  /** Unplug a module by its /modules id or serial number; false when none matched. */
+  detachModule(idOrSerial: string): boolean {
+    return this.hardware.detachModule(idOrSerial);
+  }
+
+  /** Put a pipette on a mount, replacing what was there. */
+  attachPipette(p: AttachedPipette): void {
+    this.hardware.attachPipette(p);
+  }
+
+  /** Take the pipette off a mount; false when the mount was empty. */
+  detachPipette(mount: 'left' | 'right'): boolean {
+    return this.hardware.detachPipette(mount);
+  }
+
+  /** Flex gripper: attach (model and serial) or detach (undefined). */
+  setGripper(g: AttachedGripper | undefined): void {
+    this.hardware.gripper = g;
+  }
+
+  /** The modules' live data as GET /modules shows it, by module id (tests). */
+  moduleData(id: string): Record<string, unknown> | undefined {
+    return this.hardware.moduleById(id)?.data();
   }
 
   /**

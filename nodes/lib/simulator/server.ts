@@ -160,7 +160,8 @@ export class SimServer {
           err = legacyValidation(422, err.errors.map((x) => x.detail).join('; '));
         }
         reply = { status: err.status, body: err.body() };
-        isError = true;
+        // a few errors leave the version headers off, as robot-server does (capture 172)
+        isError = err.versionHeaders;
       }
     }
     if (closed) return;

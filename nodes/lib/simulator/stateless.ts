@@ -20,7 +20,13 @@ export class StatelessEngine {
 
   constructor(hardware: Hardware, private readonly scheduler: Scheduler, private readonly commandMs: number) {
     this.state = new EngineState(hardware.model, hardware);
-    for (const m of hardware.modules) this.state.modules.set(m.id, { id: m.id, model: m.moduleModel, serialNumber: m.serialNumber });
+    this.syncModules();
+  }
+
+  /** The default engine knows exactly the modules attached now (fault injection attaches and detaches them). */
+  private syncModules(): void {
+    this.state.modules.clear();
+    for (const m of this.state.hardware.modules) this.state.modules.set(m.id, { id: m.id, model: m.moduleModel, serialNumber: m.serialNumber });
   }
 
   add(commandType: string, params: Record<string, unknown>, key?: string): CommandRecord {
@@ -67,6 +73,7 @@ export class StatelessEngine {
     next.status = 'running';
     next.startedAt = timestamp();
     this.scheduler.after(durationOf(next, this.commandMs), () => {
+      this.syncModules();
       const out = execute(this.state, next);
       next.completedAt = timestamp();
       if ('error' in out) {

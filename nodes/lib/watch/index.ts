@@ -1,5 +1,8 @@
 // Run watching: shared watchers (registry), what they report (snapshot), when they read (source).
-export { watchRun, liveWatchers, runChanged } from './registry';
+export { watchRun, liveWatchers, runChanged, sharedWatcher } from './registry';
+export { watchHardware, HardwareWatcher, HARDWARE_RESOURCES, DEFAULT_HARDWARE_INTERVAL_MS, moduleEvents } from './hardware-watcher';
+export type { HardwareEvent, HardwareResource, HardwareSubscriber, HardwareSubscription, ModuleChange } from './hardware-watcher';
+export { TopicHintSource } from './hint-source';
 export type { Subscription, WatchOptions } from './registry';
 export { RunWatcher, DEFAULT_INTERVAL_MS } from './run-watcher';
 export type { Subscriber, WatchEvent } from './run-watcher';

@@ -19,34 +19,45 @@ export interface WatchOptions {
   source?: SourceFactory;
 }
 
-const byClient = new WeakMap<RobotClient, Map<string, RunWatcher>>();
+/** What the registry needs of a watcher: whether it still runs. Run and hardware watchers both qualify. */
+export interface SharedWatcher {
+  readonly isStopped: boolean;
+}
+
+const byClient = new WeakMap<RobotClient, Map<string, SharedWatcher>>();
 /** Every watcher not yet stopped; only for `liveWatchers()` (a WeakMap cannot be counted). */
-const live = new Set<RunWatcher>();
+const live = new Set<SharedWatcher>();
 
 function keyOf(runId: string | undefined): string {
   return runId === undefined ? 'current' : `run:${runId}`;
 }
 
-/** Watches `runId` (undefined: the robot's current run) on `client`, sharing a watcher where one exists. */
-export function watchRun(client: RobotClient, runId: string | undefined, subscriber: Subscriber, opts: WatchOptions = {}): Subscription {
+/**
+ * The one running watcher of `client` under `key`, created with `create` when there is none. `create` gets the
+ * callback the watcher calls when it stops, which takes it out of the registry. Keys must not collide across
+ * watcher kinds (run watchers use `current` and `run:<id>`).
+ */
+export function sharedWatcher<W extends SharedWatcher>(client: RobotClient, key: string, create: (onStop: () => void) => W): W {
   let map = byClient.get(client);
   if (!map) {
     map = new Map();
     byClient.set(client, map);
   }
-  const key = keyOf(runId);
-  let watcher = map.get(key);
-  if (!watcher || watcher.isStopped) {
-    const owner = map;
-    const created: RunWatcher = new RunWatcher(client, runId, (opts.source ?? (() => new PollingSource()))(), () => {
-      if (owner.get(key) === created) owner.delete(key);
-      live.delete(created);
-    });
-    watcher = created;
-    map.set(key, watcher);
-    live.add(watcher);
-  }
-  const shared = watcher;
+  const existing = map.get(key);
+  if (existing && !existing.isStopped) return existing as W;
+  const owner = map;
+  const created: W = create(() => {
+    if (owner.get(key) === created) owner.delete(key);
+    live.delete(created);
+  });
+  map.set(key, created);
+  live.add(created);
+  return created;
+}
+
+/** Watches `runId` (undefined: the robot's current run) on `client`, sharing a watcher where one exists. */
+export function watchRun(client: RobotClient, runId: string | undefined, subscriber: Subscriber, opts: WatchOptions = {}): Subscription {
+  const shared = sharedWatcher(client, keyOf(runId), (onStop) => new RunWatcher(client, runId, (opts.source ?? (() => new PollingSource()))(), onStop));
   let released = false;
   shared.subscribe(subscriber);
   return {
@@ -73,7 +84,7 @@ export function runChanged(client: RobotClient, runId: string | undefined): void
   if (!map) return;
   for (const key of ['current', ...(runId ? [keyOf(runId)] : [])]) {
     const watcher = map.get(key);
-    if (watcher && !watcher.isStopped) watcher.ownChange();
+    if (watcher instanceof RunWatcher && !watcher.isStopped) watcher.ownChange();
   }
 }
 

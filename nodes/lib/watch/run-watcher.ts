@@ -346,8 +346,8 @@ export class RunWatcher implements RefetchSink {
   }
 }
 
-/** A subscriber's failure must not break the watcher or the other subscribers. */
-function deliver(sub: Subscriber, event: WatchEvent): void {
+/** A subscriber's failure must not break the watcher or the other subscribers (run and hardware watchers). */
+export function deliver<E>(sub: { onEvent(event: E): void }, event: E): void {
   try {
     sub.onEvent(event);
   } catch {

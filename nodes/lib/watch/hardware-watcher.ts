@@ -1,0 +1,242 @@
+// HardwareWatcher: reads one hardware resource of one robot (door, E-stop, modules, instruments, lights,
+// deck configuration) on a timer and tells its subscribers what changed. Shared through the registry,
+// so every node watching the same robot and resource costs the robot one set of requests.
+import type { RobotClient } from '../client';
+import { RequestAbortedError } from '../errors';
+import type { AttachedModule } from '../types';
+import { sharedWatcher } from './registry';
+import { deliver } from './run-watcher';
+import { PollingSource, type RefetchReason, type RefetchSink, type SourceFactory, type WatchSource } from './source';
+
+export const HARDWARE_RESOURCES = ['door', 'estop', 'modules', 'instruments', 'lights', 'deck-configuration'] as const;
+export type HardwareResource = (typeof HARDWARE_RESOURCES)[number];
+
+/** What a module msg reports: its state changed (status, target, latch, magnets…), or only its temperature/speed moved. */
+export type ModuleChange = 'state' | 'temperature' | 'attached' | 'detached';
+
+export type HardwareEvent =
+  /** The resource's value changed (first read: previous is null). */
+  | { type: 'change'; resource: Exclude<HardwareResource, 'modules'>; current: unknown; previous: unknown }
+  /** One module changed; `previous` null on the first read or when attached, `current` null when detached. */
+  | { type: 'module'; change: ModuleChange; current: AttachedModule | null; previous: AttachedModule | null }
+  | { type: 'robot-unreachable'; error: Error }
+  | { type: 'robot-reachable' };
+
+export interface HardwareSubscriber {
+  /** Poll interval this subscriber asks for (ms); the watcher uses the shortest. */
+  intervalMs: number;
+  onEvent(event: HardwareEvent): void;
+}
+
+/** Keys of a module's `data` whose change is a state change worth a msg; the rest (readings) only on request. */
+const MODULE_STATE_KEYS = [
+  'status', 'temperatureStatus', 'speedStatus', 'labwareLatchStatus', 'engaged', 'height',
+  'targetTemperature', 'targetSpeed', 'lidStatus', 'lidTargetTemperature', 'lidTemperatureStatus', 'holdTime',
+];
+
+export class HardwareWatcher implements RefetchSink {
+  private readonly subscribers = new Set<HardwareSubscriber>();
+  private readonly abort = new AbortController();
+  private last: unknown;
+  private known = false;
+  private reachable = true;
+  private failures = 0;
+  private reading = false;
+  private pending = false;
+  private stopped = false;
+  private started = false;
+
+  constructor(
+    private readonly client: RobotClient,
+    readonly resource: HardwareResource,
+    private readonly source: WatchSource,
+    private readonly onStop: () => void = () => undefined,
+  ) {}
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  get sourceKind(): string {
+    return this.source.kind;
+  }
+
+  /** Adds a subscriber; a late one is told the current state (as a first read) at once. */
+  subscribe(sub: HardwareSubscriber): void {
+    if (this.stopped) return;
+    this.subscribers.add(sub);
+    if (this.known) for (const e of this.initialEvents(this.last)) deliver(sub, e);
+    if (!this.reachable) deliver(sub, { type: 'robot-unreachable', error: new Error('robot unreachable') });
+    if (!this.started) {
+      this.started = true;
+      this.source.start(this).then(
+        () => this.trigger('start'),
+        () => this.trigger('start'),
+      );
+    }
+  }
+
+  unsubscribe(sub: HardwareSubscriber): void {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) this.stop();
+  }
+
+  trigger(_reason: RefetchReason): void {
+    if (this.stopped) return;
+    this.pending = true;
+    this.pump();
+  }
+
+  sourceChanged(): void {
+    // The node status does not show how hardware is watched; nothing to tell.
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.abort.abort();
+    this.source.stop();
+    this.subscribers.clear();
+    this.onStop();
+  }
+
+  private intervalMs(): number {
+    let min = Infinity;
+    for (const s of this.subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
+    return Number.isFinite(min) ? min : DEFAULT_HARDWARE_INTERVAL_MS;
+  }
+
+  private pump(): void {
+    if (this.reading || this.stopped || !this.pending) return;
+    this.pending = false;
+    this.reading = true;
+    this.read()
+      .then((value) => this.apply(value), (err: unknown) => this.readFailed(err))
+      .finally(() => {
+        this.reading = false;
+        if (this.stopped) return;
+        if (this.pending) this.pump();
+        // Hardware changes at any time: every read is spaced by the interval (phase active), backing off when unreachable.
+        else this.source.settled({ phase: this.failures > 0 ? 'unreachable' : 'active', failures: this.failures, intervalMs: this.intervalMs() });
+      });
+  }
+
+  private read(): Promise<unknown> {
+    const opts = { signal: this.abort.signal };
+    switch (this.resource) {
+      case 'door':
+        return this.client.getDoorStatus(opts);
+      case 'estop':
+        return this.client.getEstopStatus(opts);
+      case 'modules':
+        return this.client.getModules(opts);
+      case 'instruments':
+        return this.client.getInstruments(opts);
+      case 'lights':
+        return this.client.getLights(opts);
+      case 'deck-configuration':
+        return this.client.getDeckConfiguration(opts);
+    }
+  }
+
+  private apply(value: unknown): void {
+    if (this.stopped) return;
+    this.failures = 0;
+    if (!this.reachable) {
+      this.reachable = true;
+      this.emit({ type: 'robot-reachable' });
+    }
+    const previous = this.known ? this.last : undefined;
+    this.last = value;
+    const first = !this.known;
+    this.known = true;
+    if (first) {
+      for (const e of this.initialEvents(value)) this.emit(e);
+      return;
+    }
+    if (this.resource === 'modules') {
+      for (const e of moduleEvents(previous as AttachedModule[], value as AttachedModule[])) this.emit(e);
+    } else if (!sameValue(previous, value, this.resource)) {
+      this.emit({ type: 'change', resource: this.resource, current: value, previous });
+    }
+  }
+
+  /** The state as first-read events: one per module, or the resource's value, with previous null. */
+  private initialEvents(value: unknown): HardwareEvent[] {
+    if (this.resource === 'modules') {
+      return (value as AttachedModule[]).map((m) => ({ type: 'module', change: 'state', current: m, previous: null }));
+    }
+    return [{ type: 'change', resource: this.resource, current: value, previous: null }];
+  }
+
+  private readFailed(err: unknown): void {
+    if (this.stopped) return;
+    if (err instanceof RequestAbortedError && this.client.isClosed) {
+      // The robot's config node closed under us (redeploy); its nodes close next.
+      this.stop();
+      return;
+    }
+    this.failures += 1;
+    if (!this.reachable) return;
+    this.reachable = false;
+    this.emit({ type: 'robot-unreachable', error: err instanceof Error ? err : new Error(String(err)) });
+  }
+
+  private emit(event: HardwareEvent): void {
+    for (const sub of [...this.subscribers]) deliver(sub, event);
+  }
+}
+
+export const DEFAULT_HARDWARE_INTERVAL_MS = 2000;
+
+/** Per module: attached, detached, a state change, or only a reading (temperature, speed) that moved. */
+export function moduleEvents(before: AttachedModule[], after: AttachedModule[]): HardwareEvent[] {
+  const events: HardwareEvent[] = [];
+  const old = new Map(before.map((m) => [m.id, m]));
+  for (const m of after) {
+    const prev = old.get(m.id);
+    old.delete(m.id);
+    if (!prev) {
+      events.push({ type: 'module', change: 'attached', current: m, previous: null });
+      continue;
+    }
+    const changedState = MODULE_STATE_KEYS.some((k) => JSON.stringify(prev.data?.[k]) !== JSON.stringify(m.data?.[k]));
+    if (changedState) events.push({ type: 'module', change: 'state', current: m, previous: prev });
+    else if (JSON.stringify(prev.data) !== JSON.stringify(m.data)) events.push({ type: 'module', change: 'temperature', current: m, previous: prev });
+  }
+  for (const gone of old.values()) events.push({ type: 'module', change: 'detached', current: null, previous: gone });
+  return events;
+}
+
+/** Equal for a watcher's purpose: the deck configuration's `lastModifiedAt` alone is not a change of fixtures. */
+function sameValue(a: unknown, b: unknown, resource: HardwareResource): boolean {
+  if (resource === 'deck-configuration') {
+    const fixtures = (v: unknown): string => JSON.stringify((v as { cutoutFixtures?: unknown } | undefined)?.cutoutFixtures);
+    return fixtures(a) === fixtures(b);
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export interface HardwareSubscription {
+  readonly watcher: HardwareWatcher;
+  release(): void;
+}
+
+/** Watches `resource` on `client`, sharing the one watcher of that robot and resource. */
+export function watchHardware(client: RobotClient, resource: HardwareResource, subscriber: HardwareSubscriber, source?: SourceFactory): HardwareSubscription {
+  const watcher = sharedWatcher(client, `hardware:${resource}`, (onStop) => new HardwareWatcher(client, resource, (source ?? (() => new PollingSource()))(), onStop));
+  let released = false;
+  watcher.subscribe(subscriber);
+  return {
+    watcher,
+    release: () => {
+      if (released) return;
+      released = true;
+      watcher.unsubscribe(subscriber);
+    },
+  };
+}

@@ -1,0 +1,262 @@
+// opentrons-hardware: the robot itself in a flow — health, instruments, modules (with live data), lights,
+// door, E-stop, deck configuration, calibration — read on a msg, or watched: one msg per change. Watching
+// is shared: every hardware node on the same robot and resource uses one HardwareWatcher.
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { RobotClient } from './lib/client';
+import { InputError, RobotError } from './lib/errors';
+import {
+  FLEX_ONLY_ACTIONS,
+  WATCHABLE,
+  parseAction,
+  parseDeckConfiguration,
+  matchModules,
+  parseSelector,
+  selectModule,
+  type HardwareAction,
+} from './lib/hardware-input';
+import { own, pick, robotOf, showSimulated, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
+import { NodeWork } from './lib/node-work';
+import type { RobotNotifications } from './lib/notifications';
+import { MIN_POLL_INTERVAL_MS } from './lib/poll';
+import type { AttachedModule } from './lib/types';
+import {
+  DEFAULT_HARDWARE_INTERVAL_MS,
+  TopicHintSource,
+  watchHardware,
+  type HardwareEvent,
+  type HardwareResource,
+  type HardwareSubscription,
+  type SourceFactory,
+} from './lib/watch';
+
+interface HardwareDef extends NodeDef {
+  robot?: string;
+  action?: string;
+  module?: string;
+  watch?: boolean;
+  interval?: string | number;
+  /** Watching modules: also a msg whenever a temperature or speed reading moves (for charts). */
+  readings?: boolean;
+}
+
+/** A config node may share its MQTT connection (notifications `auto`); deck configuration watching uses its hint. */
+type RobotWithPush = RobotConfigNode & { pushNotifications?: RobotNotifications };
+
+const DECK_CONFIGURATION_TOPIC = 'robot-server/deck_configuration';
+
+export = function register(RED: NodeAPI): void {
+  function OpentronsHardwareNode(this: Node, def: HardwareDef): void {
+    RED.nodes.createNode(this, def);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the handlers below run outside this call
+    const node = this;
+    const work = new NodeWork();
+    showSimulated(RED, node, def.robot);
+    const editorAction = def.action || 'health';
+    const editorModule = (def.module ?? '').trim();
+
+    const handle = async (msg: Msg, send: Send): Promise<void> => {
+      // Everything the msg asks is checked before the first request.
+      const action = parseAction(pick(msg, 'action', editorAction));
+      const selector = parseSelector(pick(msg, 'module', editorModule));
+      const fixtures = action === 'set-deck-configuration' ? parseDeckConfiguration(own(msg, 'payload')) : undefined;
+      const robot = robotOf(RED, def.robot);
+      const client = await robot.ready();
+      const opts = { signal: work.signal };
+      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
+      node.status({ fill: 'blue', shape: 'dot', text: `${action}…` });
+      delete msg.action;
+      try {
+        msg.payload = await read(client, action, msg, fixtures, opts);
+      } catch (err) {
+        if (err instanceof RobotError && err.errors.length > 0 && err.errorId === 'InvalidDeckConfiguration') {
+          msg.robotErrors = err.errors;
+          err.message = `${err.message}; problems: ${err.errors.map(deckProblem).join('; ')}`;
+        }
+        throw err;
+      }
+      let chosen: AttachedModule | undefined;
+      if (action === 'modules' && selector !== undefined) {
+        chosen = selectModule(msg.payload as AttachedModule[], selector);
+        msg.moduleId = chosen.id;
+        // msg.module (the selector) stays, so a later hardware node on the wire reads the same module back
+        msg.selectedModule = chosen;
+      }
+      node.status({ fill: 'green', shape: 'dot', text: summary(action, msg.payload, chosen) });
+      send(msg);
+    };
+
+    work.serve(node, handle);
+
+    if (def.watch === true) startWatching(RED, node, def, editorAction, editorModule);
+  }
+
+  RED.nodes.registerType('opentrons-hardware', OpentronsHardwareNode);
+};
+
+/** One action's request(s); `msg.pipettes` carries what an OT-2's GET /pipettes adds to /instruments. */
+async function read(client: RobotClient, action: HardwareAction, msg: Msg, fixtures: ReturnType<typeof parseDeckConfiguration> | undefined, opts: { signal: AbortSignal }): Promise<unknown> {
+  switch (action) {
+    case 'health':
+      return client.health(opts);
+    case 'instruments': {
+      const instruments = await client.getInstruments(opts);
+      if ((await modelOf(client, opts)) === 'OT-2') msg.pipettes = await client.getPipettes(opts);
+      return instruments;
+    }
+    case 'modules':
+      return client.getModules(opts);
+    case 'lights':
+      return client.getLights(opts);
+    case 'door':
+      return client.getDoorStatus(opts);
+    case 'estop':
+      return client.getEstopStatus(opts);
+    case 'deck-configuration':
+      return client.getDeckConfiguration(opts);
+    case 'set-deck-configuration':
+      return client.setDeckConfiguration(fixtures ?? [], opts);
+    case 'calibration':
+      return client.getCalibrationStatus(opts);
+  }
+}
+
+/** The robot's model from /health, asked once per client (a config node's client lives until redeploy). */
+const models = new WeakMap<RobotClient, Promise<'OT-2' | 'Flex'>>();
+
+function modelOf(client: RobotClient, opts: { signal: AbortSignal }): Promise<'OT-2' | 'Flex'> {
+  let p = models.get(client);
+  if (!p) {
+    p = client.health(opts).then((h) => (/OT-3|Flex/i.test(h.robot_model) ? 'Flex' : 'OT-2'));
+    models.set(client, p);
+    // A failed read is asked again next time rather than remembered.
+    p.catch(() => models.delete(client));
+  }
+  return p;
+}
+
+async function requireFlex(client: RobotClient, action: HardwareAction, opts: { signal: AbortSignal }): Promise<void> {
+  if ((await modelOf(client, opts)) === 'Flex') return;
+  const what = action === 'estop' ? 'an E-stop' : 'a deck configuration';
+  throw new InputError(`action "${action}" needs a Flex: this robot is an OT-2, which has no ${what}; nothing was sent`);
+}
+
+function deckProblem(e: { meta?: Record<string, unknown> }): string {
+  const m = e.meta ?? {};
+  const fixtures = m.cutout_fixture_ids ?? m.cutout_fixture_id;
+  const allowed = Array.isArray(m.allowed_cutout_ids) ? ` (allowed in ${m.allowed_cutout_ids.join(', ')})` : '';
+  return [m.deckConfigurationProblem, m.cutout_id, Array.isArray(fixtures) ? fixtures.join(' + ') : fixtures].filter(Boolean).join(' ') + allowed;
+}
+
+/** Short node status text for an answer. */
+function summary(action: HardwareAction, payload: unknown, module: AttachedModule | undefined): string {
+  const p = payload as Record<string, unknown> | unknown[];
+  if (module) return `${module.moduleModel}: ${String(module.data?.status ?? '')}`.slice(0, 40);
+  switch (action) {
+    case 'health':
+      return `${String((p as Record<string, unknown>).name)} ${String((p as Record<string, unknown>).api_version)}`.slice(0, 40);
+    case 'instruments':
+    case 'modules':
+      return `${(p as unknown[]).length} ${action}`;
+    case 'lights':
+      return `lights ${(p as Record<string, unknown>).on ? 'on' : 'off'}`;
+    case 'door':
+    case 'estop':
+      return `${action} ${String((p as Record<string, unknown>).status)}`;
+    default:
+      return action;
+  }
+}
+
+/**
+ * Watch mode: from deploy until close, one msg per change of the action's resource (output msgs are new,
+ * not copies of an input). Errors in the settings show in the node status and the log.
+ */
+function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction: string, editorModule: string): void {
+  let subscription: HardwareSubscription | undefined;
+  let closed = false;
+  const aborted = new AbortController();
+  node.on('close', () => {
+    closed = true;
+    aborted.abort();
+    subscription?.release();
+    subscription = undefined;
+  });
+  const refuse = (text: string): void => {
+    node.status({ fill: 'red', shape: 'ring', text: text.slice(0, 40) });
+    node.error(`watch: ${text}`);
+  };
+  const intervalMs = def.interval === undefined || def.interval === '' ? DEFAULT_HARDWARE_INTERVAL_MS : Number(def.interval);
+  if (!Number.isFinite(intervalMs) || intervalMs < MIN_POLL_INTERVAL_MS) {
+    refuse(`interval "${String(def.interval)}" must be at least ${MIN_POLL_INTERVAL_MS} ms`);
+    return;
+  }
+  const action = editorAction as HardwareAction;
+  const resource: HardwareResource | undefined = WATCHABLE[action];
+  if (!resource) {
+    refuse(`action "${editorAction}" cannot be watched: choose door, estop, modules, instruments, lights or deck-configuration`);
+    return;
+  }
+  let selector: string | undefined;
+  try {
+    selector = parseSelector(editorModule);
+    const robot = robotOf(RED, def.robot) as RobotWithPush;
+    const label = (): string => robot.robotLabel;
+    void (async () => {
+      const client = await robot.ready();
+      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, { signal: aborted.signal });
+      if (closed) return;
+      const notifications = robot.pushNotifications;
+      const source: SourceFactory | undefined =
+        resource === 'deck-configuration' && notifications ? () => new TopicHintSource(notifications, DECK_CONFIGURATION_TOPIC) : undefined;
+      node.status({ fill: 'grey', shape: 'ring', text: `watching ${resource}…` });
+      subscription = watchHardware(client, resource, {
+        intervalMs,
+        onEvent: (e) => onEvent(node, e, { resource, selector, readings: def.readings === true, robot: label() }),
+      }, source);
+    })().catch((err: unknown) => {
+      if (!closed) refuse(err instanceof Error ? err.message : String(err));
+    });
+  } catch (err) {
+    refuse(err instanceof Error ? err.message : String(err));
+  }
+}
+
+interface WatchContext {
+  resource: HardwareResource;
+  selector: string | undefined;
+  readings: boolean;
+  robot: string;
+}
+
+function onEvent(node: Node, e: HardwareEvent, ctx: WatchContext): void {
+  switch (e.type) {
+    case 'change': {
+      const current = e.current as Record<string, unknown>;
+      node.send({ topic: e.resource, payload: { what: e.resource, current: e.current, previous: e.previous, robot: ctx.robot } } as NodeMessage);
+      node.status({ fill: 'green', shape: 'dot', text: summary(e.resource as HardwareAction, current, undefined) });
+      return;
+    }
+    case 'module': {
+      if (e.change === 'temperature' && !ctx.readings) return;
+      const m = e.current ?? e.previous;
+      if (!m) return;
+      if (ctx.selector !== undefined && matchModules([m], ctx.selector).length === 0) return;
+      node.send({
+        topic: 'module',
+        moduleId: m.id,
+        payload: { what: 'module', change: e.change, current: e.current, previous: e.previous, robot: ctx.robot },
+      } as NodeMessage);
+      node.status({ fill: 'green', shape: 'dot', text: `${m.moduleModel}: ${e.current ? String(e.current.data?.status ?? '') : 'detached'}`.slice(0, 40) });
+      return;
+    }
+    case 'robot-unreachable':
+      node.status({ fill: 'yellow', shape: 'ring', text: 'robot unreachable — retrying' });
+      node.send({ topic: 'robot-unreachable', payload: { robot: ctx.robot, error: { message: e.error.message, code: (e.error as { code?: unknown }).code } } } as NodeMessage);
+      return;
+    case 'robot-reachable':
+      node.status({ fill: 'grey', shape: 'ring', text: 'robot reachable' });
+      node.send({ topic: 'robot-reachable', payload: { robot: ctx.robot } } as NodeMessage);
+      return;
+  }
+}
+
