@@ -10,6 +10,7 @@ import { commandCatalogue, validateCommand } from './lib/command-schema';
 import { InputError, OpentronsError } from './lib/errors';
 import { Msg, own, pick, robotOf, Send, showSimulated } from './lib/node-support';
 import { evaluateProperty, NodeWork } from './lib/node-work';
+import { failedCommandIdFor } from './lib/recovery';
 import type { Command } from './lib/types';
 
 interface CommandDef extends NodeDef {
@@ -36,6 +37,8 @@ interface Plan {
   wait: boolean;
   timeoutMs: number;
   idName: string | undefined;
+  /** fixit commands: the failed command they answer */
+  failedCommandId: string | undefined;
 }
 
 export = function register(RED: NodeAPI): void {
@@ -80,6 +83,7 @@ export = function register(RED: NodeAPI): void {
         wait: parseWait(pick(msg, 'waitUntilComplete', def.waitUntilComplete ?? true), 'waitUntilComplete'),
         timeoutMs: parseTimeoutMs(pick(msg, 'timeout', def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_MS : def.timeout), 'timeout'),
         idName: parseIdName(def.storeIdAs),
+        failedCommandId: failedCommandIdFor(commands.map((c) => c.intent), target, own(msg, 'failedCommandId')),
       };
       // Every command is checked before the first is sent, so a bad entry late in an array sends nothing.
       commands.forEach((c, i) => validateCommand(c, { target, allowUnknownTypes: def.allowUnknownTypes === true, label: labelOf(plan, i) }));
@@ -109,7 +113,7 @@ export = function register(RED: NodeAPI): void {
           const wait = p.wait && !(unplayed && c.intent === 'protocol');
           if (p.wait && !wait) notWaited = true;
           node.status({ fill: 'blue', shape: 'dot', text: `${p.batch ? `${index + 1}/${p.commands.length} ` : ''}${c.commandType}…${runNote}` });
-          const opts = { waitUntilComplete: wait, commandTimeoutMs: wait ? p.timeoutMs : undefined, signal: work.signal };
+          const opts = { waitUntilComplete: wait, commandTimeoutMs: wait ? p.timeoutMs : undefined, failedCommandId: p.failedCommandId, signal: work.signal };
           const body = { commandType: c.commandType, params: c.params, ...(c.intent ? { intent: c.intent } : {}), ...(c.key ? { key: c.key } : {}) };
           const command = run ? await client.createRunCommand(run.id, body, opts) : await client.createCommand(body, opts);
           msg.commandId = command.id;

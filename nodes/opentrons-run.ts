@@ -5,6 +5,7 @@ import type { RobotClient } from './lib/client';
 import { InputError, RobotError } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
+import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
 import {
   IfCurrent,
@@ -58,6 +59,7 @@ export = function register(RED: NodeAPI): void {
       const robot = robotOf(RED, def.robot);
       const runId = NO_RUN_ID.includes(action) ? undefined : await runIdOf(msg, action);
       const body = action === 'create' ? await createBody(msg) : undefined;
+      const rules = action === 'error-recovery-policy' ? policyRules(own(msg, 'payload')) : undefined;
       const wait = waitWanted(msg);
 
       const client = await robot.ready();
@@ -111,6 +113,11 @@ export = function register(RED: NodeAPI): void {
           node.status({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
           return send(msg);
         }
+        case 'error-recovery-policy':
+          await client.setErrorRecoveryPolicy(runId as string, rules ?? [], { signal });
+          setRun(msg, await client.getRun(runId as string, { signal }));
+          msg.policyRules = rules;
+          break;
         default:
           setRun(msg, await runAction(client, runId as string, action as RunActionType, wait, msg));
       }

@@ -30,7 +30,7 @@ import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/them
 import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
@@ -60,6 +60,7 @@ const checks: Record<string, BrowserCheck> = {
       { click: '2. send a start message', debug: 'status', shows: /succeeded/ },
     ],
   },
+  'error-recovery-flex': { steps: [{ click: 'start', debug: 'run ended', shows: /succeeded/ }] },
   'plate-reader-loop': {
     // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
@@ -214,6 +215,18 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     const params = await page.evaluate(() => (window as unknown as { $: (s: string) => { typedInput(m: string): string } }).$('#node-input-params').typedInput('value'));
     const template = JSON.parse(params) as Record<string, unknown>;
     for (const key of ['pipetteId', 'volume', 'labwareId', 'wellName']) assert.ok(key in template, `the template has ${key}: ${params}`);
+    await closeEditDialog(page);
+    noErrors();
+  });
+
+  it('request dialog: the path field suggests the robot API\'s endpoints (shipped list without a deployed robot)', async function () {
+    const tray = await openEditDialog(page, dropped['opentrons-request']);
+    const source = tray.locator('#ot-request-source');
+    await source.filter({ hasText: '8.1.0' }).waitFor({ state: 'visible', timeout: 10_000 });
+    const options = await tray.locator('#ot-request-paths option').evaluateAll((os) => os.map((o) => `${(o as HTMLOptionElement).value} ${o.textContent ?? ''}`));
+    assert.ok(options.length >= 100, `${options.length} suggestions`);
+    assert.ok(options.some((o) => o.startsWith('/runs/{runId}/commandErrors GET')), 'GET /runs/{runId}/commandErrors is suggested with its method');
+    assert.equal(await tray.locator('#node-input-path').getAttribute('list'), 'ot-request-paths', 'the path field uses the suggestions');
     await closeEditDialog(page);
     noErrors();
   });

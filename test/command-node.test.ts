@@ -364,7 +364,7 @@ describe('opentrons-command: validation before sending', function () {
     assert.match(expectCaught(await h.send({ timeout: -5 })).error.message, /timeout must be a whole number/);
     h.sim.stats.reset();
     const run = expectCaught(await h.send({ intent: 'later' }));
-    assert.match(run.error.message, /intent must be "setup" or "protocol"/);
+    assert.match(run.error.message, /intent must be "setup", "protocol" or "fixit"/);
     assert.equal(h.sim.stats.count('POST'), 0);
   });
 });

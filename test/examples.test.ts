@@ -8,7 +8,7 @@ import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
 import { closeExampleServers, deployExample, exampleNames, isCoreType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
 
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request'];
 
 type Scenario = (ex: DeployedExample, ctx: ScenarioContext) => Promise<void>;
 interface ScenarioContext {
@@ -38,6 +38,27 @@ function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']
 // ---------------------------------------------------------------------------------------------
 // Scenarios, one per example. An example without one fails the suite.
 const scenarios: Record<string, Scenario> = {
+  async 'error-recovery-flex'(ex) {
+    ex.click('start');
+    const resumed = await ex.next('resumed', 30_000);
+    assert.deepEqual(ex.pending('errors'), [], 'no node reported an error');
+    const runId = String(resumed.runId);
+    const ended = await ex.next('run ended', 30_000);
+    assert.equal(ended.topic, 'succeeded');
+    assert.equal(ended.runId, runId);
+    const client = robotClient(ex);
+    const run = await client.getRun(runId);
+    assert.equal(run.hasEverEnteredErrorRecovery, true, 'the run went through recovery');
+    const commands = (await client.listRunCommands(runId, { cursor: 0, pageLength: 50 })).data as unknown as Array<{ id: string; commandType: string; status: string; intent?: string; failedCommandId?: string; error?: { errorType?: string } }>;
+    const failed = commands.find((c) => c.commandType === 'pickUpTip' && c.status === 'failed');
+    assert.equal(failed?.error?.errorType, 'tipPhysicallyMissing', 'the armed fault made the first pickUpTip fail');
+    const fixit = commands.find((c) => c.intent === 'fixit');
+    assert.equal(fixit?.commandType, 'pickUpTip');
+    assert.equal(fixit?.status, 'succeeded');
+    assert.equal(fixit?.failedCommandId, failed?.id, 'the fixit command names the failed one');
+    assert.equal(commands.find((c) => c.commandType === 'dropTipInPlace')?.status, 'succeeded', 'the run went on after the failed command');
+  },
+
   async 'robot-basics'(ex) {
     const command = async (inject: string): Promise<Record<string, unknown>> => {
       ex.click(inject);
@@ -253,7 +274,7 @@ describe('examples/', function () {
   const names = exampleNames();
 
   it('has the examples the issue asks for, and every action node appears in one', function () {
-    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door']) {
+    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door', 'error-recovery-flex']) {
       assert.ok(names.includes(wanted), `examples/${wanted}.json is missing`);
     }
     const used = new Set(names.flatMap((n) => readFlow(n).map((node) => node.type)));

@@ -4,7 +4,7 @@ import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { FormData } from 'undici';
 import { InputError, RobotResponseError } from './errors';
-import { RequestOptions, RobotResponse, Transport, TransportOptions } from './transport';
+import { QueryValue, RequestOptions, RobotResponse, Transport, TransportOptions } from './transport';
 import type {
   AttachedModule,
   CutoutFixture,
@@ -28,7 +28,7 @@ import type {
   RunList,
 } from './types';
 
-export type { RequestOptions, RobotResponse } from './transport';
+export type { QueryValue, RequestOptions, RobotResponse } from './transport';
 
 export interface RobotClientOptions extends Omit<TransportOptions, 'origin'> {
   /** Robot origin, e.g. `http://opentrons.local:31950`. */
@@ -56,6 +56,18 @@ export interface CommandOptions extends RequestOptions {
   /** How long the robot waits for the command, in ms (the robot's own `timeout` query parameter). */
   commandTimeoutMs?: number;
   failedCommandId?: string;
+}
+
+/** Any endpoint: query parameters and a JSON body sent as given (no `data` wrapper added). */
+export interface GenericRequestOptions extends RequestOptions {
+  query?: Record<string, QueryValue>;
+  json?: unknown;
+}
+
+/** A rule of a run's error recovery policy (PUT /runs/{id}/errorRecoveryPolicy); the first match wins. */
+export interface ErrorRecoveryRule {
+  matchCriteria: { command: { commandType: string; error: { errorType: string } } };
+  ifMatch: 'ignoreAndContinue' | 'failRun' | 'waitForRecovery';
 }
 
 export interface PageOptions extends RequestOptions {
@@ -240,6 +252,11 @@ export class RobotClient {
     return res.body.data;
   }
 
+  /** PUT /runs/{id}/errorRecoveryPolicy (current run only) — replaces the run's rules; the robot answers `{}`. */
+  async setErrorRecoveryPolicy(runId: string, policyRules: ErrorRecoveryRule[], opts?: RequestOptions): Promise<void> {
+    await this.http.send('PUT', `/runs/${enc(runId)}/errorRecoveryPolicy`, { ...opts, json: { data: { policyRules } } });
+  }
+
   /** POST /runs/{id}/labware_offsets (current run only). */
   async addLabwareOffset(runId: string, offset: LabwareOffsetCreate, opts?: RequestOptions): Promise<JsonObject> {
     const res = await this.http.send<Data<JsonObject>>('POST', `/runs/${enc(runId)}/labware_offsets`, { ...opts, json: { data: offset } });
@@ -299,6 +316,22 @@ export class RobotClient {
   async getCommand(id: string, opts?: RequestOptions): Promise<Command> {
     const res = await this.http.send<Data<Command>>('GET', `/commands/${enc(id)}`, opts);
     return res.body.data;
+  }
+
+  // ---- any endpoint ---------------------------------------------------------------------------
+
+  /**
+   * Any endpoint, with the same header, token, timeout, pool and error values as every other method;
+   * only GET is retried. `path` must be a path on the robot (the caller checks it); a 2xx answer sent
+   * as text (not a JSON content type) comes back as text.
+   */
+  async request(method: string, path: string, opts: GenericRequestOptions = {}): Promise<RobotResponse<unknown>> {
+    return this.http.send<unknown>(method, path, { ...opts, acceptText: true });
+  }
+
+  /** GET /openapi.json — the robot's own description of its endpoints (no version header needed). */
+  async openApi(opts?: RequestOptions): Promise<JsonObject> {
+    return (await this.http.send<JsonObject>('GET', '/openapi.json', opts)).body;
   }
 
   // ---- hardware -------------------------------------------------------------------------------

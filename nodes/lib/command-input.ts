@@ -16,7 +16,7 @@ export type CommandSource =
   | { kind: 'single'; commandType: string; params: JsonObject | 'editor-params' }
   | { kind: 'payload'; commands: CommandInput[]; batch: boolean };
 
-const INTENTS: readonly string[] = ['setup', 'protocol'];
+const INTENTS: readonly string[] = ['setup', 'protocol', 'fixit'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -37,7 +37,7 @@ export function paramsObject(value: unknown, what: string): JsonObject {
 export function parseIntent(value: unknown, what: string): CommandIntent | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !INTENTS.includes(value)) {
-    throw new InputError(`${what} must be "setup" or "protocol" (got ${JSON.stringify(value)})`);
+    throw new InputError(`${what} must be "setup", "protocol" or "fixit" (got ${JSON.stringify(value)})`);
   }
   return value as CommandIntent;
 }

@@ -6,7 +6,7 @@ import { OpentronsError, RobotError, RobotErrorBody, WaitTimeoutError } from './
 import { pollUntil } from './poll';
 import { Run, RunActionType, RunCreate, TERMINAL_RUN_STATUSES } from './types';
 
-export const RUN_ACTIONS = ['create', 'play', 'pause', 'stop', 'resume-from-recovery', 'dismiss', 'delete', 'get', 'list', 'current'] as const;
+export const RUN_ACTIONS = ['create', 'play', 'pause', 'stop', 'resume-from-recovery', 'dismiss', 'delete', 'get', 'list', 'current', 'error-recovery-policy'] as const;
 export type RunNodeAction = (typeof RUN_ACTIONS)[number];
 
 /** What `create` does when another run is the robot's current run and blocks creation. */

@@ -47,6 +47,8 @@ export interface ReplayResult {
   problems: string[];
   status: number;
   attempts: number;
+  /** the simulator's parsed answer */
+  body: unknown;
 }
 
 async function send(base: string, c: Capture, ids: IdMap): Promise<{ status: number; headers: Headers; body: unknown }> {
@@ -104,5 +106,5 @@ export async function replay(base: string, c: Capture, ids: IdMap, opts: ShapeOp
   }
   problems.push(...compareShape(c.response.body, got.body, opts));
   if (got.status === c.response.status) ids.learn(c.response.body, got.body);
-  return { problems, status: got.status, attempts };
+  return { problems, status: got.status, attempts, body: got.body };
 }

@@ -14,7 +14,7 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js') as (RED: No
 const completeNode = require('@node-red/nodes/core/common/24-complete.js') as (RED: NodeAPI) => void;
 
 export const CORE = [catchNode, completeNode];
-export const OUR_TYPES = ['opentrons-robot', 'opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware'];
+export const OUR_TYPES = ['opentrons-robot', 'opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request'];
 
 export type Msg = Record<string, unknown>;
 export type CaughtError = { message: string; code?: string; source?: { id?: string } };

@@ -4,16 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RobotClient } from '../../nodes/lib/client';
+import type { SimulatedRobot, SimulatorOptions } from '../../nodes/lib/simulator';
 import { PACKAGE_ROOT } from '../helpers/nodered';
 import { sleep, type Msg } from './rig';
 
 export interface ActionSpec {
-  type: 'opentrons-upload' | 'opentrons-run' | 'opentrons-command';
+  type: 'opentrons-upload' | 'opentrons-run' | 'opentrons-command' | 'opentrons-request';
   props: Record<string, unknown>;
   /** The request the node's msg sends that is not a GET. */
   target: { method: string; path: RegExp };
   /** Sets the robot up (with the test's own client) and returns the msg to send. */
-  prepare(client: RobotClient): Promise<Msg>;
+  prepare(client: RobotClient, sim: SimulatedRobot): Promise<Msg>;
+  /** Simulator options for this node's cells (e.g. a Flex). */
+  simOpts?: SimulatorOptions;
 }
 
 const PROTOCOLS = join(PACKAGE_ROOT, 'test', 'fixtures', 'protocols');
@@ -45,6 +48,26 @@ export async function idleProtocolRun(client: RobotClient): Promise<string> {
   const { protocol } = await client.uploadProtocol([{ filename: 'simpleV8.json', content: JSON_PROTOCOL }]);
   const run = await client.createRun({ protocolId: protocol.id });
   return run.id;
+}
+
+/** A Flex protocol-less run stopped in awaiting-recovery by a missing tip; returns it and the failed command. */
+export async function recoveringRun(client: RobotClient, sim: SimulatedRobot): Promise<{ runId: string; failedCommandId: string }> {
+  await clearCurrentRun(client);
+  const run = await client.createRun({});
+  const setup = { waitUntilComplete: true, commandTimeoutMs: 5000 };
+  const tiprack = await client.createRunCommand(run.id, { commandType: 'loadLabware', intent: 'setup', params: { location: { slotName: 'D1' }, loadName: 'opentrons_flex_96_tiprack_1000ul', namespace: 'opentrons', version: 1 } }, setup);
+  const pipette = await client.createRunCommand(run.id, { commandType: 'loadPipette', intent: 'setup', params: { pipetteName: 'p1000_single_flex', mount: 'right' } }, setup);
+  const labwareId = String((tiprack.result as { labwareId: string }).labwareId);
+  const pipetteId = String((pipette.result as { pipetteId: string }).pipetteId);
+  const failed = await client.createRunCommand(run.id, { commandType: 'pickUpTip', intent: 'protocol', params: { pipetteId, labwareId, wellName: 'A1' } });
+  sim.failNextCommand({ commandType: 'pickUpTip', errorType: 'tipPhysicallyMissing' });
+  await client.createRunAction(run.id, 'play');
+  const end = Date.now() + 5000;
+  while ((await client.getRun(run.id)).status !== 'awaiting-recovery') {
+    if (Date.now() > end) throw new Error('the run did not enter awaiting-recovery');
+    await sleep(10);
+  }
+  return { runId: run.id, failedCommandId: failed.id };
 }
 
 export const ACTION_SPECS: ActionSpec[] = [

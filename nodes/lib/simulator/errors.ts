@@ -81,6 +81,14 @@ export function unexpectedError(detail: string, errorCode = '4000'): ApiError {
   return one(500, 'UnexpectedError', 'Unexpected Internal Error', detail, errorCode);
 }
 
+/** A fixit command outside recovery: an engine error robot-server 8.1.0 does not map, so a 500 (captures 177, 202). */
+export function fixitCommandNotAllowed(): ApiError {
+  const detail = 'Fixit commands are not allowed when the run is not in a recoverable state.';
+  return one(500, 'UnexpectedError', 'Unexpected Internal Error', detail, '4000', {
+    meta: { type: 'FixitCommandNotAllowedError', code: '4000', message: detail, detail: {}, wrapping: [] },
+  });
+}
+
 export function outdatedApiVersion(requested: string): ApiError {
   return one(
     400,

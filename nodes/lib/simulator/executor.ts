@@ -165,7 +165,7 @@ function tipInfo(p: LoadedPipette): Record<string, unknown> {
 }
 
 /** Defined errors of robot-server 8.1.0 (error recovery can handle them) and their errorCodes. */
-const DEFINED_ERRORS: Record<string, { code: string; detail: string }> = {
+export const DEFINED_ERRORS: Record<string, { code: string; detail: string }> = {
   tipPhysicallyMissing: { code: '3003', detail: 'No tip detected.' },
   overpressure: { code: '3006', detail: 'Overpressure detected.' },
   liquidNotFound: { code: '2017', detail: 'Liquid not found.' },
@@ -251,7 +251,8 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       const w = wellOf(state, p);
       if (isOutcome(w)) return w;
       if (!w.lw.definition.parameters.isTiprack) return fail('LabwareIsNotTipRackError', '4000', `Labware ${w.lw.id} is not a tip rack.`);
-      if (pip.tip) return fail('TipAttachedError', '3012', `Pipette should not have a tip attached, but does.`, tipInfo(pip));
+      // robot-server 8.1.0's words and (empty) errorInfo, capture 189
+      if (pip.tip) return fail('UnexpectedTipAttachError', '3012', 'Cannot perform pick_up_tip with a tip already attached.');
       const well = w.lw.definition.wells[w.well];
       const length = (w.lw.definition.parameters.tipLength ?? well.depth) - (w.lw.definition.parameters.tipOverlap ?? 0);
       pip.tip = { volume: Math.min(well.totalLiquidVolume, pip.maxVolume), length, diameter: well.diameter ?? 0 };
@@ -329,6 +330,17 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     case 'waitForResume':
     case 'pause':
       return { pause: true };
+    case 'liquidProbe': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      const w = wellOf(state, p);
+      if (isOutcome(w)) return w;
+      // Like the robot's own simulation (capture 190), the sensor always "finds" liquid, just below the
+      // probing position; a real empty well gives liquidNotFound (SimulatedRobot.failNextCommand).
+      if (!pip.tip) return fail('TipNotAttachedError', '3005', 'Cannot perform LIQUIDPROBE without a tip attached.', tipInfo(pip));
+      const position = wellPosition(w.lw, w.well, p);
+      return { result: { position, z_position: position.z + 0.5 } };
+    }
     default:
       if (cmd.commandType.includes('/') && typeof p.moduleId === 'string' && !cmd.commandType.startsWith('calibration/') && !cmd.commandType.startsWith('unsafe/')) {
         if (!state.modules.has(p.moduleId)) return fail('ModuleNotLoadedError', '4000', `Module ${p.moduleId} not found.`);

@@ -18,12 +18,12 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
     { method: 'GET', path: '/health', legacy: true, handle: () => ok(hw.healthBody(name())) },
     {
       method: 'GET',
-      path: '/logs/:logName',
+      path: '/logs/:log_identifier',
       legacy: true,
       handle: (req) => {
         const known = ['api.log', 'serial.log', 'server.log', 'update_server.log', 'touchscreen.log'];
-        if (!known.includes(req.params.logName)) throw legacyValidation(422, "path.log_identifier: value is not a valid enumeration member");
-        return { status: 200, raw: `simulated robot ${name()}: no ${req.params.logName} is kept\n`, contentType: 'text/plain; charset=utf-8' };
+        if (!known.includes(req.params.log_identifier)) throw legacyValidation(422, "path.log_identifier: value is not a valid enumeration member");
+        return { status: 200, raw: `simulated robot ${name()}: no ${req.params.log_identifier} is kept\n`, contentType: 'text/plain; charset=utf-8' };
       },
     },
     { method: 'GET', path: '/robot/lights', legacy: true, handle: () => ok({ on: hw.railLights }) },

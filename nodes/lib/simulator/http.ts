@@ -41,6 +41,8 @@ export interface Route {
   path: string;
   /** legacy (v1) route: unwrapped bodies, `{message}` validation errors, version headers echoed on success */
   legacy?: boolean;
+  /** for /openapi.json, where robot-server 8.1.0 has no such route (the simulator's own) */
+  summary?: string;
   handle(req: SimRequest): SimResponse | Promise<SimResponse>;
 }
 

@@ -13,7 +13,9 @@ import { hardwareRoutes } from './hardware-routes';
 import { createProtocolPart } from './protocols';
 import { RunStore } from './runs';
 import { runRoutes } from './runs-routes';
+import { openApiDocument } from './openapi';
 import { SimServer } from './server';
+import { simulatorRoutes } from './sim-routes';
 import { StatelessEngine, statelessRoutes } from './stateless';
 import { Stats } from './stats';
 
@@ -95,6 +97,13 @@ export class SimulatedRobot extends EventEmitter {
       ...runRoutes({ runs: this.runs, scheduler: this.scheduler, stopMs: commandMs / 2 }),
       ...statelessRoutes(this.stateless, this.runs, this.scheduler),
       ...this.protocolPart.routes,
+      ...simulatorRoutes(this.hardware),
+      {
+        method: 'GET',
+        path: '/openapi.json',
+        summary: 'This document (the framework serves it; robot-server 8.1.0 does not list it)',
+        handle: () => ({ status: 200, body: openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version)) }),
+      },
     ]);
   }
 
@@ -145,6 +154,11 @@ export class SimulatedRobot extends EventEmitter {
     this.scheduler.stop();
     this.protocolPart.close?.();
     await this.close();
+  }
+
+  /** The routes this robot answers (method and `:name` path pattern), as /openapi.json lists them. */
+  routes(): Array<{ method: string; path: string }> {
+    return this.server.routeList().map((r) => ({ method: r.method, path: r.path }));
   }
 
   /** Flex front door (tests): an open door blocks a running run; closing it leaves the run paused. */

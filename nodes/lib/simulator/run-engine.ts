@@ -382,8 +382,11 @@ export class RunEngine {
   currentCommand(): { command: CommandRecord; index: number } | undefined {
     const c = this.runningCmd ?? this.heldBy;
     if (c) return { command: c, index: this.commands.indexOf(c) };
+    // A failed run's queued commands are failed after the one that broke it, without starting: the robot
+    // then names the last of them (capture 189), the most recently finished command.
+    const finishedWithoutStart = this.status === 'failed';
     for (let i = this.commands.length - 1; i >= 0; i--) {
-      if (this.commands[i].status !== 'queued' && this.commands[i].startedAt) return { command: this.commands[i], index: i };
+      if (this.commands[i].status !== 'queued' && (this.commands[i].startedAt || finishedWithoutStart)) return { command: this.commands[i], index: i };
     }
     return undefined;
   }

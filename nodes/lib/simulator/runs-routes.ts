@@ -6,7 +6,7 @@ import { newId, timestamp, type Scheduler } from './clock';
 import { waitForCommand } from './command-wait';
 import { RUN_COMMAND_TYPES, commandResource, commandSummary, validateCommandCreate, type CommandRecord } from './commands';
 import {
-  ApiError, commandNotAllowed, commandNotFound, invalidRequest, runStopped, setupCommandNotAllowed, unexpectedError,
+  ApiError, commandNotAllowed, commandNotFound, invalidRequest, runStopped, fixitCommandNotAllowed, setupCommandNotAllowed, unexpectedError,
 } from './errors';
 import { isObject, ok, queryBool, queryInt, readData, type Route, type SimRequest, type SimResponse } from './http';
 import type { PolicyRule } from './run-engine';
@@ -151,8 +151,8 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
     if (e.isStopping()) throw runStopped();
     if (intent === 'setup' && e.played) throw setupCommandNotAllowed();
     if (intent === 'fixit' && !e.status.startsWith('awaiting-recovery')) {
-      // robot-server 8.1.0 leaves this engine error unmapped
-      throw unexpectedError('Fixit commands can only be added while the run is awaiting recovery.');
+      // robot-server 8.1.0 leaves this engine error unmapped (captures 177, 202)
+      throw fixitCommandNotAllowed();
     }
     const rec = e.enqueue({ commandType: create.commandType, params: create.params, key: create.key }, intent, failedCommandId);
     if (wait) await waitForCommand(req, env.scheduler, timeout, (fn) => e.watch(rec.id, fn));

@@ -62,6 +62,11 @@ export class SimServer {
     for (const r of routes) this.routes.push(compile(r));
   }
 
+  /** Every mounted route, in mount order (what /openapi.json describes). */
+  routeList(): Route[] {
+    return this.routes.map((c) => c.route);
+  }
+
   destroySockets(): void {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
