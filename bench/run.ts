@@ -1,6 +1,10 @@
 // `npm run bench`: the cost of every message, measured in Node-RED's own process with the simulated
 // robots in a child process (bench/sim-fleet.ts) and simulated durations set to zero. Prints a table
-// and writes bench/results/bench-<date>.json. Restarts itself with --expose-gc for the memory figures.
+// and writes bench/results/bench-<date>.json. Restarts itself with --expose-gc for the memory figures
+// (keeping node options such as --cpu-prof).
+//   npm run bench                       every part; the command overhead 5 times (median and spread)
+//   npm run bench -- overhead --runs 9  one part alone, 9 times
+//   parts: overhead, memory, upload, fleet, hardware, push
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +21,24 @@ const FLEET = Number(process.env.BENCH_FLEET) || 50;
 const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
 const WARMUP = 200;
+
+// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push (default all).
+const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push'] as const;
+type Part = (typeof PARTS)[number];
+function parseArgs(argv: string[]): { parts: Set<Part>; runs: number } {
+  const parts = new Set<Part>();
+  let runs = Number(process.env.BENCH_RUNS) || 5;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--runs') runs = Number(argv[++i]);
+    else if ((PARTS as readonly string[]).includes(a)) parts.add(a as Part);
+    else throw new Error(`bench: unknown argument "${a}" (parts: ${PARTS.join(', ')}; --runs N)`);
+  }
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('bench: --runs needs a whole number ≥ 1');
+  return { parts: parts.size ? parts : new Set(PARTS), runs };
+}
+const ARGS = parseArgs(process.argv.slice(2));
+const RUNS = ARGS.runs;
 const RAIL_LIGHTS = { commandType: 'setRailLights', params: { on: true } };
 
 type Row = { metric: string; value: string; target: string; met: string };
@@ -31,16 +53,20 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-async function timed(n: number, one: () => Promise<unknown>): Promise<{ median: number; p99: number; mean: number }> {
+/** Wall time per call (median, p99, mean, ms) and this process's CPU time per call (µs): the robots run in a
+ *  child process, so CPU per call is what Node-RED's side costs, and it is far less disturbed by other load. */
+async function timed(n: number, one: () => Promise<unknown>): Promise<{ median: number; p99: number; mean: number; cpuUs: number }> {
   for (let i = 0; i < WARMUP; i++) await one();
   const ms: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     await one();
     ms.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   const sorted = ms.sort((a, b) => a - b);
-  return { median: pct(sorted, 50), p99: pct(sorted, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
+  return { median: pct(sorted, 50), p99: pct(sorted, 99), mean: ms.reduce((a, b) => a + b, 0) / ms.length, cpuUs: (cpu.user + cpu.system) / n };
 }
 
 function gc(): void {
@@ -57,52 +83,95 @@ function robotNode(id: string, port: number, timeoutS = 30): Record<string, unkn
   return { id, type: 'opentrons-robot', host: '127.0.0.1', port, apiVersion: '3', timeout: timeoutS, notifications: 'off' };
 }
 
-/** 1 + 2: per-command overhead of the client and of a deployed flow over raw undici, and connections opened. */
+const CMD_FLOW = (port: number): Array<Record<string, unknown> & { id: string; type: string }> => [
+  robotNode('robot', port),
+  { id: 'cmd', type: 'opentrons-command', robot: 'robot', target: 'robot', commandType: 'setRailLights', params: '{"on": true}', paramsType: 'json', waitUntilComplete: true, wires: [['out']] },
+  { id: 'out', type: 'junction', wires: [] },
+];
+
+interface OverheadRun {
+  rawUndici: Awaited<ReturnType<typeof timed>>;
+  robotClient: Awaited<ReturnType<typeof timed>>;
+  flow: Awaited<ReturnType<typeof timed>>;
+  connections: { rawUndici: number; robotClient: number; flow: number };
+}
+
+/** One measurement of (a) raw undici, (b) RobotClient, (c) a deployed flow, against the same simulated robot. */
+async function overheadOnce(red: EmbeddedNodeRed, fleet: SimFleet): Promise<OverheadRun> {
+  const { url, port } = fleet.robots[0];
+  const pool = new Pool(url, { connections: 6, pipelining: 1, keepAliveTimeout: 4_000 });
+  const body = JSON.stringify({ data: RAIL_LIGHTS });
+  await fleet.reset(0);
+  const rawUndici = await timed(COMMANDS, async () => {
+    const res = await pool.request({
+      method: 'POST',
+      path: '/commands?waitUntilComplete=true',
+      headers: { 'opentrons-version': '3', 'content-type': 'application/json', accept: 'application/json' },
+      body,
+    });
+    if (res.statusCode !== 201) throw new Error(`raw: HTTP ${res.statusCode}`);
+    JSON.parse(await res.body.text());
+  });
+  const rawConnections = await fleet.connectionsOpened(0);
+  await pool.close();
+
+  await fleet.reset(0);
+  const client = new RobotClient({ baseUrl: url, apiVersion: '3', timeoutMs: 30_000 });
+  const robotClient = await timed(COMMANDS, () => client.createCommand(RAIL_LIGHTS, { waitUntilComplete: true }));
+  const clientConnections = await fleet.connectionsOpened(0);
+  await client.close();
+
+  await red.deploy(CMD_FLOW(port));
+  await fleet.reset(0);
+  const flow = await timed(COMMANDS, () => red.send('cmd'));
+  const flowConnections = await fleet.connectionsOpened(0);
+  await red.deploy([]);
+  return { rawUndici, robotClient, flow, connections: { rawUndici: rawConnections, robotClient: clientConnections, flow: flowConnections } };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const spread = (xs: number[], digits = 3): string => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+
+/** 1 + 2: per-command overhead of the client and of a deployed flow over raw undici, RUNS times: median and spread. */
 async function commandOverhead(red: EmbeddedNodeRed): Promise<void> {
   const fleet = await SimFleet.start({ count: 1, speed: 1e6, commandMs: 0 });
-  const { url, port } = fleet.robots[0];
   try {
-    const pool = new Pool(url, { connections: 6, pipelining: 1, keepAliveTimeout: 4_000 });
-    const body = JSON.stringify({ data: RAIL_LIGHTS });
-    await fleet.reset(0);
-    const raw = await timed(COMMANDS, async () => {
-      const res = await pool.request({
-        method: 'POST',
-        path: '/commands?waitUntilComplete=true',
-        headers: { 'opentrons-version': '3', 'content-type': 'application/json', accept: 'application/json' },
-        body,
-      });
-      if (res.statusCode !== 201) throw new Error(`raw: HTTP ${res.statusCode}`);
-      JSON.parse(await res.body.text());
-    });
-    const rawConnections = await fleet.connectionsOpened(0);
-    await pool.close();
+    const runs: OverheadRun[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await overheadOnce(red, fleet));
+    const med = (pick: (r: OverheadRun) => number): number => median(runs.map(pick));
+    const ba = runs.map((r) => r.robotClient.median / r.rawUndici.median);
+    const ca = runs.map((r) => r.flow.median / r.rawUndici.median);
+    const caP99 = runs.map((r) => r.flow.p99 / r.rawUndici.p99);
+    const perCommandUs = runs.map((r) => (r.flow.mean - r.rawUndici.mean) * 1000);
+    const cpuCA = runs.map((r) => r.flow.cpuUs - r.rawUndici.cpuUs);
+    const last = runs[runs.length - 1].connections;
+    results.commandOverhead = { commands: COMMANDS, warmup: WARMUP, runs, ratioCA: ca, ratioBA: ba };
+    const of = `median of ${RUNS} run(s) [spread]`;
+    row(`(a) raw undici: median / p99 ms per command, ${of}`, `${med((r) => r.rawUndici.median).toFixed(3)} / ${med((r) => r.rawUndici.p99).toFixed(3)}`);
+    row(`(b) RobotClient.createCommand: median / p99 ms`, `${med((r) => r.robotClient.median).toFixed(3)} / ${med((r) => r.robotClient.p99).toFixed(3)}`);
+    row(`(c) flow → opentrons-command → output: median / p99 ms`, `${med((r) => r.flow.median).toFixed(3)} / ${med((r) => r.flow.p99).toFixed(3)}`);
+    row(`ratio b/a (median), ${of}`, `${median(ba).toFixed(3)} [${spread(ba)}]`);
+    row(`ratio c/a (median), ${of}`, `${median(ca).toFixed(3)} [${spread(ca)}]`, '≤ 1.10', median(ca) <= 1.1);
+    row(`ratio c/a (p99), ${of}`, `${median(caP99).toFixed(3)} [${spread(caP99)}]`);
+    row(`flow cost over raw per command (mean c − mean a), µs, ${of}`, `${median(perCommandUs).toFixed(0)} [${spread(perCommandUs, 0)}]`);
+    row(`CPU µs per command in the Node-RED process: raw / client / flow, ${of}`, `${med((r) => r.rawUndici.cpuUs).toFixed(0)} / ${med((r) => r.robotClient.cpuUs).toFixed(0)} / ${med((r) => r.flow.cpuUs).toFixed(0)}`);
+    row(`CPU µs per command, flow − raw, ${of}`, `${median(cpuCA).toFixed(0)} [${spread(cpuCA, 0)}]`);
+    row(`TCP connections opened, ${COMMANDS + WARMUP} commands: raw / client / flow`, `${last.rawUndici} / ${last.robotClient} / ${last.flow}`, '≤ 2 per robot', last.flow <= 2 && last.robotClient <= 2);
+  } finally {
+    await red.deploy([]);
+    await fleet.stop();
+  }
+}
 
-    await fleet.reset(0);
-    const client = new RobotClient({ baseUrl: url, apiVersion: '3', timeoutMs: 30_000 });
-    const viaClient = await timed(COMMANDS, () => client.createCommand(RAIL_LIGHTS, { waitUntilComplete: true }));
-    const clientConnections = await fleet.connectionsOpened(0);
-    await client.close();
-
-    await red.deploy([
-      robotNode('robot', port),
-      { id: 'cmd', type: 'opentrons-command', robot: 'robot', target: 'robot', commandType: 'setRailLights', params: '{"on": true}', paramsType: 'json', waitUntilComplete: true, wires: [['out']] },
-      { id: 'out', type: 'junction', wires: [] },
-    ]);
-    await fleet.reset(0);
-    const viaFlow = await timed(COMMANDS, () => red.send('cmd'));
-    const flowConnections = await fleet.connectionsOpened(0);
-
-    results.commandOverhead = { commands: COMMANDS, warmup: WARMUP, rawUndici: raw, robotClient: viaClient, flow: viaFlow, connections: { rawUndici: rawConnections, robotClient: clientConnections, flow: flowConnections } };
-    row(`(a) raw undici: median / p99 ms per command`, `${raw.median.toFixed(3)} / ${raw.p99.toFixed(3)}`);
-    row(`(b) RobotClient.createCommand: median / p99 ms`, `${viaClient.median.toFixed(3)} / ${viaClient.p99.toFixed(3)}`);
-    row(`(c) flow → opentrons-command → output: median / p99 ms`, `${viaFlow.median.toFixed(3)} / ${viaFlow.p99.toFixed(3)}`);
-    row('ratio b/a (median)', viaClient.median / raw.median);
-    row('ratio c/a (median)', viaFlow.median / raw.median, '≤ 1.10', viaFlow.median / raw.median <= 1.1);
-    row('ratio c/a (p99)', viaFlow.p99 / raw.p99);
-    row(`TCP connections opened, ${COMMANDS + WARMUP} commands: raw / client / flow`, `${rawConnections} / ${clientConnections} / ${flowConnections}`, '≤ 2 per robot', flowConnections <= 2 && clientConnections <= 2);
-
-    // 3a: memory over many commands through the same flow
+/** 3a: heap over many commands through the same flow. */
+async function commandMemory(red: EmbeddedNodeRed): Promise<void> {
+  const fleet = await SimFleet.start({ count: 1, speed: 1e6, commandMs: 0 });
+  try {
+    await red.deploy(CMD_FLOW(fleet.robots[0].port));
+    for (let i = 0; i < WARMUP; i++) await red.send('cmd');
     gc();
     const before = process.memoryUsage();
     for (let i = 0; i < MEMORY_COMMANDS; i++) await red.send('cmd');
@@ -211,29 +280,33 @@ async function statusLatency(): Promise<void> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStatusPushBench } = require(file) as { runStatusPushBench(o: { windowS?: number; latencyRuns?: number }): Promise<Record<string, unknown>> };
-  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || 20, latencyRuns: 5 });
+  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined, latencyRuns: 5 });
   results.statusPush = r;
   for (const mode of ['push', 'polling']) {
     const m = r[mode] as Record<string, number> | undefined;
     if (!m) continue;
     row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`);
-    row(`requests per minute (${mode}): running / paused`, `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused}`);
+    row(`requests per minute (${mode}): running / paused (windows ${m.runningWindowS} s / ${m.pausedWindowS} s)`, `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused}`);
   }
 }
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const red = await EmbeddedNodeRed.start();
-  try {
-    await commandOverhead(red);
-    await uploadMemory(red);
-    await fleetWatch(red);
-    await hardwareWatch(red);
-  } finally {
-    await red.stop();
+  const { parts } = ARGS;
+  if (parts.has('overhead') || parts.has('memory') || parts.has('upload') || parts.has('fleet') || parts.has('hardware')) {
+    const red = await EmbeddedNodeRed.start();
+    try {
+      if (parts.has('overhead')) await commandOverhead(red);
+      if (parts.has('memory')) await commandMemory(red);
+      if (parts.has('upload')) await uploadMemory(red);
+      if (parts.has('fleet')) await fleetWatch(red);
+      if (parts.has('hardware')) await hardwareWatch(red);
+    } finally {
+      await red.stop();
+    }
   }
-  await statusLatency();
-  const env = { node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
+  if (parts.has('push')) await statusLatency();
+  const env = { parts: [...parts], runs: RUNS, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
   console.log('');
   console.table(rows);
   console.log(`bench took ${env.durationS.toFixed(0)} s on Node ${env.node}, ${env.cpus} CPU(s)`);
@@ -247,7 +320,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   if (!(globalThis as { gc?: unknown }).gc && !process.env.BENCH_NO_GC_RESTART) {
     // Memory figures need gc(): run again with it exposed.
-    const r = spawnSync(process.execPath, ['--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_NO_GC_RESTART: '1' } });
+    const r = spawnSync(process.execPath, [...process.execArgv, '--expose-gc', __filename, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, BENCH_NO_GC_RESTART: '1' } });
     process.exit(r.status ?? 1);
   }
   main().then(

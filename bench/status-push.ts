@@ -3,9 +3,10 @@
 // polling at the default interval. Measured: latency from the robot's status change to the watcher's
 // message (median, p95), and HTTP requests per minute to the robot while the run is running and paused.
 //   node dist/bench/status-push.js            (bench/run.ts calls runStatusPushBench())
-//   BENCH_WINDOW_S=20 shortens the request-rate windows (default 60 s each).
+//   BENCH_WINDOW_S=20 shortens the running window (default 60 s). The paused window is never shorter than
+//   two push safety-poll periods (2 × 30 s), or a push watcher's paused rate would read 0 by chance.
 import { RobotClient } from '../nodes/lib/client';
-import { RobotNotifications, PushSource } from '../nodes/lib/notifications';
+import { DEFAULT_SAFETY_POLL_MS, RobotNotifications, PushSource } from '../nodes/lib/notifications';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { DEFAULT_INTERVAL_MS, PollingSource, watchRun, type SourceFactory, type Subscription, type WatchEvent } from '../nodes/lib/watch';
@@ -139,6 +140,8 @@ function percentile(values: number[], p: number): number {
 
 export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?: number } = {}): Promise<Record<string, unknown>> {
   const windowS = opts.windowS ?? (Number(process.env.BENCH_WINDOW_S) || 60);
+  // Steady state of the push side while paused is one safety poll per period: a window must hold several.
+  const pausedWindowS = Math.max(windowS, (2 * DEFAULT_SAFETY_POLL_MS) / 1000 + 5);
   const latencyRuns = opts.latencyRuns ?? 5;
   const sides = [await side('push'), await side('polling')];
   try {
@@ -155,7 +158,7 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
     await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
     await until(() => statuses.every((st) => st.includes('paused')), 30_000);
     await sleep(2_000); // let the watchers settle into the paused rhythm
-    const paused = await Promise.all(sides.map((s) => rate(s, windowS)));
+    const paused = await Promise.all(sides.map((s) => rate(s, pausedWindowS)));
     await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
     await until(() => statuses.every((st) => st.filter((x) => x === 'running').length >= 2), 30_000);
     await sleep(1_000);
@@ -170,11 +173,13 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
         latencySamples: s.latencies.length,
         requestsPerMinRunning: Math.round(running[k] * 10) / 10,
         requestsPerMinPaused: Math.round(paused[k] * 10) / 10,
+        runningWindowS: windowS,
+        pausedWindowS,
       };
     });
     return {
       name: 'status push vs polling',
-      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${DEFAULT_INTERVAL_MS} ms (paused: ×5), push safety poll 30 s, windows ${windowS} s`,
+      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${DEFAULT_INTERVAL_MS} ms (paused: ×5), push safety poll ${DEFAULT_SAFETY_POLL_MS / 1000} s, windows ${windowS} s running / ${pausedWindowS} s paused`,
       push: table.push,
       polling: table.polling,
       targets: {

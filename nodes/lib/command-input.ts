@@ -106,11 +106,15 @@ export function parseWait(value: unknown, what: string): boolean {
   throw new InputError(`${what} must be true or false (got ${JSON.stringify(value)})`);
 }
 
-/** A timeout in ms: a whole number above 0 (the robot refuses 0 and negatives). */
+/** The longest command wait accepted: a day. Node's timers cannot go beyond 24.8 days: a larger value
+ *  would fire at once, after the command was sent, and report a timeout for a command that runs. */
+export const MAX_TIMEOUT_MS = 86_400_000;
+
+/** A timeout in ms: a whole number above 0 (the robot refuses 0 and negatives), at most a day. */
 export function parseTimeoutMs(value: unknown, what: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new InputError(`${what} must be a whole number of milliseconds above 0 (got ${JSON.stringify(value)})`);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_TIMEOUT_MS) {
+    throw new InputError(`${what} must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day) (got ${JSON.stringify(value)})`);
   }
   return n;
 }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IdMap } from './ids';
 import { compareShape, type ShapeOptions } from './shape';
+import { compareValues } from './values';
 
 export interface Capture {
   file: string;
@@ -21,8 +22,8 @@ export const CAPTURE_DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtu
 
 export function loadCaptures(): Capture[] {
   return fs.readdirSync(CAPTURE_DIR)
-    .filter((f) => /^\d\d-.*\.json$/.test(f))
-    .sort()
+    .filter((f) => /^\d+-.*\.json$/.test(f))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
     .map((f) => ({ file: f, ...(JSON.parse(fs.readFileSync(path.join(CAPTURE_DIR, f), 'utf8')) as Omit<Capture, 'file'>) }));
 }
 
@@ -105,6 +106,7 @@ export async function replay(base: string, c: Capture, ids: IdMap, opts: ShapeOp
     if (e !== a) problems.push(`error ids: expected ${e}, got ${a}`);
   }
   problems.push(...compareShape(c.response.body, got.body, opts));
-  if (got.status === c.response.status) ids.learn(c.response.body, got.body);
+  // Values only where the status matches: a different status already says the answer differs.
+  if (got.status === c.response.status) problems.push(...compareValues(c.response.body, got.body, ids));
   return { problems, status: got.status, attempts, body: got.body };
 }

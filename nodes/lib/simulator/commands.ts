@@ -115,9 +115,19 @@ function paramsValidator(commandType: string): { fn: ValidateFunction; createNam
   return { fn, createName };
 }
 
+/** robot-server 8.1.0 validates with pydantic 1.10: its messages for a value of the wrong JSON type. */
+const PYDANTIC_TYPE_ERRORS: Record<string, string> = {
+  boolean: 'value could not be parsed to a boolean',
+  number: 'value is not a valid float',
+  integer: 'value is not a valid integer',
+  string: 'str type expected',
+  object: 'value is not a valid dict',
+  array: 'value is not a valid list',
+};
+
 function ajvDetail(e: AjvError): string {
   if (e.keyword === 'required') return 'field required';
-  if (e.keyword === 'type') return `value is not a valid ${String(e.params.type)}`;
+  if (e.keyword === 'type') return PYDANTIC_TYPE_ERRORS[String(e.params.type)] ?? `value is not a valid ${String(e.params.type)}`;
   if (e.keyword === 'enum') return `value is not a valid enumeration member; permitted: ${(e.params.allowedValues as unknown[]).map((v) => `'${String(v)}'`).join(', ')}`;
   return e.message ?? 'invalid value';
 }
