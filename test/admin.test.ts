@@ -118,7 +118,7 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
   it('keeps a deployed token out of the flows API and flows.json, and the test uses the stored one for __PWRD__', async function () {
     const flows = [
       { id: 'tab1', type: 'tab', label: 'Flow 1' },
-      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: other.port, apiVersion: '3', credentials: { token: 'labwire-s3cret' } },
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: other.port, apiVersion: '3', notifications: 'off', credentials: { token: 'labwire-s3cret' } },
     ];
     const seen: Array<string | undefined> = [];
     other.handle((req, res) => {

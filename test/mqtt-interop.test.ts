@@ -7,7 +7,7 @@ import { PushSource, RobotNotifications } from '../nodes/lib/notifications';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { getNode, loadFlow, unloadFlow } from './helpers/nodered';
-import { Mosquitto, Recorder, clientFor, essential, freePort, sleep, until, uploadPausing } from './notifications-helpers';
+import { Mosquitto, Recorder, clientFor, essential, freePort, sleep, testNotifications, until, uploadPausing } from './notifications-helpers';
 
 const NEVER = 10 * 60_000;
 
@@ -21,14 +21,7 @@ describe('MQTT interop with a real Mosquitto broker', function () {
   const recorders: Recorder[] = [];
 
   const pushTo = (url: string): RobotNotifications => {
-    notifications = new RobotNotifications({
-      url,
-      enabled: true,
-      softwareVersion: async () => (await client.health()).api_version,
-      retryMinMs: 100,
-      retryMaxMs: 400,
-      keepaliveS: 2,
-    });
+    notifications = testNotifications(url, client, { keepaliveS: 2 });
     return notifications;
   };
   const watch = (runId: string, n: RobotNotifications, intervalMs: number): Recorder => {

@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import { freePort } from '../scripts/launch-node-red';
+import { mosquittoPath } from '../scripts/test-binaries';
+import { RobotNotifications, type NotificationsOptions } from '../nodes/lib/notifications';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 import type { SourceFactory } from '../nodes/lib/watch';
@@ -24,6 +26,18 @@ export function pausingProtocol(after = 1): Buffer {
   const home = p.commands.find((c) => c.commandType === 'home') as { commandType: string };
   for (let i = 0; i < after; i++) p.commands.push({ ...home });
   return Buffer.from(JSON.stringify(p));
+}
+
+/** Notifications for `client`'s robot at `url`, retrying a lost broker within a fraction of a second. */
+export function testNotifications(url: string, client: RobotClient, opts: Partial<NotificationsOptions> = {}): RobotNotifications {
+  return new RobotNotifications({
+    url,
+    enabled: true,
+    softwareVersion: async () => (await client.health()).api_version,
+    retryMinMs: 100,
+    retryMaxMs: 400,
+    ...opts,
+  });
 }
 
 export function clientFor(robot: SimulatedRobot): RobotClient {
@@ -91,12 +105,7 @@ export function essential(statuses: string[]): string[] {
 
 export { freePort };
 
-export function mosquittoPath(): string | undefined {
-  for (const p of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
-    if (fs.existsSync(p)) return p;
-  }
-  return undefined;
-}
+export { mosquittoPath };
 
 /** A real Mosquitto on 127.0.0.1:<port>, anonymous, no persistence; `stop` kills it, `start` brings it back on the same port. */
 export class Mosquitto {
@@ -104,16 +113,24 @@ export class Mosquitto {
   private readonly dir: string;
   readonly log: string[] = [];
 
-  private constructor(readonly port: number) {
+  /** `acl`: the lines of an ACL file for anonymous clients (e.g. `topic read other/#`): others are refused. */
+  private constructor(
+    readonly port: number,
+    acl?: string[],
+  ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
-    fs.writeFileSync(
-      path.join(this.dir, 'mosquitto.conf'),
-      [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', ''].join('\n'),
-    );
+    const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
+    if (acl) {
+      // Mosquitto started as root reads its files as the user `mosquitto`.
+      fs.chmodSync(this.dir, 0o755);
+      fs.writeFileSync(path.join(this.dir, 'acl'), `${acl.join('\n')}\n`, { mode: 0o644 });
+      conf.push(`acl_file ${path.join(this.dir, 'acl')}`);
+    }
+    fs.writeFileSync(path.join(this.dir, 'mosquitto.conf'), `${conf.join('\n')}\n`);
   }
 
-  static async create(port?: number): Promise<Mosquitto> {
-    const m = new Mosquitto(port ?? (await freePort()));
+  static async create(port?: number, opts: { acl?: string[] } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(port ?? (await freePort()), opts.acl);
     await m.start();
     return m;
   }
@@ -128,7 +145,7 @@ export class Mosquitto {
 
   async start(): Promise<void> {
     const bin = mosquittoPath();
-    if (!bin) throw new Error('mosquitto is not installed (apt-get install -y mosquitto; .ci/run installs it)');
+    if (!bin) throw new Error('mosquitto is not installed: `npm test` installs it or says how (scripts/test-binaries.ts)');
     const child = spawn(bin, ['-c', path.join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr?.on('data', (d: Buffer) => this.log.push(d.toString()));
     child.on('exit', () => {

@@ -3,11 +3,11 @@
 import * as assert from 'node:assert/strict';
 import { connect } from 'mqtt';
 import type { RobotClient } from '../nodes/lib/client';
-import { PushSource, RobotNotifications, dialectOf, parseHint, watchTopics } from '../nodes/lib/notifications';
+import { PushSource, RobotNotifications, commandsTopic, dialectOf, isSubscribableTopic, parseHint, runTopic, runsTopic } from '../nodes/lib/notifications';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge, takeMqttArgs } from '../nodes/lib/simulator/mqtt-bridge';
 import { liveWatchers } from '../nodes/lib/watch';
-import { Recorder, clientFor, essential, freePort, sleep, until, uploadPausing } from './notifications-helpers';
+import { Recorder, clientFor, essential, freePort, sleep, testNotifications, until, uploadPausing } from './notifications-helpers';
 
 const NEVER = 10 * 60_000; // a poll interval no test waits for: what is seen was seen through push
 
@@ -26,11 +26,22 @@ describe('notifications: topics and payloads by robot software version', () => {
   });
 
   it('names the topics of each version', () => {
-    assert.deepEqual(watchTopics('8', 'r1'), ['robot-server/runs/r1', 'robot-server/runs/commands_links']);
-    assert.deepEqual(watchTopics('8', undefined), ['robot-server/runs', 'robot-server/runs/commands_links']);
-    assert.deepEqual(watchTopics('7.3', 'r1'), ['robot-server/runs/r1', 'robot-server/runs/current_command']);
-    assert.deepEqual(watchTopics('7.2', undefined), ['robot-server/runs', 'robot-server/runs/current_command']);
-    assert.deepEqual(watchTopics('none', 'r1'), []);
+    assert.equal(runTopic('r1'), 'robot-server/runs/r1');
+    assert.equal(runsTopic(), 'robot-server/runs');
+    assert.equal(commandsTopic('8'), 'robot-server/runs/commands_links');
+    assert.equal(commandsTopic('7.3'), 'robot-server/runs/current_command');
+    assert.equal(commandsTopic('7.2'), 'robot-server/runs/current_command');
+  });
+
+  it('gives no topic for a run id no robot gives, and never a topic mqtt.js cannot encode', () => {
+    assert.equal(runTopic('3f1c0a52-1b7e-4c1e-9d9b-2a1f0c3e4d5a'), 'robot-server/runs/3f1c0a52-1b7e-4c1e-9d9b-2a1f0c3e4d5a');
+    for (const bad of ['', 'x'.repeat(100_000), 'a#b', 'a+b', 'a/b', 'a\u0000b', 'tab\there', '../runs', 'ü']) assert.equal(runTopic(bad), undefined, JSON.stringify(bad.slice(0, 20)));
+    assert.equal(isSubscribableTopic('robot-server/runs'), true);
+    assert.equal(isSubscribableTopic(`robot-server/${'x'.repeat(65_522)}`), true);
+    assert.equal(isSubscribableTopic(`robot-server/${'x'.repeat(65_523)}`), false);
+    assert.equal(isSubscribableTopic('robot-server/#'), false);
+    assert.equal(isSubscribableTopic('robot-server/\uD800'), false);
+    assert.equal(isSubscribableTopic(''), false);
   });
 
   it('reads refetch, 7.2 refetchUsingHTTP, unsubscribe, and takes anything else as a refetch', () => {
@@ -60,16 +71,7 @@ describe('notifications: push from the simulated robot through an embedded broke
   const logs: string[] = [];
 
   const pushNotifications = (url: string, opts: Partial<ConstructorParameters<typeof RobotNotifications>[0]> = {}): RobotNotifications => {
-    notifications = new RobotNotifications({
-      url,
-      enabled: true,
-      softwareVersion: async () => (await client.health()).api_version,
-      retryMinMs: 100,
-      retryMaxMs: 400,
-      lingerMs: 50,
-      log: (t) => logs.push(t),
-      ...opts,
-    });
+    notifications = testNotifications(url, client, { lingerMs: 50, log: (t) => logs.push(t), ...opts });
     return notifications;
   };
   const watch = (runId: string | undefined, n: RobotNotifications, intervalMs = NEVER, safetyPollMs = NEVER): Recorder => {
@@ -204,7 +206,7 @@ describe('notifications: push from the simulated robot through an embedded broke
   it('7.2 robots: subscribes runs/current_command and reads {"refetchUsingHTTP": true}', async () => {
     const n = pushNotifications(bridge.url, { softwareVersion: async () => '7.2.0' });
     const hints: string[] = [];
-    const sub = n.subscribe({ topics: (d) => watchTopics(d, 'r7'), onHint: (h, t) => hints.push(`${t} ${h}`) });
+    const sub = n.subscribe({ topics: (d) => [String(runTopic('r7')), commandsTopic(d)], onHint: (h, t) => hints.push(`${t} ${h}`) });
     assert.equal(await sub.ready(5_000), true);
     const pub = connect(bridge.url, { protocolVersion: 4, reconnectPeriod: 0 });
     await new Promise<void>((resolve) => pub.once('connect', () => resolve()));

@@ -22,7 +22,7 @@ function flow(port: number): FlowNode[] {
   const helpers = NODES.flatMap((id) => [{ id: `${id}-out`, z: tab, type: 'helper' }, { id: `${id}-end`, z: tab, type: 'helper' }]);
   return [
     { id: tab, type: 'tab', label: 'recovery' },
-    { id: 'robot', type: 'opentrons-robot', host: '127.0.0.1', port, apiVersion: '3', timeout: 5 },
+    { id: 'robot', type: 'opentrons-robot', host: '127.0.0.1', port, apiVersion: '3', timeout: 5, notifications: 'off' },
     n('run', 'opentrons-run', { action: 'play' }),
     n('policy', 'opentrons-run', { action: 'error-recovery-policy' }),
     n('fixit', 'opentrons-command', { target: 'run', commandType: '', intent: 'fixit', waitUntilComplete: true }),

@@ -192,7 +192,7 @@ describe('opentrons-request: on the wire and in the editor', function () {
     robot = await startLoopback((req, res) => (req.url === '/health' ? json(res, 200, healthBody()) : json(res, 200, { data: { echoed: true } })));
     await loadFlow(
       [
-        { id: 'r', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, apiVersion: '4', timeout: 2 },
+        { id: 'r', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, apiVersion: '4', timeout: 2, notifications: 'off' },
         { id: 'n', type: 'opentrons-request', robot: 'r', method: 'PUT', path: '/robot/settings/{name}', wires: [['out']] },
         { id: 'out', type: 'helper' },
       ],
@@ -214,7 +214,7 @@ describe('opentrons-request: on the wire and in the editor', function () {
     sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex' });
     await loadFlow(
       [
-        { id: 'r', type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 2 },
+        { id: 'r', type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 2, notifications: 'off' },
         { id: 'n', type: 'opentrons-request', robot: 'r', wires: [[]] },
       ],
       { types: ['opentrons-robot', 'opentrons-request'] },

@@ -125,7 +125,7 @@ describe('opentrons-robot config node', function () {
 
   it('normalises the host it is given and sends the configured version, timeout and token', async function () {
     await loadFlow(
-      [{ id: 'r1', type: 'opentrons-robot', host: `http://127.0.0.1:${server.port}/`, port: 1, apiVersion: '4', timeout: '2.5', name: 'lab OT-2' }],
+      [{ id: 'r1', type: 'opentrons-robot', host: `http://127.0.0.1:${server.port}/`, port: 1, apiVersion: '4', timeout: '2.5', name: 'lab OT-2', notifications: 'off' }],
       { types: ['opentrons-robot'], credentials: { r1: { token: 's3cret-token' } } },
     );
     const robot = getNode<RobotConfigNode>('r1');
@@ -140,7 +140,7 @@ describe('opentrons-robot config node', function () {
   });
 
   it('keeps the token in credentials only: not in the deployed flow Node-RED exports', async function () {
-    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port }], {
+    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, notifications: 'off' }], {
       types: ['opentrons-robot'],
       credentials: { r1: { token: 's3cret-token' } },
     });
@@ -154,7 +154,7 @@ describe('opentrons-robot config node', function () {
   it('shares one client between every node that uses the robot', async function () {
     await loadFlow(
       [
-        { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port },
+        { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, notifications: 'off' },
         { id: 'u1', type: 'test-robot-user', robot: 'r1', wires: [['out']] },
         { id: 'u2', type: 'test-robot-user', robot: 'r1', wires: [['out']] },
         { id: 'out', type: 'helper' },
@@ -212,8 +212,8 @@ describe('opentrons-robot config node', function () {
     server.handle((_req, res) => json(res, 200, healthBody(), { 'opentrons-version': '4', 'opentrons-min-version': '2' }));
     await loadFlow(
       [
-        { id: 'star', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '*' },
-        { id: 'high', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '7' },
+        { id: 'star', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '*', notifications: 'off' },
+        { id: 'high', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, apiVersion: '7', notifications: 'off' },
       ],
       { types: ['opentrons-robot'] },
     );
@@ -270,7 +270,7 @@ describe('opentrons-robot config node', function () {
     // Measured after a first await: mocha arms its own test timer only once the test returns its promise.
     await new Promise((r) => setImmediate(r));
     const before = resources();
-    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, timeout: 30 }], { types: ['opentrons-robot'] });
+    await loadFlow([{ id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: server.port, timeout: 30, notifications: 'off' }], { types: ['opentrons-robot'] });
     const client = await getNode<RobotConfigNode>('r1').ready();
     await Promise.all([client.getRun('a'), client.getRun('b'), client.getRun('c')]);
     const slow = client.getRun('slow').catch((e: unknown) => e);

@@ -8,8 +8,6 @@ const PY_RUN = 'Python protocol not run: the run reports none of the labware/pip
 const PY_COMMANDS = 'Python protocol not run: the run\'s commands are the stand-in timeline, so the page, cursor and totals differ';
 const PY_COMMAND_ID = 'Python protocol not run: the captured command id does not exist in the stand-in run (robot-server answers an unknown command of the current run with 500)';
 const HW2 = 'serial numbers: the second recording\'s simulated hardware had other serials than the simulator\'s defaults (test/simulator-hardware-conformance.test.ts maps them)';
-const DATA_FILES = 'endpoint not implemented by the simulator: /dataFiles (run-records work)';
-const CSV_RTP = 'CSV run-time parameters not implemented by the simulator (run-records work)';
 
 export const DIFFERS: Record<number, string> = {
   23: PY_ANALYSIS,
@@ -48,40 +46,15 @@ export const DIFFERS: Record<number, string> = {
   127: PY_COMMANDS,
   128: `${PY_COMMANDS}; pre-serialized JSON strings use robot-server's spacing`,
   130: PY_COMMAND_ID,
-  131: 'labware offset on a finished but still current run: simulator answers 409 RunStopped, robot-server accepts it (run-records work)',
   132: `${PY_RUN}; the offset of 131 is missing`,
   137: `${PY_RUN}; the offset of 131 is missing`,
-  138: DATA_FILES,
-  139: DATA_FILES,
-  140: DATA_FILES,
-  141: DATA_FILES,
-  142: DATA_FILES,
-  143: DATA_FILES,
-  144: DATA_FILES,
-  145: DATA_FILES,
-  146: DATA_FILES,
-  147: DATA_FILES,
-  148: `${CSV_RTP}: the csv_file parameter is not listed`,
-  149: `${CSV_RTP}: the missing file is not reported as RuntimeParameterRequired wrapped in ExceptionInProtocolError`,
-  150: `${CSV_RTP}: a missing file id is not refused (422 FileIdNotFound)`,
-  151: CSV_RTP,
-  152: '503 LastAnalysisPending: another detail text (robot-server names the pending analysis) (run-records work)',
-  153: CSV_RTP,
-  154: CSV_RTP,
-  156: DATA_FILES,
-  157: `${CSV_RTP}: the run's parameter has no file`,
-  159: `${CSV_RTP}; ${PY_RUN}`,
-  160: `${CSV_RTP}: a missing file id is not refused (422 FileIdNotFound)`,
-  163: `${CSV_RTP}: the run without its file succeeds instead of failing with RuntimeParameterRequired`,
+  149: `${PY_ANALYSIS}: command keys are not the ones of the protocol's earlier analysis (robot-server derives them from the protocol run; the stand-in makes new ones)`,
+  153: 're-analysis of the same file right after the previous one completed: the simulator still answers 503 LastAnalysisPending at this replay speed, robot-server 200',
+  154: PY_ANALYSIS,
+  159: PY_RUN,
   166: HW2,
-  177: '500 FixitCommandNotAllowed: no meta and another detail text (recovery work)',
-  188: 'the second pickUpTip fails as TipAttachedError with errorInfo; robot-server 8.1.0 says UnexpectedTipAttachError (recovery work)',
-  189: 'the second pickUpTip fails as TipAttachedError, not UnexpectedTipAttachError; links.current points at it, not at the queued dropTip after it (recovery work)',
   190: 'liquidProbe result lacks position and z_position (recovery work)',
-  191: 'the failed pickUpTip is TipAttachedError with errorInfo, not UnexpectedTipAttachError (recovery work)',
-  192: 'the command error is TipAttachedError with errorInfo, not UnexpectedTipAttachError (recovery work)',
   199: PY_RUN,
   200: `${PY_COMMANDS} (totalLength counts the commands made so far)`,
-  202: '500 FixitCommandNotAllowed: no meta and another detail text (recovery work)',
   204: PY_RUN,
 };

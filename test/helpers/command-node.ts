@@ -49,7 +49,7 @@ export async function commandHarness(
   const tab = { z: 'flow1' };
   const flow: FlowNode[] = [
     { id: 'flow1', type: 'tab', label: 'test' },
-    { id: ROBOT_ID, type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 10 },
+    { id: ROBOT_ID, type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 10, notifications: 'off' },
     ...commandNodes.map((n, i) => ({ type: 'opentrons-command', robot: ROBOT_ID, wires: [['out']], ...tab, ...n, id: ids[i] })),
     { id: 'out', type: 'helper', ...tab },
     { id: 'catch', type: 'catch', scope: null, uncaught: false, wires: [['caught']], ...tab },

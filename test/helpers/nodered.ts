@@ -79,11 +79,27 @@ function placeOnCanvas(flow: FlowNode[]): FlowNode[] {
 }
 
 /**
+ * A robot config node on this machine (a test's simulated robot) with notifications `auto` would
+ * subscribe to whatever broker listens on 127.0.0.1:1883 — none, a developer's, CI's — and the test
+ * would pass or fail by that. Such a node must say `notifications: 'off'` or give the test's own `mqttPort`.
+ */
+function assertHermetic(flow: FlowNode[]): void {
+  for (const n of flow) {
+    if (n.type !== 'opentrons-robot' || n.simulate === true) continue;
+    const loopback = /^(\w+:\/\/)?(127\.|localhost\b|\[?::1\]?)/i.test(String(n.host ?? '').trim());
+    if (loopback && n.notifications !== 'off' && n.mqttPort === undefined) {
+      throw new Error(`test flow: opentrons-robot ${n.id} on ${String(n.host)} needs notifications: 'off' or the test broker's mqttPort (1883 may be anything here)`);
+    }
+  }
+}
+
+/**
  * Loads the package's nodes and deploys `flow`. Pair with `unloadFlow()` in afterEach.
  * Nodes may be given without a tab (the helper's usual style) or on one (`{ id: 'f1', type: 'tab' }`
  * and `z: 'f1'`, needed for catch/status/complete scopes); flow nodes on a tab get x/y if they lack them.
  */
 export async function loadFlow(flow: FlowNode[], opts: LoadOptions = {}): Promise<void> {
+  assertHermetic(flow);
   const modules = opts.types ? opts.types.map(requireNode) : availableNodeModules();
   await helper.load([...modules, ...(opts.extraNodes ?? [])], placeOnCanvas(flow), opts.credentials ?? {});
 }

@@ -36,7 +36,7 @@ export async function startRobot(model: 'OT-2' | 'Flex' = 'OT-2', speed = 50, co
 }
 
 export function robotConfig(robot: SimulatedRobot, id = 'robot'): FlowNode {
-  return { id, type: 'opentrons-robot', name: 'sim', host: '127.0.0.1', port: robot.port, apiVersion: '3', timeout: 5 };
+  return { id, type: 'opentrons-robot', name: 'sim', host: '127.0.0.1', port: robot.port, apiVersion: '3', timeout: 5, notifications: 'off' };
 }
 
 /**

@@ -46,8 +46,8 @@ describe('reliability: lifecycle (50 redeploys with work in flight)', function (
 
   function flow(i: number): FlowNode[] {
     return [
-      { id: 'rA', type: 'opentrons-robot', host: '127.0.0.1', port: runs.robots[0].port, apiVersion: '3', timeout: 10, name: `runs ${i}` },
-      { id: 'rB', type: 'opentrons-robot', host: '127.0.0.1', port: commands.robots[0].port, apiVersion: '3', timeout: 10 },
+      { id: 'rA', type: 'opentrons-robot', host: '127.0.0.1', port: runs.robots[0].port, apiVersion: '3', timeout: 10, name: `runs ${i}`, notifications: 'off' },
+      { id: 'rB', type: 'opentrons-robot', host: '127.0.0.1', port: commands.robots[0].port, apiVersion: '3', timeout: 10, notifications: 'off' },
       { id: 'follow', type: 'opentrons-status', robot: 'rA', runId: '', interval: 50, autostart: true, wires: [['seen'], []] },
       { id: 'byId', type: 'opentrons-status', robot: 'rA', runId, interval: 50, autostart: true, wires: [['seen'], []] },
       { id: 'cmd', type: 'opentrons-command', robot: 'rB', target: 'robot', commandType: 'home', params: '{}', paramsType: 'json', waitUntilComplete: true, timeout: 30_000, wires: [['seen']] },

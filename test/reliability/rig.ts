@@ -66,7 +66,7 @@ export async function deployRig(opts: RigOptions): Promise<Rig> {
   const outputs = opts.outputs ?? 1;
   const wires = outputs === 2 ? [['out'], ['out2']] : [['out']];
   const flow: FlowNode[] = [
-    { id: 'robot', type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: opts.timeoutS ?? 5 },
+    { id: 'robot', type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: opts.timeoutS ?? 5, notifications: 'off' },
     { id, type: opts.type, robot: 'robot', wires, ...opts.props },
     { id: 'out', type: 'helper' },
     { id: 'out2', type: 'helper' },

@@ -89,7 +89,7 @@ describe('reliability: security', function () {
     it('the token is not in GET /flows nor in Node-RED\'s log after a deploy that uses it', async function () {
       const flows = [
         { id: 'tab1', type: 'tab', label: 't' },
-        { id: 'robotX', type: 'opentrons-robot', host: '127.0.0.1', port: 9, apiVersion: '3', credentials: { token: SECRET } },
+        { id: 'robotX', type: 'opentrons-robot', host: '127.0.0.1', port: 9, apiVersion: '3', notifications: 'off', credentials: { token: SECRET } },
         { id: 'cmdX', type: 'opentrons-command', z: 'tab1', x: 100, y: 100, robot: 'robotX', target: 'robot', commandType: 'home', params: '{}', wires: [[]] },
       ];
       const deploy = await fetch(`${red.url}/flows`, {
@@ -122,7 +122,7 @@ describe('reliability: security', function () {
       const { CORE } = await import('./rig');
       await loadFlow(
         [
-          { id: 'robotT', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, apiVersion: '*', timeout: 2 },
+          { id: 'robotT', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, apiVersion: '*', timeout: 2, notifications: 'off' },
           { id: 'cmdT', type: 'opentrons-command', robot: 'robotT', target: 'robot', commandType: 'home', params: '{}', paramsType: 'json', wires: [[]] },
         ],
         { types: ['opentrons-robot', 'opentrons-command'], credentials: { robotT: { token: SECRET } }, extraNodes: CORE },

@@ -2,9 +2,11 @@
 // it). Watchers take ref-counted topic subscriptions; the connection exists while any subscription does.
 // The broker is optional: when it is unreachable, refuses us or drops us, subscriptions report inactive
 // (their watchers poll) and the connection is retried with backoff.
+// Nothing here may reject unhandled or throw into a timer: a broker's misbehaviour must never end the
+// Node-RED process. Every promise gets a handler (`background`); mqtt.js is only given topics it can encode.
 import { EventEmitter } from 'node:events';
 import { connect, type MqttClient } from 'mqtt';
-import { dialectOf, parseHint, type Hint, type NotificationDialect } from './topics';
+import { dialectOf, isSubscribableTopic, parseHint, type Hint, type NotificationDialect } from './topics';
 
 /**
  * - `idle`: nobody subscribed, no connection;
@@ -129,11 +131,6 @@ export class RobotNotifications extends EventEmitter {
     return this.opts.url;
   }
 
-  /** The dialect learnt from the robot, once known. */
-  get softwareDialect(): NotificationDialect | undefined {
-    return this.dialect;
-  }
-
   /** False when push cannot come up without a configuration change or a retry (waiters need not wait). */
   mayBecomeActive(): boolean {
     return this.stateValue === 'starting' || this.stateValue === 'up' || this.stateValue === 'idle';
@@ -146,7 +143,7 @@ export class RobotNotifications extends EventEmitter {
     if (this.lingerTimer) clearTimeout(this.lingerTimer);
     this.lingerTimer = undefined;
     if (this.stateValue === 'idle') this.begin();
-    else if (this.stateValue === 'up' && this.dialect) void this.activate(sub, this.dialect);
+    else if (this.stateValue === 'up' && this.dialect) this.background(this.activate(sub, this.dialect), 'subscribe');
     return sub;
   }
 
@@ -169,14 +166,20 @@ export class RobotNotifications extends EventEmitter {
       entry.refs -= 1;
       if (entry.refs > 0) continue;
       this.topicRefs.delete(topic);
-      if (client && this.stateValue === 'up') client.unsubscribeAsync(topic).catch(() => undefined);
+      // A connection lost during UNSUBSCRIBE rejects this; the 'close' handler deals with the loss itself.
+      if (client && this.stateValue === 'up') this.background(client.unsubscribeAsync(topic), 'unsubscribe');
     }
     if (this.subs.size === 0 && this.stateValue !== 'closed') {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
-        if (this.subs.size === 0) void this.goIdle();
+        if (this.subs.size === 0) this.background(this.goIdle(), 'disconnect');
       }, this.opts.lingerMs);
     }
+  }
+
+  /** Gives a promise its handler: a failure is logged, never an unhandled rejection. */
+  private background(work: Promise<unknown>, what: string): void {
+    work.catch((err: unknown) => this.opts.log?.(`MQTT notifications: ${what} failed: ${err instanceof Error ? err.message : String(err)}`));
   }
 
   private async goIdle(): Promise<void> {
@@ -227,15 +230,14 @@ export class RobotNotifications extends EventEmitter {
   private connect(dialect: NotificationDialect): void {
     // Our own backoff and resubscription (not mqtt.js's fixed reconnectPeriod): a watcher must refetch
     // after the SUBACK of each new connection, since hints sent while we were away are lost.
-    const client = connect(this.opts.url, {
-      protocolVersion: this.protocolVersion,
-      clean: true,
-      reconnectPeriod: 0,
-      resubscribe: false,
-      connectTimeout: this.opts.connectTimeoutMs,
-      keepalive: this.opts.keepaliveS,
-      clientId: `node-red-opentrons_${Math.random().toString(16).slice(2, 10)}`,
-    });
+    let client: MqttClient;
+    try {
+      client = this.open();
+    } catch (err) {
+      // e.g. a URL mqtt.js cannot parse: the same as a broker that cannot be reached
+      this.failed(`MQTT notifications unavailable (${this.opts.url}): ${(err as Error).message}`);
+      return;
+    }
     this.client = client;
     client.on('connect', () => {
       if (this.client !== client) return;
@@ -243,7 +245,7 @@ export class RobotNotifications extends EventEmitter {
       this.lastProblem = '';
       this.setState('up');
       this.opts.log?.(`MQTT notifications connected: ${this.opts.url}`);
-      for (const sub of this.subs) void this.activate(sub, dialect);
+      for (const sub of this.subs) this.background(this.activate(sub, dialect), 'subscribe');
     });
     client.on('message', (topic, payload) => {
       if (this.client !== client) return;
@@ -263,11 +265,29 @@ export class RobotNotifications extends EventEmitter {
     client.on('offline', () => this.lost(client, 'offline'));
   }
 
+  private open(): MqttClient {
+    return connect(this.opts.url, {
+      protocolVersion: this.protocolVersion,
+      clean: true,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      connectTimeout: this.opts.connectTimeoutMs,
+      keepalive: this.opts.keepaliveS,
+      clientId: `node-red-opentrons_${Math.random().toString(16).slice(2, 10)}`,
+    });
+  }
+
   /** Subscribes the topics this subscription needs that the connection does not have yet; active after SUBACK. */
   private async activate(sub: Subscription, dialect: NotificationDialect): Promise<void> {
     const client = this.client;
     if (!client) return;
-    sub.topics = sub.spec.topics(dialect);
+    const wanted = sub.spec.topics(dialect);
+    sub.topics = wanted.filter(isSubscribableTopic);
+    if (sub.topics.length < wanted.length) this.opts.log?.('MQTT notifications: a topic name the broker cannot take is not subscribed; polling covers it');
+    if (sub.topics.length === 0) {
+      sub.unavailable();
+      return;
+    }
     const waits: Array<Promise<void>> = [];
     const fresh: string[] = [];
     for (const topic of sub.topics) {
@@ -320,7 +340,7 @@ export class RobotNotifications extends EventEmitter {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.subs.size > 0 && this.stateValue === 'down') this.begin();
-      else if (this.subs.size === 0) void this.goIdle();
+      else if (this.subs.size === 0) this.background(this.goIdle(), 'disconnect');
     }, delay);
   }
 

@@ -1,5 +1,8 @@
 // The watcher's push Source: refetch on every robot-server hint (bursts coalesced), a slow safety poll
 // while push works, and plain polling the moment it does not. Which one is in use is `kind`.
+// "Works" means more than a SUBACK: a broker that is not the robot's, or a robot whose publisher is
+// stuck, accepts us and stays silent. When this package changes a run itself (`ownChange`) and no hint
+// follows within `silentAfterMs`, push is taken as silent and the watcher polls until a hint arrives.
 import { nextDelay, type RefetchReason, type RefetchSink, type Settled, type WatchSource } from '../watch/source';
 import type { RobotNotifications, TopicSubscription } from './connection';
 import { commandsTopic, runTopic, runsTopic, type Hint, type NotificationDialect } from './topics';
@@ -11,11 +14,19 @@ export interface PushSourceOptions {
   coalesceMs?: number;
   /** How long `start` waits for the SUBACK before the first read goes ahead by polling. */
   subscribeWaitMs?: number;
-  /** Told whenever the source switches between `push` and `polling`. */
-  onKind?(kind: 'push' | 'polling'): void;
+  /** After a run change made by this package, how long to wait for a hint before taking push as silent. */
+  silentAfterMs?: number;
+  /** Told whenever the source switches between `push`, `polling` and `polling (push silent)`. */
+  onKind?(kind: PushKind): void;
 }
 
+/** `polling (push silent)`: subscribed, but the broker did not announce a change this package made. */
+export type PushKind = 'push' | 'polling' | 'polling (push silent)';
+
 export const DEFAULT_SAFETY_POLL_MS = 30_000;
+
+/** The robot publishes within milliseconds of a change; a few seconds leave room for a busy robot. */
+export const DEFAULT_SILENT_AFTER_MS = 3_000;
 
 /** Command-progress reads are spaced by the poll interval, but never by more than this. */
 export const MAX_COMMAND_GAP_MS = 5_000;
@@ -32,12 +43,19 @@ export class PushSource implements WatchSource {
   /** When the last refetch was asked for (ms), to space out command-progress reads. */
   private lastTrigger = 0;
   private last: Settled | undefined;
-  private kindValue: 'push' | 'polling' = 'polling';
+  private kindValue: PushKind = 'polling';
+  /** Subscribed (SUBACK) on a live connection. */
+  private active = false;
+  /** Active, but a change made here was not announced: poll until the next hint. */
+  private silent = false;
+  private lastHintAt = 0;
+  private expectTimer: NodeJS.Timeout | undefined;
   /** Until `start` resolves, its own wait decides the kind and the watcher does the first read. */
   private starting = false;
   private readonly safetyPollMs: number;
   private readonly coalesceMs: number;
   private readonly subscribeWaitMs: number;
+  private readonly silentAfterMs: number;
 
   constructor(
     private readonly notifications: RobotNotifications,
@@ -46,9 +64,10 @@ export class PushSource implements WatchSource {
     this.safetyPollMs = opts.safetyPollMs ?? DEFAULT_SAFETY_POLL_MS;
     this.coalesceMs = opts.coalesceMs ?? 10;
     this.subscribeWaitMs = opts.subscribeWaitMs ?? 3_000;
+    this.silentAfterMs = opts.silentAfterMs ?? DEFAULT_SILENT_AFTER_MS;
   }
 
-  get kind(): 'push' | 'polling' {
+  get kind(): PushKind {
     return this.kindValue;
   }
 
@@ -66,7 +85,8 @@ export class PushSource implements WatchSource {
     // Subscribe first, then the watcher's first GET: a change in between is then hinted or read.
     const ok = await this.base.ready(this.subscribeWaitMs);
     this.starting = false;
-    this.setKind(ok && this.base?.active === true);
+    this.active = ok && this.base?.active === true;
+    this.setKind();
   }
 
   watching(runId: string | undefined): void {
@@ -79,10 +99,11 @@ export class PushSource implements WatchSource {
   private subscribeRun(): void {
     this.runSub?.close();
     this.runSub = undefined;
-    const runId = this.runId;
-    if (!runId) return;
+    const topic = this.runId === undefined ? undefined : runTopic(this.runId);
+    // No topic for an id no robot gives: the `runs` topic still announces its changes.
+    if (!topic) return;
     this.runSub = this.notifications.subscribe({
-      topics: () => [runTopic(runId)],
+      topics: () => [topic],
       onHint: (hint, topic) => this.hint(hint, topic),
     });
   }
@@ -90,6 +111,24 @@ export class PushSource implements WatchSource {
   settled(state: Settled): void {
     this.last = state;
     this.schedule();
+  }
+
+  /**
+   * This package just changed a run on the robot, so the robot publishes a hint now. None within
+   * `silentAfterMs` (nor shortly before: it may beat the HTTP answer here) means push is silent.
+   */
+  ownChange(): void {
+    if (!this.sink || this.kindValue !== 'push' || this.expectTimer) return;
+    const since = Date.now() - this.silentAfterMs;
+    this.expectTimer = setTimeout(() => {
+      this.expectTimer = undefined;
+      if (!this.sink || this.kindValue !== 'push' || this.lastHintAt >= since) return;
+      this.silent = true;
+      this.setKind();
+      // Read now: the change itself may have been missed, and from here on the timer polls.
+      this.sink.trigger('poll');
+      this.schedule();
+    }, this.silentAfterMs);
   }
 
   stop(): void {
@@ -116,9 +155,18 @@ export class PushSource implements WatchSource {
 
   private hint(hint: Hint, topic: string): void {
     if (!this.sink) return;
+    this.lastHintAt = Date.now();
+    if (this.expectTimer) clearTimeout(this.expectTimer);
+    this.expectTimer = undefined;
+    if (this.silent) {
+      // The broker speaks again: back to push and its slow safety poll.
+      this.silent = false;
+      this.setKind();
+      this.schedule();
+    }
     if (hint === 'unsubscribe') {
       const runId = this.runId;
-      if (runId && topic === runTopic(runId)) {
+      if (runId !== undefined && topic === runTopic(runId)) {
         if (this.sink.gone) this.sink.gone(runId);
         else this.sink.trigger('run');
         return;
@@ -128,7 +176,7 @@ export class PushSource implements WatchSource {
       return;
     }
     if (topic === runsTopic()) this.queue('runs');
-    else if (this.runId && topic === runTopic(this.runId)) this.queue('run');
+    else if (this.runId !== undefined && topic === runTopic(this.runId)) this.queue('run');
     else this.commandHint();
   }
 
@@ -166,16 +214,18 @@ export class PushSource implements WatchSource {
   private activeChanged(active: boolean): void {
     if (!this.sink || this.starting) return;
     const was = this.kindValue;
-    this.setKind(active);
+    this.active = active;
+    this.silent = false;
+    this.setKind();
     if (was === this.kindValue) return;
     // Up again: hints sent while we were away are lost, so read now. Down: read now and poll from here,
     // so a change the broker would have announced in the gap is not waited for until the safety poll.
-    this.sink.trigger(active ? 'start' : 'poll');
+    this.sink.trigger(this.kindValue === 'push' ? 'start' : 'poll');
     this.schedule();
   }
 
-  private setKind(push: boolean): void {
-    const kind = push ? 'push' : 'polling';
+  private setKind(): void {
+    const kind: PushKind = !this.active ? 'polling' : this.silent ? 'polling (push silent)' : 'push';
     if (kind === this.kindValue) return;
     this.kindValue = kind;
     this.opts.onKind?.(kind);
@@ -186,7 +236,9 @@ export class PushSource implements WatchSource {
     if (this.timer) clearTimeout(this.timer);
     if (this.coalesceTimer) clearTimeout(this.coalesceTimer);
     if (this.commandTimer) clearTimeout(this.commandTimer);
+    if (this.expectTimer) clearTimeout(this.expectTimer);
     this.commandTimer = undefined;
+    this.expectTimer = undefined;
     this.timer = undefined;
     this.coalesceTimer = undefined;
     this.pending = undefined;

@@ -29,9 +29,18 @@ export function runsTopic(): string {
   return `${TOPIC_BASE}/runs`;
 }
 
-/** `GET /runs/<runId>`; carries `unsubscribe` when the run is deleted. */
-export function runTopic(runId: string): string {
-  return `${TOPIC_BASE}/runs/${runId}`;
+/**
+ * A run id we can put in a topic name: robot-server's ids are UUIDs. Anything else (a wildcard, a
+ * control character, 100 kB of junk) is never sent to the broker: mqtt.js cannot encode an oversized
+ * topic and leaves a promise behind that rejects, unhandled, when the connection ends.
+ */
+export function isTopicLevel(runId: string): boolean {
+  return /^[A-Za-z0-9._-]{1,128}$/.test(runId);
+}
+
+/** `GET /runs/<runId>`; carries `unsubscribe` when the run is deleted. Undefined for an id no robot gives. */
+export function runTopic(runId: string): string | undefined {
+  return isTopicLevel(runId) ? `${TOPIC_BASE}/runs/${runId}` : undefined;
 }
 
 /** The current run's command progress: the `links` of `GET /runs/<runId>/commands`. */
@@ -39,13 +48,12 @@ export function commandsTopic(dialect: NotificationDialect): string {
   return dialect === '8' ? `${TOPIC_BASE}/runs/commands_links` : `${TOPIC_BASE}/runs/current_command`;
 }
 
-/** The topics a watcher needs: one run by id, or whatever run is current (then also `runs`). */
-export function watchTopics(dialect: NotificationDialect, runId: string | undefined): string[] {
-  if (dialect === 'none') return [];
-  const topics = [commandsTopic(dialect)];
-  if (runId) topics.unshift(runTopic(runId));
-  else topics.unshift(runsTopic());
-  return topics;
+/**
+ * True for a topic name a broker accepts in SUBSCRIBE and mqtt.js can encode: 1–65 535 bytes of UTF-8,
+ * no NUL, no lone surrogate, no wildcard (we only subscribe to exact topics).
+ */
+export function isSubscribableTopic(topic: string): boolean {
+  return topic.length > 0 && Buffer.byteLength(topic) <= 65_535 && !topic.includes('\u0000') && !/[#+\uD800-\uDFFF]/u.test(topic);
 }
 
 export type Hint = 'refetch' | 'unsubscribe';

@@ -76,14 +76,15 @@ export function watchRun(client: RobotClient, runId: string | undefined, subscri
 /**
  * Tells the watchers of `client` that this package itself just changed run `runId` (created, played,
  * paused, stopped, dismissed, deleted it): they read at once instead of at their next (slower, when
- * idle or paused) poll. Changes made elsewhere still arrive by polling or push.
+ * idle or paused) poll, and a push source that hears no hint for it learns that push is silent.
+ * Changes made elsewhere still arrive by polling or push.
  */
 export function runChanged(client: RobotClient, runId: string | undefined): void {
   const map = byClient.get(client);
   if (!map) return;
   for (const key of ['current', ...(runId ? [keyOf(runId)] : [])]) {
     const watcher = map.get(key);
-    if (watcher instanceof RunWatcher && !watcher.isStopped) watcher.trigger('input');
+    if (watcher instanceof RunWatcher && !watcher.isStopped) watcher.ownChange();
   }
 }
 

@@ -114,6 +114,13 @@ export class RunWatcher implements RefetchSink {
     this.pump();
   }
 
+  /** This package changed a run on this robot: read now, and let the source expect its hint. */
+  ownChange(): void {
+    if (this.stopped) return;
+    this.source.ownChange?.();
+    this.trigger('input');
+  }
+
   /** RefetchSink: push came up or went down; status nodes show which. */
   sourceChanged(kind: string): void {
     if (!this.stopped) this.emit({ type: 'source', kind });

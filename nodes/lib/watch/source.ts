@@ -44,6 +44,8 @@ export interface WatchSource {
   start(sink: RefetchSink): Promise<void>;
   /** The run the watcher is now reading (undefined: none, looking for the current run). */
   watching(runId: string | undefined): void;
+  /** This package just changed the watched robot's runs (push: a hint must follow, or push is silent). */
+  ownChange?(): void;
   /** A refetch finished; schedule the next one if nothing else triggers it first. */
   settled(state: Settled): void;
   /** Releases every timer and subscription; no trigger after this. */

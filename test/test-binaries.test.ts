@@ -1,0 +1,103 @@
+// `npm test` runs scripts/test-binaries before mocha: a missing Mosquitto or Chromium is installed where
+// that is possible (root with apt-get) and otherwise named in one line with the command to run — never a
+// silently skipped test. Run here as a child process with a PATH and binary paths of the test's choosing.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { PACKAGE_ROOT } from './helpers/nodered';
+
+const SCRIPT = join(PACKAGE_ROOT, 'dist', 'scripts', 'test-binaries.js');
+const ROOT = process.getuid?.() === 0;
+
+describe('npm test: the test binaries check (scripts/test-binaries)', function () {
+  this.timeout(20_000);
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'test-binaries-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Runs the check with only `pathDirs` on PATH, and a stand-in `ip` (iproute2, found on PATH only)
+   * unless `withIp` is false.
+   */
+  const check = (env: Record<string, string>, pathDirs: string[] = [], withIp = true): { status: number | null; stdout: string; stderr: string; ms: number } => {
+    const start = Date.now();
+    if (withIp) executable('tools/ip');
+    const r = spawnSync(process.execPath, [SCRIPT], {
+      env: { PATH: [...pathDirs, ...(withIp ? [join(dir, 'tools')] : [])].join(':') || join(dir, 'empty'), ...env },
+      encoding: 'utf8',
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - start };
+  };
+  const executable = (name: string, body = '#!/bin/sh\nexit 0\n'): string => {
+    const file = join(dir, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, body);
+    chmodSync(file, 0o755);
+    return file;
+  };
+
+  it('both missing and nothing can install them: exit 1 at once with one line naming the exact command', () => {
+    const r = check({ MOSQUITTO_PATH: join(dir, 'no-mosquitto'), CHROMIUM_PATH: join(dir, 'no-chromium') });
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, r.stderr);
+    const sudo = ROOT ? '' : 'sudo ';
+    assert.ok(lines[0].includes(`\`${sudo}apt-get update && ${sudo}apt-get install -y mosquitto chromium\``), lines[0]);
+    assert.ok(r.ms < 5_000, `${r.ms} ms`);
+  });
+
+  it('names only what is missing', () => {
+    const r = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: join(dir, 'no-chromium') });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /needs chromium \(/);
+    assert.match(r.stderr, /apt-get install -y chromium`/);
+    assert.doesNotMatch(r.stderr, /mosquitto|iproute2/);
+    const noIp = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: executable('chromium') }, [], false);
+    assert.equal(noIp.status, 1);
+    assert.match(noIp.stderr, /needs iproute2 \(/);
+    assert.match(noIp.stderr, /apt-get install -y iproute2`$/m);
+  });
+
+  it('everything there: exit 0 and silent', () => {
+    const r = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: executable('chromium') });
+    assert.deepEqual([r.status, r.stdout, r.stderr], [0, '', '']);
+  });
+
+  it('without the variables, looks on PATH and in the usual (s)bin directories', () => {
+    const bin = join(dir, 'bin');
+    executable('bin/mosquitto');
+    executable('bin/chromium');
+    const r = check({}, [bin]);
+    assert.deepEqual([r.status, r.stderr], [0, '']);
+  });
+
+  it(`apt-get on PATH: as root it runs "apt-get update" then "apt-get install -y" the missing ones; otherwise it names the sudo command (running as ${ROOT ? 'root' : 'a user'})`, () => {
+    const mosquitto = join(dir, 'installed', 'mosquitto');
+    const chromium = join(dir, 'installed', 'chromium');
+    const calls = join(dir, 'apt-calls');
+    // A stand-in apt-get: records its arguments and, on install, puts the binaries where the check looks.
+    executable(
+      'fake-bin/apt-get',
+      `#!/bin/sh\necho "$*" >> ${calls}\nif [ "$1" = install ]; then mkdir -p ${dirname(mosquitto)}; for f in ${mosquitto} ${chromium}; do printf '#!/bin/sh\\n' > $f; chmod 755 $f; done; fi\n`,
+    );
+    const r = check({ MOSQUITTO_PATH: mosquitto, CHROMIUM_PATH: chromium }, [join(dir, 'fake-bin'), '/bin', '/usr/bin']);
+    if (ROOT) {
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(readFileSync(calls, 'utf8').trim().split('\n'), ['update', 'install -y mosquitto chromium']);
+      assert.ok(existsSync(mosquitto) && existsSync(chromium));
+    } else {
+      assert.equal(r.status, 1);
+      assert.equal(existsSync(calls), false, 'apt-get is not run without root');
+      assert.match(r.stderr, /`sudo apt-get update && sudo apt-get install -y mosquitto chromium`/);
+    }
+  });
+});
