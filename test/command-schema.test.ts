@@ -12,7 +12,7 @@ import {
   STATELESS_COMMAND_TYPES,
   validateCommand,
 } from '../nodes/lib/command-schema';
-import { CommandFailedError, InputError, WaitTimeoutError } from '../nodes/lib/errors';
+import { CommandFailedError, CommandNotFinishedError, InputError } from '../nodes/lib/errors';
 import type { Command } from '../nodes/lib/types';
 import { helper, loadFlow, PACKAGE_ROOT, unloadFlow } from './helpers/nodered';
 
@@ -161,7 +161,8 @@ describe('reading the command from msg and editor', () => {
     rejects(() => commandSource({ payload: { commandType: 'home', intent: 'later' } }, ''), /intent must be "setup", "protocol" or "fixit"/);
     rejects(() => commandSource({ payload: { id: 'c1', status: 'succeeded', commandType: 'home', params: {} } }, ''), /already ran/);
     rejects(() => commandSource({ commandType: 5 }, ''), /msg\.commandType must be/);
-    rejects(() => parseTimeoutMs(0, 'timeout'), /above 0/);
+    rejects(() => parseTimeoutMs(0, 'timeout'), /from 1 to 86400000/);
+    rejects(() => parseTimeoutMs(1.8e308, 'timeout'), /from 1 to 86400000/);
     rejects(() => parseTimeoutMs('1.5', 'timeout'), /whole number/);
     assert.equal(parseTimeoutMs('250', 'timeout'), 250);
     rejects(() => parseIdName('__proto__'), /store id as/);
@@ -186,9 +187,12 @@ describe('reading the robot\'s 201 answer', () => {
     );
   });
 
-  it('still queued or running after a wait is a timeout; without a wait it is fine', () => {
+  it('still queued or running after a wait is COMMAND_NOT_FINISHED (not ETIMEDOUT); without a wait it is fine', () => {
     const running: Command = { ...base, status: 'running' };
-    assert.throws(() => checkOutcome(running, { waited: true, timeoutMs: 50, label: 'aspirate' }), WaitTimeoutError);
+    assert.throws(
+      () => checkOutcome(running, { waited: true, timeoutMs: 50, label: 'aspirate' }),
+      (err: unknown) => err instanceof CommandNotFinishedError && err.code === 'COMMAND_NOT_FINISHED' && /may still run/.test(err.message),
+    );
     checkOutcome(running, { waited: false, timeoutMs: 50, label: 'aspirate' });
     checkOutcome({ ...base, status: 'succeeded' }, { waited: true, timeoutMs: 50, label: 'aspirate' });
   });

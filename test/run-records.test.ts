@@ -253,7 +253,7 @@ describe('run records: CSV data files and a protocol with a CSV parameter', func
     for (const [msg, hint] of [
       [{ payload: csv }, /msg.filename is required/],
       [{ payload: csv, filename: 'notes.txt' }, /not a .csv file/],
-      [{ payload: csv, filename: '../etc/plate_map.csv' }, /file name only/],
+      [{ payload: csv, filename: 'exports/' }, /names a folder/],
       [{ payload: 42, filename: 'a.csv' }, /no protocol file|must be/],
       [{ files: [{ filename: 'a.csv', content: 'x' }, { filename: 'b.csv', content: 'y' }] }, /one file at a time/],
       [{ action: 'delete-data-file' }, /msg.dataFileId is required/],

@@ -27,6 +27,5 @@ export function resolveDataFile(msg: object, opts: { editorPaths: string; allowM
   const f = files[0];
   const name = 'path' in f ? (f.filename ?? f.path) : f.filename;
   if (extname(name).toLowerCase() !== '.csv') throw new InputError(`"${name}" is not a .csv file: the robot accepts only CSV data files`);
-  if (!('path' in f) && /[\\/]/.test(f.filename)) throw new InputError(`msg.filename "${f.filename}" must be a file name only, without folders, e.g. "plate_map.csv"`);
   return 'path' in f ? f : { filename: checkedName(f.filename, 'msg.filename'), content: f.content };
 }

@@ -98,10 +98,10 @@ export function dataFileRoutes(store: DataFileStore, protocolFiles: (protocolId:
         return ok({ data: list, meta: { cursor: 0, totalLength: list.length } });
       },
     },
-    { method: 'GET', path: '/dataFiles/:fileId', handle: (req) => ok({ data: dataFileJson(store.require(req.params.fileId, 404)) }) },
+    { method: 'GET', path: '/dataFiles/:dataFileId', handle: (req) => ok({ data: dataFileJson(store.require(req.params.dataFileId, 404)) }) },
     {
-      method: 'GET', path: '/dataFiles/:fileId/download', handle: (req) => {
-        const f = store.require(req.params.fileId, 404);
+      method: 'GET', path: '/dataFiles/:dataFileId/download', handle: (req) => {
+        const f = store.require(req.params.dataFileId, 404);
         return { status: 200, raw: f.content.toString('utf8'), contentType: 'text/plain; charset=utf-8' };
       },
     },
