@@ -2,7 +2,8 @@
 // and FlowFuse Dashboard 2 (a devDependency) installed in a fresh userDir, examples/operator-dashboard.json
 // deployed on its own simulated OT-2, and Debian's Chromium on /dashboard. The deck map must name the
 // labware in their slots, Start must move the progress bar to the protocol's pause, Resume must finish the
-// run, and the browser console must stay clean. Screenshots of the deck maps and the dashboard go to docs/.
+// run, and the browser console must stay clean. Screenshots of the deck maps and the dashboard go to
+// test-output/ (to docs/, for the README, with UPDATE_DOCS=1).
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { freePort, launchNodeRed, packageDir, readExample, type RunningNodeRed }
 import { openBrowser, type Browser } from './browser/chromium';
 import { nodeRedVersion } from './setup/node-red-line';
 
-const DOCS = join(packageDir, 'docs');
+// The README's pictures are refreshed only on request, so a test run leaves the work tree clean.
+const DOCS = process.env.UPDATE_DOCS === '1' ? join(packageDir, 'docs') : join(packageDir, 'test-output');
 const OUT = join(packageDir, 'test-output');
 const DASHBOARD = '@flowfuse/node-red-dashboard';
 
