@@ -162,7 +162,7 @@ describe('reading the command from msg and editor', () => {
     rejects(() => commandSource({ payload: { id: 'c1', status: 'succeeded', commandType: 'home', params: {} } }, ''), /already ran/);
     rejects(() => commandSource({ commandType: 5 }, ''), /msg\.commandType must be/);
     rejects(() => parseTimeoutMs(0, 'timeout'), /from 1 to 86400000/);
-    rejects(() => parseTimeoutMs(1.8e308, 'timeout'), /from 1 to 86400000/);
+    rejects(() => parseTimeoutMs(2 ** 31, 'timeout'), /from 1 to 86400000/);
     rejects(() => parseTimeoutMs('1.5', 'timeout'), /whole number/);
     assert.equal(parseTimeoutMs('250', 'timeout'), 250);
     rejects(() => parseIdName('__proto__'), /store id as/);
