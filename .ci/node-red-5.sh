@@ -46,4 +46,13 @@ echo "== Node-RED 5 line: Node $("$NODE22" --version), Node-RED $NODE_RED_VERSIO
 # Node 22 first on PATH too, so anything a test starts as `node` (rather than process.execPath) is also 22.
 export PATH="$PWD/$NODE22_BIN:$PATH"
 export NODE_RED_PACKAGE=node-red-5
-exec "$NODE22" node_modules/mocha/bin/mocha.js "$@"
+# Files that never load Node-RED (the simulated robot, the HTTP client, the MQTT topic and recording
+# logic) ran on the Node 20 line already and say nothing new about Node-RED 5: left out here to keep CI
+# within its time. Everything that deploys a node, starts Node-RED or drives the editor runs on both.
+NOT_NODE_RED=(
+  --ignore 'dist/test/simulator-*.test.js'
+  --ignore dist/test/client.test.js
+  --ignore dist/test/notifications.test.js
+  --ignore dist/test/notifications-recording.test.js
+)
+exec "$NODE22" node_modules/mocha/bin/mocha.js "${NOT_NODE_RED[@]}" "$@"

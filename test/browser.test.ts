@@ -17,6 +17,7 @@ import {
   closeAllTrays,
   closeEditDialog,
   debugMessage,
+  debugMessages,
   deploy,
   dropFromPalette,
   importExample,
@@ -176,6 +177,11 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
   });
 
   afterEach(async function () {
+    // A failed test leaves its picture, so the failure can be seen and not only read.
+    if (this.currentTest?.state === 'failed') {
+      const name = (this.currentTest.title.match(/"([^"]+)"/)?.[1] ?? this.currentTest.title).replace(/[^\w-]+/g, '_').slice(0, 60);
+      await page.screenshot({ path: join(OUT, `failed-${name}.png`) }).catch(() => undefined);
+    }
     await closeAllTrays(page);
   });
 
@@ -340,8 +346,9 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
       await deploy(page);
       await showDebugSidebar(page);
       for (const step of check.steps) {
+        const earlier = await debugMessages(page, step.debug, step.shows).count();
         await clickInject(page, await nodeIdByName(page, 'inject', step.click));
-        await debugMessage(page, step.debug, step.shows);
+        await debugMessage(page, step.debug, step.shows, 20_000, earlier);
       }
       await page.screenshot({ path: join(OUT, `example-${example}.png`) });
       noErrors();

@@ -1,6 +1,7 @@
 // Every flow in examples/ is deployed against the simulated robot and exercised the way a user
 // would: click its inject buttons, read what reaches its debug nodes.
 import assert from 'node:assert/strict';
+import { MIN_POLL_INTERVAL_MS } from '../nodes/lib/poll';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
@@ -391,6 +392,13 @@ describe('examples/', function () {
           const dashboardOk = isDashboardType(n.type) && flow.some((c) => c.type === 'comment' && /@flowfuse\/node-red-dashboard/.test(String(c.info ?? '')));
           assert.ok(isOurType(n.type) || isCoreType(n.type) || dashboardOk, `node ${n.id} (${n.type}) is a third-party node`);
           for (const out of (n.wires as string[][] | undefined) ?? []) for (const to of out) assert.ok(ids.has(to), `${n.id} is wired to missing ${to}`);
+        }
+      });
+
+      it('asks no watcher for an interval below the minimum the editor accepts', function () {
+        for (const n of flow.filter((x) => x.type === 'opentrons-status' || x.type === 'opentrons-hardware')) {
+          if (n.interval === undefined || n.interval === '') continue;
+          assert.ok(Number(n.interval) >= MIN_POLL_INTERVAL_MS, `${n.type} ${n.id} has interval ${String(n.interval)} ms, under ${MIN_POLL_INTERVAL_MS}`);
         }
       });
 

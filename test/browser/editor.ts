@@ -1,6 +1,9 @@
 // What a user does in the Node-RED editor, as Playwright steps: palette, edit dialogs, Import ▸
 // Examples, deploy, inject buttons and the debug sidebar.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { PACKAGE_ROOT } from '../helpers/nodered';
 
 export const PACKAGE_NAME = '@labwire/node-red-opentrons';
 
@@ -94,6 +97,10 @@ export async function closeAllTrays(page: Page): Promise<void> {
   for (let i = 0; i < 5 && (await page.locator('.red-ui-tray').count()) > 0; i++) {
     await closeEditDialog(page).catch(() => page.keyboard.press('Escape'));
   }
+  // A deploy that asked for confirmation (e.g. a node the editor finds misconfigured) would shade the
+  // page for every later test.
+  const cancel = page.locator('.red-ui-notification button', { hasText: /^\s*Cancel\s*$/ });
+  if ((await cancel.count()) > 0) await cancel.first().click().catch(() => undefined);
   const dialog = page.locator('#red-ui-clipboard-dialog');
   if (await dialog.isVisible()) await page.click('#red-ui-clipboard-dialog-cancel').catch(() => page.keyboard.press('Escape'));
 }
@@ -109,8 +116,13 @@ export async function importExample(page: Page, example: string): Promise<void> 
   await folder.click();
   await tab.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).click();
   // A flow with its own tab goes to that tab; any other goes to a new tab so examples never overlap.
-  const toNewFlow = page.locator('#red-ui-clipboard-dialog-import-opt-new');
-  if (!(await toNewFlow.evaluate((el) => el.classList.contains('disabled')))) await toNewFlow.click();
+  // Which one is read from the example file itself: the dialog enables "new flow" only once it has
+  // fetched the example, so asking the dialog raced with that fetch.
+  const nodes = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'examples', `${example}.json`), 'utf8')) as Array<{ type?: string }>;
+  if (!nodes.some((n) => n.type === 'tab')) {
+    const toNewFlow = page.locator('#red-ui-clipboard-dialog-import-opt-new:not(.disabled)');
+    await toNewFlow.click();
+  }
   await page.click('#red-ui-clipboard-dialog-ok');
   await page.locator('#red-ui-clipboard-dialog').waitFor({ state: 'hidden' });
   // Imported nodes hang on the mouse until a click drops them: drop them near the top left, with
@@ -160,14 +172,22 @@ export async function showDebugSidebar(page: Page): Promise<void> {
 }
 
 /** Waits for a debug sidebar message from the debug node `name` whose text matches `pattern`. */
-export async function debugMessage(page: Page, name: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  const msg = page
-    .locator('.red-ui-debug-msg')
-    .filter({ has: page.locator('.red-ui-debug-msg-name', { hasText: name }) })
-    .filter({ hasText: pattern })
-    .first();
+export async function debugMessage(page: Page, name: string, pattern: RegExp, timeoutMs = 20_000, skip = 0): Promise<string> {
+  const msg = debugMessages(page, name, pattern).nth(skip);
   await msg.waitFor({ state: 'visible', timeout: timeoutMs });
   return (await msg.textContent()) ?? '';
+}
+
+/**
+ * The debug sidebar's messages from debug nodes called `name` whose text matches. The sidebar keeps
+ * the messages of every flow deployed before: count them first and wait for one more (debugMessage's
+ * `skip`), so an earlier flow's message is never taken for this one's.
+ */
+export function debugMessages(page: Page, name: string, pattern: RegExp): Locator {
+  return page
+    .locator('.red-ui-debug-msg')
+    .filter({ has: page.locator('.red-ui-debug-msg-name', { hasText: name }) })
+    .filter({ hasText: pattern });
 }
 
 /** The part of the editor's global RED object these helpers use. */
