@@ -5,7 +5,7 @@ import type { RobotClient } from '../client';
 import { RequestAbortedError } from '../errors';
 import type { AttachedModule } from '../types';
 import { sharedWatcher } from './registry';
-import { deliver } from './run-watcher';
+import { deliver, shortestInterval } from './run-watcher';
 import { PollingSource, type RefetchReason, type RefetchSink, type SourceFactory, type WatchSource } from './source';
 
 export const HARDWARE_RESOURCES = ['door', 'estop', 'modules', 'instruments', 'lights', 'deck-configuration'] as const;
@@ -105,9 +105,7 @@ export class HardwareWatcher implements RefetchSink {
   }
 
   private intervalMs(): number {
-    let min = Infinity;
-    for (const s of this.subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
-    return Number.isFinite(min) ? min : DEFAULT_HARDWARE_INTERVAL_MS;
+    return shortestInterval(this.subscribers, DEFAULT_HARDWARE_INTERVAL_MS);
   }
 
   private pump(): void {

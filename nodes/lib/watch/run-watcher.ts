@@ -154,9 +154,7 @@ export class RunWatcher implements RefetchSink {
   }
 
   private intervalMs(): number {
-    let min = Infinity;
-    for (const s of this.subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
-    return Number.isFinite(min) ? min : DEFAULT_INTERVAL_MS;
+    return shortestInterval(this.subscribers, DEFAULT_INTERVAL_MS);
   }
 
   private pump(): void {
@@ -353,6 +351,13 @@ export class RunWatcher implements RefetchSink {
 }
 
 /** A subscriber's failure must not break the watcher or the other subscribers (run and hardware watchers). */
+/** A shared watcher polls as often as its most eager subscriber asks (each node enforces the minimum). */
+export function shortestInterval(subscribers: Iterable<{ intervalMs: number }>, fallbackMs: number): number {
+  let min = Infinity;
+  for (const s of subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
+  return Number.isFinite(min) ? min : fallbackMs;
+}
+
 export function deliver<E>(sub: { onEvent(event: E): void }, event: E): void {
   try {
     sub.onEvent(event);
