@@ -7,12 +7,15 @@ import { InputError, RobotError } from './lib/errors';
 import {
   FLEX_ONLY_ACTIONS,
   WATCHABLE,
+  isSlotName,
+  matchModules,
+  moduleSlots,
   parseAction,
   parseDeckConfiguration,
-  matchModules,
   parseSelector,
   selectModule,
   type HardwareAction,
+  type ModuleSlots,
 } from './lib/hardware-input';
 import { own, pick, robotOf, showSimulated, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
 import { NodeWork } from './lib/node-work';
@@ -26,6 +29,7 @@ import {
   type HardwareEvent,
   type HardwareResource,
   type HardwareSubscription,
+  type ModuleChange,
   type SourceFactory,
 } from './lib/watch';
 
@@ -76,7 +80,9 @@ export = function register(RED: NodeAPI): void {
       }
       let chosen: AttachedModule | undefined;
       if (action === 'modules' && selector !== undefined) {
-        chosen = selectModule(msg.payload as AttachedModule[], selector);
+        // a slot is known to a Flex's deck configuration (an OT-2 records none), read only when a slot is asked for
+        const deck = isSlotName(selector) ? await deckSlots(client, opts) : undefined;
+        chosen = selectModule(msg.payload as AttachedModule[], selector, deck);
         msg.moduleId = chosen.id;
         // msg.module (the selector) stays, so a later hardware node on the wire reads the same module back
         msg.selectedModule = chosen;
@@ -132,6 +138,12 @@ function modelOf(client: RobotClient, opts: { signal: AbortSignal }): Promise<'O
     p.catch(() => models.delete(client));
   }
   return p;
+}
+
+/** A Flex's module slots from its deck configuration; undefined for an OT-2, which records none. */
+async function deckSlots(client: RobotClient, opts: { signal: AbortSignal }): Promise<ModuleSlots | undefined> {
+  if ((await modelOf(client, opts)) !== 'Flex') return undefined;
+  return moduleSlots((await client.getDeckConfiguration(opts)).cutoutFixtures);
 }
 
 async function requireFlex(client: RobotClient, action: HardwareAction, opts: { signal: AbortSignal }): Promise<void> {
@@ -203,15 +215,18 @@ function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction:
     const label = (): string => robot.robotLabel;
     void (async () => {
       const client = await robot.ready();
-      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, { signal: aborted.signal });
+      const opts = { signal: aborted.signal };
+      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
+      const accepts = await moduleFilter(client, selector, intervalMs, opts);
       if (closed) return;
       const notifications = robot.pushNotifications;
       const source: SourceFactory | undefined =
         resource === 'deck-configuration' && notifications ? () => new TopicHintSource(notifications, DECK_CONFIGURATION_TOPIC) : undefined;
       node.status({ fill: 'grey', shape: 'ring', text: `watching ${resource}…` });
+      const ctx: WatchContext = { resource, accepts, queue: Promise.resolve(), closed: () => closed, readings: def.readings === true, robot: label() };
       subscription = watchHardware(client, resource, {
         intervalMs,
-        onEvent: (e) => onEvent(node, e, { resource, selector, readings: def.readings === true, robot: label() }),
+        onEvent: (e) => onEvent(node, e, ctx),
       }, source);
     })().catch((err: unknown) => {
       if (!closed) refuse(err instanceof Error ? err.message : String(err));
@@ -221,9 +236,30 @@ function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction:
   }
 }
 
+/** Whether a watched module is the one the selector names (by slot: as the robot's deck configuration says now). */
+type ModuleFilter = (m: AttachedModule, change: ModuleChange) => boolean | Promise<boolean>;
+
+async function moduleFilter(client: RobotClient, selector: string | undefined, intervalMs: number, opts: { signal: AbortSignal }): Promise<ModuleFilter> {
+  if (selector === undefined) return () => true;
+  if (!isSlotName(selector)) return (m) => matchModules([m], selector).length > 0;
+  if ((await modelOf(client, opts)) !== 'Flex') {
+    throw new InputError(`an OT-2 reports no module slot: choose a model, type or serial number as the module, not slot "${selector}"`);
+  }
+  // the deck configuration changes rarely: read when a module changes, at most once per watch interval, and
+  // always when one is plugged in (the Flex records its slot as it is set up)
+  let deck: { slots: ModuleSlots; at: number } | undefined;
+  return async (m, change) => {
+    if (!deck || change === 'attached' || Date.now() - deck.at >= intervalMs) deck = { slots: await deckSlots(client, opts) ?? new Map(), at: Date.now() };
+    return matchModules([m], selector, deck.slots).length > 0;
+  };
+}
+
 interface WatchContext {
   resource: HardwareResource;
-  selector: string | undefined;
+  accepts: ModuleFilter;
+  /** module msgs in the order their events came */
+  queue: Promise<void>;
+  closed: () => boolean;
   readings: boolean;
   robot: string;
 }
@@ -240,13 +276,15 @@ function onEvent(node: Node, e: HardwareEvent, ctx: WatchContext): void {
       if (e.change === 'temperature' && !ctx.readings) return;
       const m = e.current ?? e.previous;
       if (!m) return;
-      if (ctx.selector !== undefined && matchModules([m], ctx.selector).length === 0) return;
-      node.send({
-        topic: 'module',
-        moduleId: m.id,
-        payload: { what: 'module', change: e.change, current: e.current, previous: e.previous, robot: ctx.robot },
-      } as NodeMessage);
-      node.status({ fill: 'green', shape: 'dot', text: `${m.moduleModel}: ${e.current ? String(e.current.data?.status ?? '') : 'detached'}`.slice(0, 40) });
+      // module msgs keep their order even while a slot selector reads the deck configuration
+      ctx.queue = ctx.queue.then(async () => {
+        if (ctx.closed() || !(await ctx.accepts(m, e.change)) || ctx.closed()) return;
+        sendModule(node, e, m, ctx.robot);
+      }).catch((err: unknown) => {
+        if (ctx.closed()) return;
+        node.status({ fill: 'yellow', shape: 'ring', text: 'deck configuration unreadable' });
+        node.warn(`watch: could not read which slot the module is in: ${err instanceof Error ? err.message : String(err)}`);
+      });
       return;
     }
     case 'robot-unreachable':
@@ -260,3 +298,11 @@ function onEvent(node: Node, e: HardwareEvent, ctx: WatchContext): void {
   }
 }
 
+function sendModule(node: Node, e: Extract<HardwareEvent, { type: 'module' }>, m: AttachedModule, robot: string): void {
+  node.send({
+    topic: 'module',
+    moduleId: m.id,
+    payload: { what: 'module', change: e.change, current: e.current, previous: e.previous, robot },
+  } as NodeMessage);
+  node.status({ fill: 'green', shape: 'dot', text: `${m.moduleModel}: ${e.current ? String(e.current.data?.status ?? '') : 'detached'}`.slice(0, 40) });
+}

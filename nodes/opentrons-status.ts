@@ -306,6 +306,8 @@ function progressPayload(s: RunSnapshot, robot: string): Record<string, unknown>
     completedCommands: s.completedCommands,
     totalCommands: s.totalCommands,
     currentCommand: s.currentCommand,
+    // a progress msg may follow a paused status in the same read: a screen that shows the pause keeps showing it
+    pauseMessage: s.pauseMessage,
     robot,
   };
 }

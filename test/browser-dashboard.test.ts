@@ -61,7 +61,12 @@ describe(`operator dashboard in a real browser (Chromium + Node-RED ${nodeRedVer
 
   afterEach(async function () {
     // What Node-RED said, for a failing step (the flow's own errors show up there).
-    if (this.currentTest?.state === 'failed') console.log(nodeRed.logs().split('\n').slice(-40).join('\n'));
+    if (this.currentTest?.state !== 'failed') return;
+    console.log(nodeRed.logs().split('\n').slice(-40).join('\n'));
+    // and what the operator saw
+    const text = async (sel: string): Promise<string> => (await page.locator(sel).first().textContent({ timeout: 1000 }).catch(() => null)) ?? '(none)';
+    console.log(`outcome: ${await text('.ot-outcome')} | step: ${await text('.ot-step')} | progress: ${await progress(page).catch(() => NaN)}`);
+    await page.screenshot({ path: join(OUT, `failed-dashboard-${Date.now()}.png`), fullPage: true }).catch(() => undefined);
   });
 
   after(async function () {

@@ -154,6 +154,71 @@ describe('opentrons-hardware node', function () {
     });
   });
 
+  describe('module selector by slot', () => {
+    it('Flex: a slot finds the module the deck configuration puts there (one GET /deck_configuration, only for a slot)', async () => {
+      h = await commandHarness([hw('hw')], { model: 'Flex' }, TYPES);
+      const temp = (expectOut(await h.send({ action: 'modules' }, 'hw')).payload as Mod[]).find((m) => m.moduleModel === 'temperatureModuleV2')!;
+      const deck = (await h.client.getDeckConfiguration()).cutoutFixtures.map((f) =>
+        (f.cutoutId === 'cutoutC1' ? { cutoutId: 'cutoutC1', cutoutFixtureId: 'temperatureModuleV2', opentronsModuleSerialNumber: temp.serialNumber } : f));
+      expectOut(await h.send({ action: 'set-deck-configuration', payload: deck }, 'hw'));
+
+      h.sim.stats.reset();
+      const byModel = expectOut(await h.send({ action: 'modules', module: 'temperatureModuleV2' }, 'hw'));
+      assert.equal(byModel.moduleId, temp.id);
+      assert.equal(h.sim.stats.count('GET', '/deck_configuration'), 0, 'a model selector reads no deck configuration');
+      const bySlot = expectOut(await h.send({ action: 'modules', module: 'c1' }, 'hw'));
+      assert.equal(bySlot.moduleId, temp.id);
+      assert.equal((bySlot.selectedModule as Mod).serialNumber, temp.serialNumber);
+      assert.equal(h.sim.stats.count('GET', '/deck_configuration'), 1);
+
+      const empty = expectCaught(await h.send({ action: 'modules', module: 'B1' }, 'hw'));
+      assert.equal(empty.error.code, 'ModuleNotFound');
+      assert.match(empty.error.message, /put no module in slot B1: set msg.module to a model, type or serial number, or record the module's slot/);
+    });
+
+    it('Flex: a module set up in a slot (moduleOffset.slot) is found by it; two modules, two slots', async () => {
+      h = await commandHarness([hw('hw')], { model: 'Flex' }, TYPES);
+      const a3 = h.sim.attachModule('heaterShakerModuleV1', 'HSV1-A3', 'A3');
+      const d3 = h.sim.attachModule('heaterShakerModuleV1', 'HSV1-D3', 'D3');
+      const mods = expectOut(await h.send({ action: 'modules' }, 'hw')).payload as Array<Mod & { moduleOffset?: { slot: string } }>;
+      assert.equal(mods.find((m) => m.id === a3)?.moduleOffset?.slot, 'A3');
+      assert.equal(expectOut(await h.send({ action: 'modules', module: 'A3' }, 'hw')).moduleId, a3);
+      assert.equal(expectOut(await h.send({ action: 'modules', module: 'D3' }, 'hw')).moduleId, d3);
+      const both = expectCaught(await h.send({ action: 'modules', module: 'heaterShakerModuleV1' }, 'hw'));
+      assert.match(both.error.message, /3 modules match "heaterShakerModuleV1"/);
+    });
+
+    it('OT-2: a slot is a clear error (the OT-2 reports no module slot) and reads no deck configuration', async () => {
+      h = await commandHarness([hw('hw')], { model: 'OT-2' }, TYPES);
+      const err = expectCaught(await h.send({ action: 'modules', module: '3' }, 'hw'));
+      assert.equal(err.error.code, 'ModuleNotFound');
+      assert.match(err.error.message, /an OT-2 does not report which slot a module is in: set msg.module to a model, type or serial number/);
+      assert.equal(h.sim.stats.count(undefined, /deck_configuration/), 0);
+    });
+
+    it('watching by slot: msgs only for the module in that slot; on an OT-2 the watch is refused', async () => {
+      h = await commandHarness([hw('w', { action: 'modules', watch: true, module: 'A3', interval: 500 })], { model: 'Flex', speed: 50 }, TYPES);
+      const msgs = outMsgs();
+      const a3 = h.sim.attachModule('heaterShakerModuleV1', 'HSV1-A3', 'A3');
+      const found = await waitFor('the A3 module', () => msgs.find((m) => m.moduleId === a3));
+      // attached before the watch's first read (as found: `state`) or after it (`attached`)
+      assert.ok(['state', 'attached'].includes((found.payload as { change: string }).change));
+      // the other modules change too; only A3's changes come out
+      const other = (await h.client.getModules()).find((m) => m.moduleModel === 'temperatureModuleV2')!;
+      await h.client.createCommand({ commandType: 'temperatureModule/setTargetTemperature', params: { moduleId: other.id, celsius: 30 } }, { waitUntilComplete: true });
+      await h.client.createCommand({ commandType: 'heaterShaker/setTargetTemperature', params: { moduleId: a3, celsius: 40 } }, { waitUntilComplete: true });
+      await waitFor('A3 heating', () => msgs.find((m) => ((m.payload as { current: Mod | null }).current?.data.temperatureStatus === 'heating')));
+      await sleep(600);
+      assert.ok(msgs.length >= 2);
+      assert.deepEqual([...new Set(msgs.map((m) => m.moduleId))], [a3], 'only the module in A3');
+      await h.close();
+
+      h = await commandHarness([hw('w', { action: 'modules', watch: true, module: '3' })], { model: 'OT-2' }, TYPES);
+      await eventually(async () => (/an OT-2 reports no module slot/.test(h!.lastStatus('w')) ? true : undefined), 5000, 'the refusal');
+      assert.equal(liveWatchers(), 0);
+    });
+  });
+
   describe('module control end to end (set temperature → watch until reached → read back)', () => {
     /**
      * modules(selector) → command (JSONata params from msg.moduleId, no function node) → a watching node's

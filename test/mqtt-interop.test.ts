@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import type { RobotClient } from '../nodes/lib/client';
 import { PushSource, RobotNotifications } from '../nodes/lib/notifications';
-import { SimulatedRobot } from '../nodes/lib/simulator';
+import { SimulatedRobot, type SimulatorOptions } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { getNode, loadFlow, unloadFlow } from './helpers/nodered';
 import { Mosquitto, Recorder, clientFor, essential, freePort, sleep, testNotifications, until, uploadPausing } from './notifications-helpers';
@@ -126,32 +126,33 @@ function onStatus(id: string, listener: (text: string) => void): void {
   emitter.on('call:status', (c) => listener(String(c.args[0]?.text)));
 }
 
-describe('MQTT interop: opentrons-status through the config node (notifications auto, mqttPort)', function () {
-  this.timeout(40_000);
-  let mosquitto: Mosquitto;
-  let robot: SimulatedRobot;
-  let bridge: MqttBridge;
-  let client: RobotClient;
-
+/** A simulated robot publishing through a Mosquitto of the test's own, both started before each test and stopped after it. */
+function robotWithBroker(opts: SimulatorOptions): { robot: SimulatedRobot; mosquitto: Mosquitto; client: RobotClient } {
+  const env = {} as { robot: SimulatedRobot; mosquitto: Mosquitto; client: RobotClient; bridge: MqttBridge };
   beforeEach(async () => {
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 150 });
-    mosquitto = await Mosquitto.create();
-    bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    client = clientFor(robot);
+    env.robot = await SimulatedRobot.start({ port: 0, ...opts });
+    env.mosquitto = await Mosquitto.create();
+    env.bridge = await MqttBridge.start(env.robot, { url: env.mosquitto.url });
+    env.client = clientFor(env.robot);
   });
-
   afterEach(async () => {
     await unloadFlow();
-    await bridge.stop();
-    await client.close();
-    await robot.stop();
-    await mosquitto.dispose();
+    await env.bridge.stop();
+    await env.client.close();
+    await env.robot.stop();
+    await env.mosquitto.dispose();
   });
+  return env;
+}
+
+describe('MQTT interop: opentrons-status through the config node (notifications auto, mqttPort)', function () {
+  this.timeout(40_000);
+  const env = robotWithBroker({ model: 'OT-2', commandMs: 150 });
 
   it('a status node with a 10-minute interval sees paused → running → succeeded through Mosquitto, and says "push"', async () => {
-    const run = await client.createRun({ protocolId: await uploadPausing(client) });
+    const run = await env.client.createRun({ protocolId: await uploadPausing(env.client) });
     const flow = [
-      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: mosquitto.port, notifications: 'auto' },
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: env.robot.port, mqttPort: env.mosquitto.port, notifications: 'auto' },
       { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: NEVER, autostart: true, wires: [['out'], []] },
       { id: 'out', type: 'helper' },
     ];
@@ -162,18 +163,18 @@ describe('MQTT interop: opentrons-status through the config node (notifications 
     onStatus('s1', (text) => texts.push(text));
     await until('idle', () => topics.includes('idle'));
     await until('push in the node status', () => texts.some((t) => t.endsWith('· push')));
-    await client.createRunAction(run.id, 'play');
+    await env.client.createRunAction(run.id, 'play');
     await until('paused', () => topics.includes('paused'));
-    await client.createRunAction(run.id, 'play');
+    await env.client.createRunAction(run.id, 'play');
     await until('succeeded', () => topics.includes('succeeded'));
     assert.deepEqual(essential(topics), ['idle', 'running', 'paused', 'running', 'succeeded']);
     assert.ok(texts.some((t) => /^paused: pause command · push$/.test(t)), texts.join(' | '));
   });
 
   it('notifications off: the same node polls and says "polling"', async () => {
-    const run = await client.createRun({ protocolId: await uploadPausing(client) });
+    const run = await env.client.createRun({ protocolId: await uploadPausing(env.client) });
     const flow = [
-      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: mosquitto.port, notifications: 'off' },
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: env.robot.port, mqttPort: env.mosquitto.port, notifications: 'off' },
       { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: 100, autostart: true, wires: [['out'], []] },
       { id: 'out', type: 'helper' },
     ];
@@ -182,8 +183,49 @@ describe('MQTT interop: opentrons-status through the config node (notifications 
     const texts: string[] = [];
     getNode('out').on('input', (msg: { topic?: string }) => topics.push(String(msg.topic)));
     onStatus('s1', (text) => texts.push(text));
-    await client.createRunAction(run.id, 'play');
+    await env.client.createRunAction(run.id, 'play');
     await until('paused', () => topics.includes('paused'));
     assert.ok(texts.some((t) => t.endsWith('· polling')), texts.join(' | '));
+  });
+});
+
+describe('MQTT interop: opentrons-hardware watching the deck configuration through the config node (notifications auto)', function () {
+  this.timeout(40_000);
+  const env = robotWithBroker({ model: 'Flex' });
+
+  it('a change made elsewhere reaches the flow on the robot-server/deck_configuration hint, not the 10-minute poll', async () => {
+    const flow = [
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: env.robot.port, mqttPort: env.mosquitto.port, notifications: 'auto' },
+      { id: 'hw', type: 'opentrons-hardware', robot: 'r1', action: 'deck-configuration', watch: true, interval: NEVER, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ];
+    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-hardware'] });
+    const seen: Array<{ cutoutFixtures: Array<{ cutoutId: string; cutoutFixtureId: string }> }> = [];
+    getNode('out').on('input', (msg: { topic?: string; payload?: unknown }) => {
+      if (msg.topic === 'deck-configuration') seen.push((msg.payload as { current: (typeof seen)[number] }).current);
+    });
+    await until('the deck as found', () => seen.length === 1);
+    const d3 = (): string | undefined => seen.at(-1)?.cutoutFixtures.find((f) => f.cutoutId === 'cutoutD3')?.cutoutFixtureId;
+    // The node subscribes once its first read is in; a change made before the subscription lands would wait for
+    // the poll, so change the deck until one is seen within 2 s. With a 10-minute poll, only the hint can do that.
+    let fixture = 'singleRightSlot';
+    let delayMs = Infinity;
+    for (let attempt = 0; attempt < 5 && delayMs === Infinity; attempt++) {
+      fixture = fixture === 'singleRightSlot' ? 'wasteChuteRightAdapterNoCover' : 'singleRightSlot';
+      const deck = (await env.client.getDeckConfiguration()).cutoutFixtures.map((f) => (f.cutoutId === 'cutoutD3' ? { ...f, cutoutFixtureId: fixture } : f));
+      const t0 = Date.now();
+      const readsBefore = env.robot.stats.count('GET', '/deck_configuration');
+      await env.client.setDeckConfiguration(deck);
+      try {
+        await until('the change', () => d3() === fixture, 2000);
+        delayMs = Date.now() - t0;
+        assert.equal(env.robot.stats.count('GET', '/deck_configuration') - readsBefore, 1, 'one read per hint');
+      } catch {
+        /* not subscribed yet: the next change will tell */
+      }
+    }
+    assert.ok(delayMs < 2000, 'a deck change reached the flow within 2 s, by the MQTT hint');
+    assert.equal(seen.filter((s, i) => i > 0 && JSON.stringify(s) === JSON.stringify(seen[i - 1])).length, 0, 'no msg without a change');
+    console.log(`      deck configuration change → flow by MQTT hint: ${delayMs} ms`);
   });
 });

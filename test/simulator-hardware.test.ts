@@ -68,4 +68,67 @@ describe('simulator: hardware', function () {
     assert.equal(gone.error?.errorType, 'ModuleNotLoadedError');
     assert.throws(() => robot.attachModule('noSuchModule'), /unknown module model "noSuchModule"/);
   });
+
+  it('waitForTemperature in a run holds until the ramp gets there (or to its celsius); with no target it fails as the engine does', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', speed: 10 });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 15_000 });
+    const run = await client.createRun({});
+    const inRun = (commandType: string, params: Record<string, unknown>): Promise<Command> =>
+      client.createRunCommand(run.id, { commandType, params }, { waitUntilComplete: true, commandTimeoutMs: 10_000 });
+    const loaded = await inRun('loadModule', { model: 'temperatureModuleV2', location: { slotName: 'D1' } });
+    const moduleId = String((loaded.result as { moduleId: string }).moduleId);
+
+    const noTarget = await inRun('temperatureModule/waitForTemperature', { moduleId });
+    assert.equal(noTarget.status, 'failed');
+    assert.equal(noTarget.error?.errorType, 'NoTargetTemperatureSetError');
+    assert.equal(noTarget.error?.detail, `Module ${moduleId} does not have a target temperature set.`);
+
+    // 0 → 20 °C at 1 °C per simulated second: 20 simulated s, 2 s at ×10
+    assert.equal((await inRun('temperatureModule/setTargetTemperature', { moduleId, celsius: 20 })).status, 'succeeded');
+    const t0 = Date.now();
+    const waiting = inRun('temperatureModule/waitForTemperature', { moduleId });
+    await new Promise((r) => setTimeout(r, 400));
+    const during = (await client.listRunCommands(run.id, { pageLength: 1 })).data[0];
+    assert.deepEqual([during.commandType, during.status], ['temperatureModule/waitForTemperature', 'running']);
+    assert.equal((await client.getModules())[0].data.status, 'heating');
+    const waited = await waiting;
+    const elapsed = Date.now() - t0;
+    assert.equal(waited.status, 'succeeded');
+    assert.ok(elapsed >= 1500, `held ${elapsed} ms; the ramp takes 2000 ms`);
+    assert.deepEqual((await client.getModules())[0].data, { status: 'holding at target', currentTemperature: 20, targetTemperature: 20 });
+
+    // cooling to 4 °C at 0.5 °C/s; a wait for 16 °C ends on the way (8 simulated s), long before the target
+    await inRun('temperatureModule/setTargetTemperature', { moduleId, celsius: 4 });
+    const t1 = Date.now();
+    assert.equal((await inRun('temperatureModule/waitForTemperature', { moduleId, celsius: 16 })).status, 'succeeded');
+    const partWay = (await client.getModules())[0].data;
+    assert.ok(Date.now() - t1 >= 600, `held ${Date.now() - t1} ms for 16 °C`);
+    assert.equal(partWay.status, 'cooling');
+    assert.ok(Number(partWay.currentTemperature) <= 16 && Number(partWay.currentTemperature) > 4, `at ${String(partWay.currentTemperature)} °C`);
+  });
+
+  it('a module set up in a Flex slot: the deck configuration names it by serial, /modules shows moduleOffset.slot', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex' });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const before = await client.getDeckConfiguration();
+    const id = robot.attachModule('heaterShakerModuleV1', 'HSV1-C3', 'C3');
+    const deck = await client.getDeckConfiguration();
+    assert.deepEqual(deck.cutoutFixtures.find((f) => f.cutoutId === 'cutoutC3'), { cutoutId: 'cutoutC3', cutoutFixtureId: 'heaterShakerModuleV1', opentronsModuleSerialNumber: 'HSV1-C3' });
+    assert.equal(deck.cutoutFixtures.length, 12);
+    assert.notEqual(deck.lastModifiedAt, before.lastModifiedAt);
+    const mod = (await client.getModules()).find((m) => m.id === id) as { moduleOffset?: Record<string, unknown> } | undefined;
+    assert.deepEqual(Object.keys(mod ?? {}).slice(6, 9), ['moduleModel', 'moduleOffset', 'compatibleWithRobot'], 'robot-server key order');
+    assert.equal(mod?.moduleOffset?.slot, 'C3');
+    assert.deepEqual(mod?.moduleOffset?.offset, { x: 0, y: 0, z: 0 });
+    assert.ok(!('moduleOffset' in (await client.getModules())[0]), 'an uncalibrated module has no moduleOffset (capture 166)');
+
+    assert.throws(() => robot.attachModule('temperatureModuleV2', 'TD-B2', 'B2'), /a temperatureModuleV2 cannot be set up in slot B2/);
+    assert.throws(() => robot.attachModule('magneticModuleV2', 'MD-D1', 'D1'), /a magneticModuleV2 cannot be set up in slot D1/);
+    const ot2 = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+    try {
+      assert.throws(() => ot2.attachModule('temperatureModuleV2', 'TD-3', '3'), /an OT-2 records no slot for a module/);
+    } finally {
+      await ot2.stop();
+    }
+  });
 });

@@ -109,6 +109,24 @@ describe('opentrons-status node', function () {
     assert.equal(liveWatchers(), 0, 'a run-id watch ends with the finished run');
   });
 
+  it('a watch that first sees a run already paused sends paused, then progress, both with the pause message', async () => {
+    // One read that finds the pause and a new current command gives a status msg and a progress msg; a screen
+    // fed by both (examples/operator-dashboard.json) must not lose the pause to the progress msg.
+    const { runId } = await pauseRun();
+    await other.createRunAction(runId, 'play');
+    while ((await other.getRun(runId)).status !== 'paused') await sleep(20);
+    await loadFlow([robotNode(robot.port), statusNode('st1', { progress: true }), ...helpers('out1', 'out2')], { types: ['opentrons-robot', 'opentrons-status'] });
+    const out1 = collect('out1');
+    getNode('st1').receive({ runId } as never);
+    await out1.until('paused and progress', (m) => m.some((x) => x.topic === 'paused') && m.some((x) => x.topic === 'progress'));
+    assert.deepEqual(out1.msgs.map((m) => m.topic), ['paused', 'progress']);
+    const [status, progress] = out1.msgs.map((m) => m.payload as Record<string, unknown>);
+    assert.equal(status.pauseMessage, 'Check the tip, then resume');
+    assert.equal(progress.pauseMessage, 'Check the tip, then resume');
+    assert.equal(progress.status, 'paused');
+    assert.equal(progress.commandType, 'waitForResume');
+  });
+
   it('an opentrons-run action on the same robot is seen at once, not at the slow paused/idle poll', async () => {
     const { runId } = await pauseRun();
     await loadFlow(

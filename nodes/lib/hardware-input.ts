@@ -36,26 +36,55 @@ export function parseSelector(value: unknown): string | undefined {
   return value.trim();
 }
 
-/** Where a module sits, when the robot says (newer software reports the deck slot). */
-function slotOf(m: AttachedModule): string | undefined {
-  const loc = m.moduleOffset?.slot ?? (m.usbPort as { slot?: unknown } | undefined)?.slot ?? (m as { slotName?: unknown }).slotName;
-  return typeof loc === 'string' || typeof loc === 'number' ? String(loc) : undefined;
+/** A selector that names a deck slot: a Flex slot (D1…A3) or an OT-2 slot (1…11). */
+export function isSlotName(selector: string): boolean {
+  return /^[A-D][1-4]$/i.test(selector) || /^(?:[1-9]|1[01])$/.test(selector);
 }
 
-/** The modules a selector matches: by model, type, serial number or slot (case-insensitive). */
-export function matchModules(modules: AttachedModule[], selector: string): AttachedModule[] {
+/**
+ * Where the robot says each module sits, by serial number: a Flex records it in its deck configuration
+ * (`opentronsModuleSerialNumber` in the module's cutouts; a thermocycler takes A1 and B1).
+ */
+export type ModuleSlots = ReadonlyMap<string, readonly string[]>;
+
+export function moduleSlots(fixtures: readonly CutoutFixture[]): ModuleSlots {
+  const slots = new Map<string, string[]>();
+  for (const f of fixtures) {
+    if (!f.opentronsModuleSerialNumber || !f.cutoutId.startsWith('cutout')) continue;
+    slots.set(f.opentronsModuleSerialNumber, [...(slots.get(f.opentronsModuleSerialNumber) ?? []), f.cutoutId.slice('cutout'.length)]);
+  }
+  return slots;
+}
+
+/** A module's slots: where it was calibrated (`moduleOffset.slot`) and where the deck configuration puts it. */
+function slotsOf(m: AttachedModule, deck: ModuleSlots | undefined): string[] {
+  const calibrated = m.moduleOffset?.slot;
+  return [...(typeof calibrated === 'string' ? [calibrated] : []), ...(deck?.get(m.serialNumber) ?? [])];
+}
+
+/**
+ * The modules a selector matches: by model, type, serial number, id or slot (case-insensitive). `deck`: the
+ * slots a Flex's deck configuration gives (leave it out for an OT-2, which records none).
+ */
+export function matchModules(modules: AttachedModule[], selector: string, deck?: ModuleSlots): AttachedModule[] {
   const want = selector.toLowerCase();
   return modules.filter((m) =>
-    [m.moduleModel, m.moduleType, m.serialNumber, m.id, slotOf(m)].some((v) => typeof v === 'string' && v.toLowerCase() === want));
+    [m.moduleModel, m.moduleType, m.serialNumber, m.id, ...slotsOf(m, deck)].some((v) => typeof v === 'string' && v.toLowerCase() === want));
 }
 
 /** The one module a selector names; an error naming the matches when several do, or the attached ones when none does. */
-export function selectModule(modules: AttachedModule[], selector: string): AttachedModule {
-  const found = matchModules(modules, selector);
+export function selectModule(modules: AttachedModule[], selector: string, deck?: ModuleSlots): AttachedModule {
+  const found = matchModules(modules, selector, deck);
   if (found.length === 1) return found[0];
   const list = (ms: AttachedModule[]): string => ms.map((m) => `${m.moduleModel} ${m.serialNumber} (id ${m.id})`).join(', ');
   if (found.length === 0) {
-    throw new ModuleSelectionError(`no attached module matches "${selector}": attached are ${modules.length ? list(modules) : 'none'}; set msg.module to a model, type, slot or serial number`, 'ModuleNotFound');
+    const attached = modules.length ? list(modules) : 'none';
+    const why = !isSlotName(selector)
+      ? 'set msg.module to a model, type, slot or serial number'
+      : deck === undefined
+        ? 'an OT-2 does not report which slot a module is in: set msg.module to a model, type or serial number'
+        : `the deck configuration and the module calibrations put no module in slot ${selector}: set msg.module to a model, type or serial number, or record the module's slot in the deck configuration`;
+    throw new ModuleSelectionError(`no attached module matches "${selector}": attached are ${attached}; ${why}`, 'ModuleNotFound');
   }
   throw new ModuleSelectionError(`${found.length} modules match "${selector}": ${list(found)}; set msg.module to one serial number`, 'ModuleAmbiguous');
 }

@@ -14,6 +14,11 @@ function problem(meta: Record<string, unknown>): ErrorObject {
   return { id: 'InvalidDeckConfiguration', title: 'Invalid Deck Configuration', detail: 'Invalid deck configuration.', meta: meta as unknown as ErrorObject['meta'], errorCode: '4000' };
 }
 
+/** True when the deck has a fixture for this module model that mounts in this cutout (a Flex module slot). */
+export function moduleFixtureFits(moduleModel: string, cutoutId: string): boolean {
+  return FIXTURES[moduleModel]?.includes(cutoutId) ?? false;
+}
+
 /** Throws the robot's 422 when the configuration is not one the Flex accepts. */
 export function checkDeckConfiguration(fixtures: CutoutFixture[]): void {
   const errors: ErrorObject[] = [];

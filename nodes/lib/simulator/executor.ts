@@ -8,6 +8,7 @@ import { copyDefinition, findDefinition, normalizeSlot, type LabwareDefinition }
 import { errorOccurrence, type CommandRecord, type ErrorOccurrence } from './commands';
 import { newId } from './clock';
 import type { Hardware } from './hardware';
+import type { SimModule } from './modules';
 import type { RobotModel } from './context';
 import { isObject } from './http';
 
@@ -344,16 +345,40 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     default:
       if (cmd.commandType.includes('/') && typeof p.moduleId === 'string' && !cmd.commandType.startsWith('calibration/') && !cmd.commandType.startsWith('unsafe/')) {
         if (!state.modules.has(p.moduleId)) return fail('ModuleNotLoadedError', '4000', `Module ${p.moduleId} not found.`);
-        // A protocol names its modules itself (loadModule's moduleId); the hardware behind one is found by serial number.
-        const serial = state.modules.get(p.moduleId)?.serialNumber;
-        const hw = state.hardware.moduleById(p.moduleId) ?? state.hardware.modules.find((m) => serial !== undefined && m.serialNumber === serial);
-        const problem = hw?.apply(cmd.commandType, p);
+        const hw = hardwareModule(state, p.moduleId);
+        const waited = isTemperatureWait(cmd.commandType) ? hw?.msUntilTemperature(numOrUndefined(p.celsius)) : undefined;
+        const problem = typeof waited === 'object' ? waited : hw?.apply(cmd.commandType, p);
         if (problem) return fail(problem.errorType, '4000', problem.detail);
         // the temperature module's result names the target it set (capture 108); other module commands return {}
         if (cmd.commandType === 'temperatureModule/setTargetTemperature') return { result: { targetTemperature: num(p.celsius) } };
       }
       return { result: {} };
   }
+}
+
+/** The attached module behind a run's moduleId: a protocol names its modules itself (loadModule's moduleId), so by serial number. */
+function hardwareModule(state: EngineState, moduleId: string): SimModule | undefined {
+  const serial = state.modules.get(moduleId)?.serialNumber;
+  return state.hardware.moduleById(moduleId) ?? state.hardware.modules.find((m) => serial !== undefined && m.serialNumber === serial);
+}
+
+function isTemperatureWait(commandType: string): boolean {
+  return commandType === 'temperatureModule/waitForTemperature' || commandType === 'heaterShaker/waitForTemperature';
+}
+
+function numOrUndefined(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * Simulated ms a run command must still hold after its own duration: a `waitForTemperature` holds until its
+ * module's ramp gets there (0 for every other command, and for one that will fail instead).
+ */
+export function holdMs(state: EngineState, cmd: CommandRecord): number {
+  const id = cmd.params.moduleId;
+  if (!isTemperatureWait(cmd.commandType) || typeof id !== 'string' || !state.modules.has(id)) return 0;
+  const left = hardwareModule(state, id)?.msUntilTemperature(numOrUndefined(cmd.params.celsius));
+  return typeof left === 'number' ? left : 0;
 }
 
 /** Simulated duration (ms at speed 1) of a command; `base` is SimulatorOptions.commandMs. */

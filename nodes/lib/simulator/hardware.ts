@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { RobotModel } from './context';
 import { estopBlocked, type EstopState } from './errors';
+import { moduleFixtureFits } from './deck-configuration';
+import { timestamp } from './clock';
 import { SimModule, type ModuleSpec } from './modules';
 
 export interface AttachedPipette {
@@ -133,14 +135,31 @@ export class Hardware {
     this.deckConfiguration = defaultDeck();
   }
 
-  /** Plug in a module (fault injection); its id is derived from serial and revision as on the robot. */
-  attachModule(moduleModel: string, serialNumber?: string): SimModule {
+  /**
+   * Plug in a module (fault injection); its id is derived from serial and revision as on the robot. On a Flex,
+   * `slot` (D1, A3…) is where it was set up: like the Flex's module setup, that records it in the deck
+   * configuration by serial number and calibrates it there (GET /modules then shows `moduleOffset.slot`).
+   */
+  attachModule(moduleModel: string, serialNumber?: string, slot?: string): SimModule {
     const kind = MODULE_KINDS[moduleModel];
     if (!kind) throw new Error(`unknown module model "${moduleModel}": one of ${ATTACHABLE_MODULE_MODELS.join(', ')}`);
     const serial = serialNumber ?? `${kind.serialPrefix}-SIM-${String(this.modules.length + 1).padStart(4, '0')}`;
     if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
+    const cutoutId = slot === undefined ? undefined : `cutout${slot.toUpperCase()}`;
+    if (cutoutId !== undefined) {
+      if (this.model !== 'Flex') throw new Error('an OT-2 records no slot for a module (no deck configuration, no module calibration): attach it without one');
+      if (!moduleFixtureFits(moduleModel, cutoutId)) throw new Error(`a ${moduleModel} cannot be set up in slot ${String(slot)}`);
+    }
     const m = new SimModule({ id: moduleIdFor(serial, kind.hardwareRevision), serialNumber: serial, moduleModel, ...kind }, this.now);
     this.modules.push(m);
+    if (cutoutId !== undefined) {
+      m.calibratedSlot = cutoutId.slice('cutout'.length);
+      m.calibratedAt = timestamp();
+      this.deckConfiguration = this.deckConfiguration.map((f) =>
+        f.cutoutId === cutoutId ? { cutoutId, cutoutFixtureId: moduleModel, opentronsModuleSerialNumber: serial } : f);
+      this.deckConfigurationModifiedAt = timestamp();
+      this.onDeckConfigured?.();
+    }
     return m;
   }
 
@@ -276,6 +295,9 @@ export class Hardware {
       hasAvailableUpdate: false,
       moduleType: m.moduleType,
       moduleModel: m.moduleModel,
+      ...(m.calibratedSlot === undefined ? {} : {
+        moduleOffset: { offset: { x: 0, y: 0, z: 0 }, slot: m.calibratedSlot, source: 'user', last_modified: m.calibratedAt },
+      }),
       compatibleWithRobot: true,
       data: m.data(),
       usbPort: { port: 0, portGroup: 'unknown', hub: false, path: '' },

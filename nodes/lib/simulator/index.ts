@@ -171,9 +171,12 @@ export class SimulatedRobot extends EventEmitter {
     this.hardware.setDoor(open);
   }
 
-  /** Plug in a module (`temperatureModuleV2`, `magneticModuleV2`, `heaterShakerModuleV1`…); returns its /modules id. */
-  attachModule(moduleModel: string, serialNumber?: string): string {
-    return this.hardware.attachModule(moduleModel, serialNumber).id;
+  /**
+   * Plug in a module (`temperatureModuleV2`, `magneticModuleV2`, `heaterShakerModuleV1`…); returns its /modules id.
+   * On a Flex, `slot` (D1…) sets it up there: deck configuration and module calibration both name the slot.
+   */
+  attachModule(moduleModel: string, serialNumber?: string, slot?: string): string {
+    return this.hardware.attachModule(moduleModel, serialNumber, slot).id;
   }
 
   /** Unplug a module by its /modules id or serial number; false when none matched. */

@@ -50,6 +50,12 @@ export class SimModule implements ModuleSpec {
   private magnetHeight = -2.5;
   private latch: 'idle_unknown' | 'idle_open' | 'idle_closed' = 'idle_unknown';
   private rpm = 0;
+  /**
+   * The deck slot of the module's calibration (Flex): robot-server reports it as `moduleOffset.slot` once a
+   * module has been calibrated there, and never for an OT-2 (which has no module calibration).
+   */
+  calibratedSlot: string | undefined;
+  calibratedAt: string | undefined;
 
   constructor(spec: ModuleSpec, private readonly now: () => number) {
     this.id = spec.id;
@@ -153,9 +159,23 @@ export class SimModule implements ModuleSpec {
     }
   }
 
-  /** True when a `waitForTemperature` in a run may complete. */
-  atTarget(): boolean {
-    return this.ramp === undefined || this.currentTemperature() === this.ramp.to;
+  /**
+   * Simulated ms until the temperature reaches `celsius` (default: the target) on the present ramp: what a
+   * `waitForTemperature` in a run still has to wait. A failure when no target is set, as the engine reports it.
+   */
+  msUntilTemperature(celsius?: number): number | ModuleFailure {
+    const r = this.ramp;
+    if (!r) return { errorType: 'NoTargetTemperatureSetError', detail: `Module ${this.id} does not have a target temperature set.` };
+    const up = r.to >= r.from;
+    // a temperature off the ramp's path is held to it: the robot never passes its target, and one already passed is reached
+    const want = celsius ?? r.to;
+    const goal = up ? Math.min(Math.max(want, r.from), r.to) : Math.max(Math.min(want, r.from), r.to);
+    const left = up ? goal - this.currentTemperature() : this.currentTemperature() - goal;
+    if (left <= 0) return 0;
+    const rate = RATE_C_PER_S[this.moduleType] ?? { up: 1, down: 1 };
+    const perS = up ? rate.up : rate.down;
+    // a hair past the exact moment, so the reading taken then is the goal (readings are rounded to 0.01 °C)
+    return Math.ceil((left / perS) * 1000) + 1;
   }
 
   private setTarget(celsius: number): ModuleFailure | undefined {

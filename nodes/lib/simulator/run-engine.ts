@@ -6,7 +6,7 @@ import { chainedKey, commandResource, type CommandIntent, type CommandRecord, ty
 import { newId, timestamp, type Scheduler } from './clock';
 import { CommandWaiters } from './command-wait';
 import type { PlannedCommand, RunPlan } from './context';
-import { EngineState, durationOf, execute } from './executor';
+import { EngineState, durationOf, execute, holdMs } from './executor';
 
 export type RunStatus =
   | 'idle' | 'running' | 'paused' | 'blocked-by-open-door' | 'stop-requested' | 'finishing'
@@ -308,7 +308,13 @@ export class RunEngine {
     next.status = 'running';
     next.startedAt = timestamp();
     this.env.onCommandsLinks();
-    this.cancelRunning = this.env.scheduler.after(durationOf(next, this.env.commandMs), () => {
+    const settle = (): void => {
+      // a waitForTemperature holds until its module gets there (the ramp may have been changed meanwhile)
+      const hold = holdMs(this.state, next);
+      if (hold > 0) {
+        this.cancelRunning = this.env.scheduler.after(hold, settle);
+        return;
+      }
       this.cancelRunning = undefined;
       const outcome = execute(this.state, next);
       if ('pause' in outcome) {
@@ -320,7 +326,8 @@ export class RunEngine {
         return;
       }
       this.complete(next, outcome);
-    });
+    };
+    this.cancelRunning = this.env.scheduler.after(durationOf(next, this.env.commandMs), settle);
   }
 
   private complete(c: CommandRecord, outcome: { result: Record<string, unknown> } | { error: ErrorOccurrence }): void {
