@@ -185,11 +185,13 @@ function summary(action: HardwareAction, payload: unknown, module: AttachedModul
  */
 function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction: string, editorModule: string): void {
   let subscription: HardwareSubscription | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   const aborted = new AbortController();
   node.on('close', () => {
     closed = true;
     aborted.abort();
+    clearTimeout(retry);
     subscription?.release();
     subscription = undefined;
   });
@@ -209,32 +211,42 @@ function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction:
     return;
   }
   let selector: string | undefined;
+  let robot: RobotWithPush;
   try {
     selector = parseSelector(editorModule);
-    const robot = robotOf(RED, def.robot) as RobotWithPush;
-    const label = (): string => robot.robotLabel;
-    void (async () => {
-      const client = await robot.ready();
-      const opts = { signal: aborted.signal };
-      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
-      const accepts = await moduleFilter(client, selector, intervalMs, opts);
-      if (closed) return;
-      const notifications = robot.pushNotifications;
-      const source: SourceFactory | undefined =
-        resource === 'deck-configuration' && notifications ? () => new TopicHintSource(notifications, DECK_CONFIGURATION_TOPIC) : undefined;
-      node.status({ fill: 'grey', shape: 'ring', text: `watching ${resource}…` });
-      const ctx: WatchContext = { resource, accepts, queue: Promise.resolve(), closed: () => closed, readings: def.readings === true, robot: label() };
-      subscription = watchHardware(client, resource, {
-        intervalMs,
-        onEvent: (e) => onEvent(node, e, ctx),
-      }, source);
-    })().catch((err: unknown) => {
-      if (!closed) refuse(err instanceof Error ? err.message : String(err));
-    });
+    robot = robotOf(RED, def.robot) as RobotWithPush;
   } catch (err) {
     refuse(err instanceof Error ? err.message : String(err));
+    return;
   }
+  const begin = async (): Promise<void> => {
+    const client = await robot.ready();
+    const opts = { signal: aborted.signal };
+    // E-stop, deck configuration and slots need the robot's model: asked once the robot answers
+    if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
+    const accepts = await moduleFilter(client, selector, intervalMs, opts);
+    if (closed) return;
+    const notifications = robot.pushNotifications;
+    const source: SourceFactory | undefined =
+      resource === 'deck-configuration' && notifications ? () => new TopicHintSource(notifications, DECK_CONFIGURATION_TOPIC) : undefined;
+    node.status({ fill: 'grey', shape: 'ring', text: `watching ${resource}…` });
+    const ctx: WatchContext = { resource, accepts, queue: Promise.resolve(), closed: () => closed, readings: def.readings === true, robot: robot.robotLabel };
+    subscription = watchHardware(client, resource, { intervalMs, onEvent: (e) => onEvent(node, e, ctx) }, source);
+  };
+  const attempt = (): void => {
+    begin().catch((err: unknown) => {
+      if (closed) return;
+      // a setting that cannot work is said once; a robot that does not answer yet is asked again
+      if (err instanceof InputError) return refuse(err.message);
+      node.status({ fill: 'yellow', shape: 'ring', text: 'robot unreachable — retrying' });
+      retry = setTimeout(attempt, Math.min(intervalMs, START_RETRY_MS));
+    });
+  };
+  attempt();
 }
+
+/** How soon a watch that needs the robot's model asks again when the robot did not answer at deploy. */
+const START_RETRY_MS = 5000;
 
 /** Whether a watched module is the one the selector names (by slot: as the robot's deck configuration says now). */
 type ModuleFilter = (m: AttachedModule, change: ModuleChange) => boolean | Promise<boolean>;

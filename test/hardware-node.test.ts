@@ -2,9 +2,10 @@
 // the module selector, bad input (nothing sent), module control end to end with opentrons-command, and
 // watching (door, E-stop, modules, robot down and back, sharing, nothing left after close).
 import { strict as assert } from 'node:assert';
+import { SimulatedRobot } from '../nodes/lib/simulator';
 import { liveWatchers } from '../nodes/lib/watch';
 import { commandHarness, eventually, expectCaught, expectOut, type AnyMsg, type CommandHarness } from './helpers/command-node';
-import { getNode, unloadFlow } from './helpers/nodered';
+import { getNode, loadFlow, unloadFlow } from './helpers/nodered';
 
 const TYPES = ['opentrons-robot', 'opentrons-hardware', 'opentrons-command'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -351,6 +352,33 @@ describe('opentrons-hardware node', function () {
       assert.equal(msgs.filter((m) => m.topic === 'robot-unreachable').length, 1);
       assert.equal(msgs.filter((m) => m.topic === 'robot-reachable').length, 1);
       assert.equal(msgs.filter((m) => m.topic === 'door').length, 1, 'the door did not change');
+    });
+
+    it('a watch that needs the robot\'s model (E-stop, a slot) waits for a robot that is down at deploy, then watches', async () => {
+      const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex' });
+      try {
+        await sim.faults.down();
+        await loadFlow([
+          { id: 'robot', type: 'opentrons-robot', host: '127.0.0.1', port: sim.port, apiVersion: '3', timeout: 2, notifications: 'off' },
+          { ...hw('es', { robot: 'robot', action: 'estop', watch: true, interval: 1000, wires: [['out']] }), id: 'es', type: 'opentrons-hardware' },
+          { ...hw('slot', { robot: 'robot', action: 'modules', module: 'A3', watch: true, interval: 1000, wires: [['out']] }), id: 'slot', type: 'opentrons-hardware' },
+          { id: 'out', type: 'helper' },
+        ], { types: TYPES });
+        const statuses = new Map<string, string>();
+        for (const id of ['es', 'slot']) {
+          (getNode(id) as unknown as NodeJS.EventEmitter).on('call:status', (c: { args: Array<{ text?: string }> }) => statuses.set(id, String(c.args[0]?.text)));
+        }
+        const msgs = outMsgs();
+        await eventually(async () => (statuses.get('es') === 'robot unreachable — retrying' && statuses.get('slot') === 'robot unreachable — retrying' ? true : undefined), 10_000, 'both retrying');
+        assert.equal(liveWatchers(), 0, 'nothing watched yet');
+        await sim.faults.up();
+        const a3 = sim.attachModule('heaterShakerModuleV1', 'HSV1-A3', 'A3');
+        await waitFor('the E-stop as found', () => msgs.find((m) => m.topic === 'estop'), 10_000);
+        await waitFor('the module in A3', () => msgs.find((m) => m.moduleId === a3), 10_000);
+      } finally {
+        await unloadFlow();
+        await sim.stop();
+      }
     });
 
     it('two nodes watching the door share one reader: one set of requests; nothing runs after close', async () => {
