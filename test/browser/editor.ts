@@ -114,7 +114,19 @@ export async function importExample(page: Page, example: string): Promise<void> 
   const tab = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
   const folder = tab.locator('.red-ui-treeList-label', { hasText: PACKAGE_NAME });
   await folder.click();
-  await tab.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) }).click();
+  // The folder opens with an animation; on a loaded machine a click can land while the list still moves and
+  // select nothing (the folder stays selected, Import stays disabled). Clicking the example again is harmless.
+  const item = tab.locator('.red-ui-treeList-label', { hasText: new RegExp(`^\\s*${example}\\s*$`) });
+  const importEnabled = page.locator('#red-ui-clipboard-dialog-ok:not(.ui-button-disabled)');
+  for (let attempt = 1; ; attempt++) {
+    await item.click();
+    try {
+      await importEnabled.waitFor({ state: 'visible', timeout: 5000 });
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
   // A flow with its own tab goes to that tab; any other goes to a new tab so examples never overlap.
   // Which one is read from the example file itself: the dialog enables "new flow" only once it has
   // fetched the example, so asking the dialog raced with that fetch.

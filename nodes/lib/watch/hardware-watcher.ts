@@ -2,11 +2,10 @@
 // deck configuration) on a timer and tells its subscribers what changed. Shared through the registry,
 // so every node watching the same robot and resource costs the robot one set of requests.
 import type { RobotClient } from '../client';
-import { RequestAbortedError } from '../errors';
 import type { AttachedModule } from '../types';
 import { sharedWatcher } from './registry';
-import { deliver, shortestInterval } from './run-watcher';
-import { PollingSource, type RefetchReason, type RefetchSink, type SourceFactory, type WatchSource } from './source';
+import { WatcherBase, deliver, type ReachabilityEvent, type WatcherSubscriber } from './watcher-base';
+import { PollingSource, type RefetchReason, type SourceFactory, type WatchSource } from './source';
 
 export const HARDWARE_RESOURCES = ['door', 'estop', 'modules', 'instruments', 'lights', 'deck-configuration'] as const;
 export type HardwareResource = (typeof HARDWARE_RESOURCES)[number];
@@ -19,14 +18,9 @@ export type HardwareEvent =
   | { type: 'change'; resource: Exclude<HardwareResource, 'modules'>; current: unknown; previous: unknown }
   /** One module changed; `previous` null on the first read or when attached, `current` null when detached. */
   | { type: 'module'; change: ModuleChange; current: AttachedModule | null; previous: AttachedModule | null }
-  | { type: 'robot-unreachable'; error: Error }
-  | { type: 'robot-reachable' };
+  | ReachabilityEvent;
 
-export interface HardwareSubscriber {
-  /** Poll interval this subscriber asks for (ms); the watcher uses the shortest. */
-  intervalMs: number;
-  onEvent(event: HardwareEvent): void;
-}
+export type HardwareSubscriber = WatcherSubscriber<HardwareEvent>;
 
 /** Keys of a module's `data` whose change is a state change worth a msg; the rest (readings) only on request. */
 const MODULE_STATE_KEYS = [
@@ -34,55 +28,19 @@ const MODULE_STATE_KEYS = [
   'targetTemperature', 'targetSpeed', 'lidStatus', 'lidTargetTemperature', 'lidTemperatureStatus', 'holdTime',
 ];
 
-export class HardwareWatcher implements RefetchSink {
-  private readonly subscribers = new Set<HardwareSubscriber>();
-  private readonly abort = new AbortController();
+export class HardwareWatcher extends WatcherBase<HardwareEvent, HardwareSubscriber> {
   private last: unknown;
   private known = false;
-  private reachable = true;
-  private failures = 0;
   private reading = false;
   private pending = false;
-  private stopped = false;
-  private started = false;
 
   constructor(
-    private readonly client: RobotClient,
+    client: RobotClient,
     readonly resource: HardwareResource,
-    private readonly source: WatchSource,
-    private readonly onStop: () => void = () => undefined,
-  ) {}
-
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
-  get sourceKind(): string {
-    return this.source.kind;
-  }
-
-  /** Adds a subscriber; a late one is told the current state (as a first read) at once. */
-  subscribe(sub: HardwareSubscriber): void {
-    if (this.stopped) return;
-    this.subscribers.add(sub);
-    if (this.known) for (const e of this.initialEvents(this.last)) deliver(sub, e);
-    if (!this.reachable) deliver(sub, { type: 'robot-unreachable', error: new Error('robot unreachable') });
-    if (!this.started) {
-      this.started = true;
-      this.source.start(this).then(
-        () => this.trigger('start'),
-        () => this.trigger('start'),
-      );
-    }
-  }
-
-  unsubscribe(sub: HardwareSubscriber): void {
-    this.subscribers.delete(sub);
-    if (this.subscribers.size === 0) this.stop();
+    source: WatchSource,
+    onStop: () => void = () => undefined,
+  ) {
+    super(client, source, onStop, DEFAULT_HARDWARE_INTERVAL_MS);
   }
 
   trigger(_reason: RefetchReason): void {
@@ -95,17 +53,8 @@ export class HardwareWatcher implements RefetchSink {
     // The node status does not show how hardware is watched; nothing to tell.
   }
 
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.abort.abort();
-    this.source.stop();
-    this.subscribers.clear();
-    this.onStop();
-  }
-
-  private intervalMs(): number {
-    return shortestInterval(this.subscribers, DEFAULT_HARDWARE_INTERVAL_MS);
+  protected greet(sub: HardwareSubscriber): void {
+    if (this.known) for (const e of this.initialEvents(this.last)) deliver(sub, e);
   }
 
   private pump(): void {
@@ -143,11 +92,7 @@ export class HardwareWatcher implements RefetchSink {
 
   private apply(value: unknown): void {
     if (this.stopped) return;
-    this.failures = 0;
-    if (!this.reachable) {
-      this.reachable = true;
-      this.emit({ type: 'robot-reachable' });
-    }
+    this.markReachable();
     const previous = this.known ? this.last : undefined;
     this.last = value;
     const first = !this.known;
@@ -169,23 +114,6 @@ export class HardwareWatcher implements RefetchSink {
       return (value as AttachedModule[]).map((m) => ({ type: 'module', change: 'state', current: m, previous: null }));
     }
     return [{ type: 'change', resource: this.resource, current: value, previous: null }];
-  }
-
-  private readFailed(err: unknown): void {
-    if (this.stopped) return;
-    if (err instanceof RequestAbortedError && this.client.isClosed) {
-      // The robot's config node closed under us (redeploy); its nodes close next.
-      this.stop();
-      return;
-    }
-    this.failures += 1;
-    if (!this.reachable) return;
-    this.reachable = false;
-    this.emit({ type: 'robot-unreachable', error: err instanceof Error ? err : new Error(String(err)) });
-  }
-
-  private emit(event: HardwareEvent): void {
-    for (const sub of [...this.subscribers]) deliver(sub, event);
   }
 }
 

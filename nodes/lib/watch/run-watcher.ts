@@ -2,7 +2,7 @@
 // snapshots and tells its subscribers what changed. Its Source says when to read; requests never
 // overlap — a trigger during a read is merged into one follow-up read.
 import type { RobotClient } from '../client';
-import { RequestAbortedError, RobotError } from '../errors';
+import { RobotError } from '../errors';
 import { isTerminal, type CommandPage, type JsonObject, type Run } from '../types';
 import {
   CurrentCommand,
@@ -15,24 +15,21 @@ import {
   snapshotOf,
   statusChanged,
 } from './snapshot';
-import type { RefetchReason, RefetchSink, Settled, WatchSource } from './source';
+import type { RefetchReason, Settled, WatchSource } from './source';
+import { WatcherBase, deliver, type ReachabilityEvent, type WatcherSubscriber } from './watcher-base';
 
 export type WatchEvent =
   | { type: 'status'; snapshot: RunSnapshot; previousStatus: string | null }
   | { type: 'progress'; snapshot: RunSnapshot }
   | { type: 'current-run-changed'; runId: string | null; previousRunId: string | null }
-  | { type: 'robot-unreachable'; error: Error }
-  | { type: 'robot-reachable' }
+  | ReachabilityEvent
   | { type: 'run-not-found'; runId: string }
   /** The watch is over: a watched run finished or is gone. The watcher has stopped. */
   | { type: 'ended'; reason: 'finished' | 'not-found' }
   /** How the watcher now learns of changes: `push` (MQTT hints) or `polling`. */
   | { type: 'source'; kind: string };
 
-export interface Subscriber {
-  onEvent(event: WatchEvent): void;
-  /** Poll interval this subscriber asks for (ms); the watcher uses the shortest. */
-  intervalMs: number;
+export interface Subscriber extends WatcherSubscriber<WatchEvent> {
   /** Also wants a `progress` event on every command change. */
   progress: boolean;
 }
@@ -42,14 +39,9 @@ export const DEFAULT_INTERVAL_MS = 1000;
 /** Analyses still pending are asked again on later reads, at most this many times per run. */
 const TOTAL_ATTEMPTS = 5;
 
-export class RunWatcher implements RefetchSink {
+export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
   /** The run id asked for, or undefined to follow the robot's current run. */
   readonly target: string | undefined;
-  private readonly client: RobotClient;
-  private readonly source: WatchSource;
-  private readonly onStop: () => void;
-  private readonly subscribers = new Set<Subscriber>();
-  private readonly abort = new AbortController();
 
   /** The run being read; in follow mode undefined until the current run is known. */
   private runId: string | undefined;
@@ -60,51 +52,27 @@ export class RunWatcher implements RefetchSink {
   private readonly totals = new Map<string, { value: number | null; attempts: number }>();
   private failed: { key: string; value: FailedCommand } | undefined;
 
-  private reachable = true;
-  private failures = 0;
   private phase: Settled['phase'] = 'quiet';
   private pending = new Set<RefetchReason>();
   private reading = false;
-  private stopped = false;
-  private started = false;
 
   constructor(client: RobotClient, target: string | undefined, source: WatchSource, onStop: () => void = () => undefined) {
-    this.client = client;
+    super(client, source, onStop, DEFAULT_INTERVAL_MS);
     this.target = target;
     this.runId = target;
-    this.source = source;
-    this.onStop = onStop;
-  }
-
-  get isStopped(): boolean {
-    return this.stopped;
   }
 
   get isReading(): boolean {
     return this.reading;
   }
 
-  get subscriberCount(): number {
-    return this.subscribers.size;
-  }
-
-  get sourceKind(): string {
-    return this.source.kind;
-  }
-
-  /** Adds a subscriber; a late one is told the run's last known status (and an outage) at once. */
-  subscribe(sub: Subscriber): void {
-    if (this.stopped) return;
-    this.subscribers.add(sub);
+  /** A late subscriber is told the run's last known status. */
+  protected greet(sub: Subscriber): void {
     if (this.last) deliver(sub, { type: 'status', snapshot: this.last, previousStatus: this.lastPrevious });
-    if (!this.reachable) deliver(sub, { type: 'robot-unreachable', error: new Error('robot unreachable') });
-    if (!this.started) this.start();
   }
 
-  /** Removes a subscriber; the last one leaving stops the watcher. */
-  unsubscribe(sub: Subscriber): void {
-    this.subscribers.delete(sub);
-    if (this.subscribers.size === 0) this.stop();
+  protected override beforeStart(): void {
+    this.source.watching(this.runId);
   }
 
   /** RefetchSink: read again as soon as no read is in flight. */
@@ -134,29 +102,6 @@ export class RunWatcher implements RefetchSink {
   }
 
   /** Releases every timer and request. Idempotent. */
-  stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.abort.abort();
-    this.source.stop();
-    this.subscribers.clear();
-    this.onStop();
-  }
-
-  private start(): void {
-    this.started = true;
-    this.source.watching(this.runId);
-    this.source.start(this).then(
-      () => this.trigger('start'),
-      // A source that cannot start (e.g. a broker that refuses) must not keep the first read from happening.
-      () => this.trigger('start'),
-    );
-  }
-
-  private intervalMs(): number {
-    return shortestInterval(this.subscribers, DEFAULT_INTERVAL_MS);
-  }
-
   private pump(): void {
     if (this.reading || this.stopped || this.pending.size === 0) return;
     const reasons = this.pending;
@@ -316,25 +261,9 @@ export class RunWatcher implements RefetchSink {
     this.source.watching(undefined);
   }
 
-  private markReachable(): void {
-    this.failures = 0;
-    if (this.reachable) return;
-    this.reachable = true;
-    this.emit({ type: 'robot-reachable' });
-  }
-
-  private readFailed(err: unknown): void {
-    if (this.stopped) return;
-    if (err instanceof RequestAbortedError && this.client.isClosed) {
-      // The robot's config node closed under us (redeploy); its nodes close next.
-      this.stop();
-      return;
-    }
-    this.failures += 1;
-    this.phase = 'unreachable';
-    if (!this.reachable) return;
-    this.reachable = false;
-    this.emit({ type: 'robot-unreachable', error: err instanceof Error ? err : new Error(String(err)) });
+  protected override readFailed(err: unknown): void {
+    super.readFailed(err);
+    if (!this.stopped) this.phase = 'unreachable';
   }
 
   private end(reason: 'finished' | 'not-found'): void {
@@ -342,27 +271,11 @@ export class RunWatcher implements RefetchSink {
     this.stop();
   }
 
-  private emit(event: WatchEvent, progressOnly = false): void {
+  protected override emit(event: WatchEvent, progressOnly = false): void {
     for (const sub of [...this.subscribers]) {
       if (progressOnly && !sub.progress) continue;
       deliver(sub, event);
     }
-  }
-}
-
-/** A subscriber's failure must not break the watcher or the other subscribers (run and hardware watchers). */
-/** A shared watcher polls as often as its most eager subscriber asks (each node enforces the minimum). */
-export function shortestInterval(subscribers: Iterable<{ intervalMs: number }>, fallbackMs: number): number {
-  let min = Infinity;
-  for (const s of subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
-  return Number.isFinite(min) ? min : fallbackMs;
-}
-
-export function deliver<E>(sub: { onEvent(event: E): void }, event: E): void {
-  try {
-    sub.onEvent(event);
-  } catch {
-    // The subscriber (a node) reports its own errors; the watcher carries on.
   }
 }
 
