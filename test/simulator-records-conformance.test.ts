@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import { IdMap } from './conformance/ids';
 import { CAPTURE_DIR, type Capture } from './conformance/replay';
-import { compareValues, type ValueOptions } from './conformance/records-values';
+import { compareValues, type ValueOptions } from './conformance/values';
 
 function capture(n: number): Capture {
   const file = fs.readdirSync(CAPTURE_DIR).find((f) => f.startsWith(`${n}-`));
@@ -103,7 +103,7 @@ describe('simulator conformance by value: run records (captures 117–164)', fun
     if (got.status !== c.response.status) problems.push(`status: expected ${c.response.status}, got ${got.status}`);
     const ct = c.response.headers['content-type'];
     if (ct && ct !== got.contentType) problems.push(`content-type: expected ${ct}, got ${got.contentType}`);
-    problems.push(...compareValues(c.response.body, got.body, ids, opts));
+    problems.push(...compareValues(c.response.body, got.body, ids, { keys: true, ...opts }));
     return problems.map((p) => `${c.file}: ${p.slice(0, 300)}`);
   }
 
@@ -189,7 +189,7 @@ describe('simulator conformance by value: run records (captures 117–164)', fun
       got = await once();
     }
     const problems = got.status === c.response.status ? [] : [`status: expected ${c.response.status}, got ${got.status}`];
-    problems.push(...compareValues(c.response.body, got.body, map, opts));
+    problems.push(...compareValues(c.response.body, got.body, map, { keys: true, ...opts }));
     return problems.map((p) => `${c.file}: ${p.slice(0, 300)}`);
   }
 });
