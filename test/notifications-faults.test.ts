@@ -214,7 +214,8 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
       const { n } = await pollsThroughout(broker);
       await until('a retry', () => broker.subscribes() >= 2, 5_000);
       assert.ok(logs.some((l) => said.test(l)), logs.join('\n'));
-      assert.notEqual(n.state, 'up');
+      // the retry's connection is up until its SUBACK refuses again: then it is not
+      await until('the retry refused as well', () => n.state !== 'up', 5_000);
     });
   }
 
