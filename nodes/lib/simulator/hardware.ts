@@ -153,8 +153,7 @@ export class Hardware {
     const m = new SimModule({ id: moduleIdFor(serial, kind.hardwareRevision), serialNumber: serial, moduleModel, ...kind }, this.now);
     this.modules.push(m);
     if (cutoutId !== undefined) {
-      m.calibratedSlot = cutoutId.slice('cutout'.length);
-      m.calibratedAt = timestamp();
+      m.calibration = { slot: cutoutId.slice('cutout'.length), lastModified: timestamp() };
       this.deckConfiguration = this.deckConfiguration.map((f) =>
         f.cutoutId === cutoutId ? { cutoutId, cutoutFixtureId: moduleModel, opentronsModuleSerialNumber: serial } : f);
       this.deckConfigurationModifiedAt = timestamp();
@@ -295,8 +294,8 @@ export class Hardware {
       hasAvailableUpdate: false,
       moduleType: m.moduleType,
       moduleModel: m.moduleModel,
-      ...(m.calibratedSlot === undefined ? {} : {
-        moduleOffset: { offset: { x: 0, y: 0, z: 0 }, slot: m.calibratedSlot, source: 'user', last_modified: m.calibratedAt },
+      ...(m.calibration === undefined ? {} : {
+        moduleOffset: { offset: { x: 0, y: 0, z: 0 }, slot: m.calibration.slot, source: 'user', last_modified: m.calibration.lastModified },
       }),
       compatibleWithRobot: true,
       data: m.data(),

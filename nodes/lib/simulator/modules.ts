@@ -54,8 +54,7 @@ export class SimModule implements ModuleSpec {
    * The deck slot of the module's calibration (Flex): robot-server reports it as `moduleOffset.slot` once a
    * module has been calibrated there, and never for an OT-2 (which has no module calibration).
    */
-  calibratedSlot: string | undefined;
-  calibratedAt: string | undefined;
+  calibration: { slot: string; lastModified: string } | undefined;
 
   constructor(spec: ModuleSpec, private readonly now: () => number) {
     this.id = spec.id;
