@@ -3,7 +3,7 @@
 // is shared: every hardware node on the same robot and resource uses one HardwareWatcher.
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { RobotClient } from './lib/client';
-import { InputError, RobotError } from './lib/errors';
+import { InputError, RobotError, shortReason } from './lib/errors';
 import {
   FLEX_ONLY_ACTIONS,
   WATCHABLE,
@@ -25,6 +25,7 @@ import type { AttachedModule } from './lib/types';
 import {
   DEFAULT_HARDWARE_INTERVAL_MS,
   TopicHintSource,
+  unreachablePayload,
   watchHardware,
   type HardwareEvent,
   type HardwareResource,
@@ -61,12 +62,13 @@ export = function register(RED: NodeAPI): void {
     const handle = async (msg: Msg, send: Send): Promise<void> => {
       // Everything the msg asks is checked before the first request.
       const action = parseAction(pick(msg, 'action', editorAction));
-      const selector = parseSelector(pick(msg, 'module', editorModule));
+      // a module selector only means something to `modules` (the editor keeps a hidden one)
+      const selector = action === 'modules' ? parseSelector(pick(msg, 'module', editorModule)) : undefined;
       const fixtures = action === 'set-deck-configuration' ? parseDeckConfiguration(own(msg, 'payload')) : undefined;
       const robot = robotOf(RED, def.robot);
       const client = await robot.ready();
       const opts = { signal: work.signal };
-      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
+      if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action);
       node.status({ fill: 'blue', shape: 'dot', text: `${action}…` });
       delete msg.action;
       try {
@@ -93,7 +95,7 @@ export = function register(RED: NodeAPI): void {
 
     work.serve(node, handle);
 
-    if (def.watch === true) startWatching(RED, node, def, editorAction, editorModule);
+    if (def.watch === true) startWatching(RED, node, work, def, editorAction, editorModule);
   }
 
   RED.nodes.registerType('opentrons-hardware', OpentronsHardwareNode);
@@ -106,7 +108,7 @@ async function read(client: RobotClient, action: HardwareAction, msg: Msg, fixtu
       return client.health(opts);
     case 'instruments': {
       const instruments = await client.getInstruments(opts);
-      if ((await modelOf(client, opts)) === 'OT-2') msg.pipettes = await client.getPipettes(opts);
+      if ((await client.robotModel()) === 'OT-2') msg.pipettes = await client.getPipettes(opts);
       return instruments;
     }
     case 'modules':
@@ -126,28 +128,14 @@ async function read(client: RobotClient, action: HardwareAction, msg: Msg, fixtu
   }
 }
 
-/** The robot's model from /health, asked once per client (a config node's client lives until redeploy). */
-const models = new WeakMap<RobotClient, Promise<'OT-2' | 'Flex'>>();
-
-function modelOf(client: RobotClient, opts: { signal: AbortSignal }): Promise<'OT-2' | 'Flex'> {
-  let p = models.get(client);
-  if (!p) {
-    p = client.health(opts).then((h) => (/OT-3|Flex/i.test(h.robot_model) ? 'Flex' : 'OT-2'));
-    models.set(client, p);
-    // A failed read is asked again next time rather than remembered.
-    p.catch(() => models.delete(client));
-  }
-  return p;
-}
-
 /** A Flex's module slots from its deck configuration; undefined for an OT-2, which records none. */
 async function deckSlots(client: RobotClient, opts: { signal: AbortSignal }): Promise<ModuleSlots | undefined> {
-  if ((await modelOf(client, opts)) !== 'Flex') return undefined;
+  if ((await client.robotModel()) !== 'Flex') return undefined;
   return moduleSlots((await client.getDeckConfiguration(opts)).cutoutFixtures);
 }
 
-async function requireFlex(client: RobotClient, action: HardwareAction, opts: { signal: AbortSignal }): Promise<void> {
-  if ((await modelOf(client, opts)) === 'Flex') return;
+async function requireFlex(client: RobotClient, action: HardwareAction): Promise<void> {
+  if ((await client.robotModel()) === 'Flex') return;
   const what = action === 'estop' ? 'an E-stop' : 'a deck configuration';
   throw new InputError(`action "${action}" needs a Flex: this robot is an OT-2, which has no ${what}; nothing was sent`);
 }
@@ -183,14 +171,11 @@ function summary(action: HardwareAction, payload: unknown, module: AttachedModul
  * Watch mode: from deploy until close, one msg per change of the action's resource (output msgs are new,
  * not copies of an input). Errors in the settings show in the node status and the log.
  */
-function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction: string, editorModule: string): void {
+function startWatching(RED: NodeAPI, node: Node, work: NodeWork, def: HardwareDef, editorAction: string, editorModule: string): void {
   let subscription: HardwareSubscription | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
-  let closed = false;
-  const aborted = new AbortController();
+  // work (its abort signal) is closed by work.serve's own close handler
   node.on('close', () => {
-    closed = true;
-    aborted.abort();
     clearTimeout(retry);
     subscription?.release();
     subscription = undefined;
@@ -213,7 +198,7 @@ function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction:
   let selector: string | undefined;
   let robot: RobotWithPush;
   try {
-    selector = parseSelector(editorModule);
+    selector = resource === 'modules' ? parseSelector(editorModule) : undefined;
     robot = robotOf(RED, def.robot) as RobotWithPush;
   } catch (err) {
     refuse(err instanceof Error ? err.message : String(err));
@@ -221,24 +206,25 @@ function startWatching(RED: NodeAPI, node: Node, def: HardwareDef, editorAction:
   }
   const begin = async (): Promise<void> => {
     const client = await robot.ready();
-    const opts = { signal: aborted.signal };
     // E-stop, deck configuration and slots need the robot's model: asked once the robot answers
-    if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action, opts);
-    const accepts = await moduleFilter(client, selector, intervalMs, opts);
-    if (closed) return;
+    if (FLEX_ONLY_ACTIONS.includes(action)) await requireFlex(client, action);
+    const accepts = await moduleFilter(client, selector, intervalMs, { signal: work.signal });
+    if (work.closed) return;
     const notifications = robot.pushNotifications;
     const source: SourceFactory | undefined =
       resource === 'deck-configuration' && notifications ? () => new TopicHintSource(notifications, DECK_CONFIGURATION_TOPIC) : undefined;
     node.status({ fill: 'grey', shape: 'ring', text: `watching ${resource}…` });
-    const ctx: WatchContext = { resource, accepts, queue: Promise.resolve(), closed: () => closed, readings: def.readings === true, robot: robot.robotLabel };
+    const ctx: WatchContext = { resource, accepts, queue: Promise.resolve(), closed: () => work.closed, readings: def.readings === true, robot: robot.robotLabel };
     subscription = watchHardware(client, resource, { intervalMs, onEvent: (e) => onEvent(node, e, ctx) }, source);
   };
+  let failures = 0;
   const attempt = (): void => {
     begin().catch((err: unknown) => {
-      if (closed) return;
+      if (work.closed) return;
       // a setting that cannot work is said once; a robot that does not answer yet is asked again
       if (err instanceof InputError) return refuse(err.message);
-      node.status({ fill: 'yellow', shape: 'ring', text: 'robot unreachable — retrying' });
+      if (failures++ === 0) node.warn(`watch: cannot start yet, asking the robot again: ${err instanceof Error ? err.message : String(err)}`);
+      node.status({ fill: 'yellow', shape: 'ring', text: `${shortReason(err)} — retrying`.slice(0, 40) });
       retry = setTimeout(attempt, Math.min(intervalMs, START_RETRY_MS));
     });
   };
@@ -254,7 +240,7 @@ type ModuleFilter = (m: AttachedModule, change: ModuleChange) => boolean | Promi
 async function moduleFilter(client: RobotClient, selector: string | undefined, intervalMs: number, opts: { signal: AbortSignal }): Promise<ModuleFilter> {
   if (selector === undefined) return () => true;
   if (!isSlotName(selector)) return (m) => matchModules([m], selector).length > 0;
-  if ((await modelOf(client, opts)) !== 'Flex') {
+  if ((await client.robotModel()) !== 'Flex') {
     throw new InputError(`an OT-2 reports no module slot: choose a model, type or serial number as the module, not slot "${selector}"`);
   }
   // the deck configuration changes rarely: read when a module changes, at most once per watch interval, and
@@ -301,7 +287,7 @@ function onEvent(node: Node, e: HardwareEvent, ctx: WatchContext): void {
     }
     case 'robot-unreachable':
       node.status({ fill: 'yellow', shape: 'ring', text: 'robot unreachable — retrying' });
-      node.send({ topic: 'robot-unreachable', payload: { robot: ctx.robot, error: { message: e.error.message, code: (e.error as { code?: unknown }).code } } } as NodeMessage);
+      node.send({ topic: 'robot-unreachable', payload: unreachablePayload(e.error, ctx.robot) } as NodeMessage);
       return;
     case 'robot-reachable':
       node.status({ fill: 'grey', shape: 'ring', text: 'robot reachable' });

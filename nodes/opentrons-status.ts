@@ -6,7 +6,7 @@ import { InputError } from './lib/errors';
 import { fail, own, requireRunId, robotOf, type Done, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
 import { evaluateProperty } from './lib/node-work';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
-import { DEFAULT_INTERVAL_MS, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
+import { DEFAULT_INTERVAL_MS, unreachablePayload, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
 import { isTerminal } from './lib/types';
 import type { RobotClient } from './lib/client';
 import { readRunRecord } from './lib/command-log';
@@ -170,7 +170,7 @@ export = function register(RED: NodeAPI): void {
         case 'robot-unreachable':
           node.status({ fill: 'yellow', shape: 'ring', text: 'robot unreachable — retrying' });
           node.send([
-            eventMsg('robot-unreachable', { robot: robotLabel, error: { message: event.error.message, code: codeOf(event.error) } }, last?.runId ?? null) as NodeMessage,
+            eventMsg('robot-unreachable', unreachablePayload(event.error, robotLabel), last?.runId ?? null) as NodeMessage,
             null,
           ]);
           return;
@@ -272,11 +272,6 @@ function parseInterval(v: unknown): number {
   if (v === undefined || v === null || v === '') return DEFAULT_INTERVAL_MS;
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : NaN;
-}
-
-function codeOf(err: Error): string | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
 }
 
 /** The status msg payload: design.md's contract, plus `failedCommand` while a run awaits recovery. */

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { FormData } from 'undici';
 import { InputError, RobotResponseError } from './errors';
 import { QueryValue, RequestOptions, RobotResponse, Transport, TransportOptions } from './transport';
+import { robotModel, type RobotModel } from './types';
 import type {
   AttachedModule,
   CutoutFixture,
@@ -97,6 +98,7 @@ export class RobotClient {
   readonly baseUrl: string;
   private readonly http: Transport;
   private versionInfo: Promise<ApiVersionInfo> | undefined;
+  private model: Promise<RobotModel | string> | undefined;
 
   constructor(opts: RobotClientOptions) {
     this.baseUrl = opts.baseUrl;
@@ -141,6 +143,19 @@ export class RobotClient {
     return this.versionInfo;
   }
 
+  /**
+   * The robot's model (`OT-2`, `Flex`), from /health, asked once per client: a robot does not change model while
+   * a config node's client lives. Shared by every caller, so no caller's abort signal cancels it for the others
+   * (close() still ends it). A failed read is asked again next time.
+   */
+  robotModel(): Promise<RobotModel | string> {
+    if (!this.model) {
+      this.model = this.healthResponse().then((res) => robotModel(res.body.robot_model));
+      this.model.catch(() => (this.model = undefined));
+    }
+    return this.model;
+  }
+
   private async healthResponse(opts?: RequestOptions): Promise<RobotResponse<Health>> {
     const res = await this.http.send<Health>('GET', '/health', opts);
     const b = res.body as Partial<Health>;
@@ -149,6 +164,7 @@ export class RobotClient {
     }
     const info = versionInfo(this.apiVersion, res.headers);
     this.versionInfo ??= Promise.resolve(info);
+    this.model ??= Promise.resolve(robotModel(b.robot_model));
     return res;
   }
 

@@ -1,6 +1,7 @@
 // "Test connection": one GET /health with the values typed in the editor, answered in words a lab
 // engineer can act on. No Node-RED imports; the admin route (admin-routes.ts) only adapts HTTP.
 import { RobotClient } from './client';
+import { robotModel, type RobotModel } from './types';
 import { RobotError, RobotResponseError, RobotTimeoutError, RobotUnreachableError } from './errors';
 import { parseApiVersion, parseRobotAddress } from './robot-address';
 
@@ -14,7 +15,6 @@ export interface ConnectionTestInput {
   timeoutMs?: number;
 }
 
-export type RobotModel = 'OT-2' | 'Flex';
 
 export interface ConnectionOk {
   ok: true;
@@ -44,12 +44,7 @@ export interface ConnectionFail {
 
 export type ConnectionResult = ConnectionOk | ConnectionFail;
 
-/** "OT-2 Standard" → "OT-2", "OT-3 Standard" → "Flex" (the Flex reports itself as OT-3). */
-export function robotModel(robotModelField: string): RobotModel | string {
-  if (/^OT-2/i.test(robotModelField)) return 'OT-2';
-  if (/^OT-3/i.test(robotModelField) || /flex/i.test(robotModelField)) return 'Flex';
-  return robotModelField;
-}
+export { robotModel, type RobotModel };
 
 export async function testConnection(input: ConnectionTestInput): Promise<ConnectionResult> {
   const address = parseRobotAddress({ host: input.host, port: input.port, https: input.https });

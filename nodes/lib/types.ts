@@ -230,3 +230,13 @@ export interface DeckConfiguration {
   cutoutFixtures: CutoutFixture[];
   lastModifiedAt?: string;
 }
+
+/** A robot's model as people name it: the Flex reports itself as "OT-3 Standard". */
+export type RobotModel = 'OT-2' | 'Flex';
+
+/** "OT-2 Standard" → "OT-2", "OT-3 Standard" → "Flex"; anything else as the robot says it. */
+export function robotModel(robotModelField: string): RobotModel | string {
+  if (/^OT-2/i.test(robotModelField)) return 'OT-2';
+  if (/^OT-3/i.test(robotModelField) || /flex/i.test(robotModelField)) return 'Flex';
+  return robotModelField;
+}

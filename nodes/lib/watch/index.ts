@@ -9,3 +9,5 @@ export type { Subscriber, WatchEvent } from './run-watcher';
 export type { RunSnapshot, CurrentCommand, FailedCommand } from './snapshot';
 export { PollingSource, nextDelay, MAX_DELAY_MS, QUIET_FACTOR } from './source';
 export type { WatchSource, SourceFactory, RefetchReason, RefetchSink, Settled } from './source';
+export { unreachablePayload } from './watcher-base';
+export type { ReachabilityEvent } from './watcher-base';

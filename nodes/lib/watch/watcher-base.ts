@@ -121,6 +121,12 @@ export abstract class WatcherBase<E extends { type: string }, S extends WatcherS
   }
 }
 
+/** The payload of a `robot-unreachable` msg, the same from every node that watches. */
+export function unreachablePayload(error: Error, robot: string): { robot: string; error: { message: string; code: string | undefined } } {
+  const code = (error as { code?: unknown }).code;
+  return { robot, error: { message: error.message, code: typeof code === 'string' ? code : undefined } };
+}
+
 /** A shared watcher polls as often as its most eager subscriber asks (each node enforces the minimum). */
 export function shortestInterval(subscribers: Iterable<{ intervalMs: number }>, fallbackMs: number): number {
   let min = Infinity;
