@@ -120,11 +120,18 @@ export = function register(RED: NodeAPI): void {
           node.status({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
           return send(msg);
         }
-        case 'error-recovery-policy':
+        case 'error-recovery-policy': {
           await client.setErrorRecoveryPolicy(runId as string, rules ?? [], { signal });
-          setRun(msg, await client.getRun(runId as string, { signal }));
           msg.policyRules = rules;
+          try {
+            setRun(msg, await client.getRun(runId as string, { signal }));
+          } catch (err) {
+            if (!isReadFailure(err) || signal.aborted) throw err;
+            msg.payload = rules;
+            return sendUnread(client, msg, send, runId as string, err, 'policy set');
+          }
           break;
+        }
         case 'commands':
         case 'command-errors': {
           const log = await readLog(client, action as LogKind, runId as string, logRequest as NonNullable<typeof logRequest>, signal);
@@ -138,7 +145,8 @@ export = function register(RED: NodeAPI): void {
           // One request per offset, in order; the first refusal stops the rest and reaches Catch.
           const added: JsonObject[] = [];
           for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
-          runChanged(client, runId);
+          // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
+          // (a watcher told of an own change would wait for one and take push as silent)
           msg.runId = runId;
           msg.payload = added;
           node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
@@ -150,18 +158,22 @@ export = function register(RED: NodeAPI): void {
             setRun(msg, outcome.run);
             break;
           }
-          // Accepted, then the run could not be read: an output (the action happened), never an error.
           msg.payload = msg.runAction;
-          msg.runId = runId;
-          delete msg.status;
-          msg.statusReadError = readErrorOf(outcome.readError);
-          runChanged(client, runId);
-          node.status({ fill: 'yellow', shape: 'dot', text: `${DONE_TEXT[action as RunActionType]} · status read failed` });
-          return send(msg);
+          return sendUnread(client, msg, send, runId as string, outcome.readError, DONE_TEXT[action as RunActionType]);
         }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
       node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
+      send(msg);
+    }
+
+    /** Accepted, then the run could not be read: an output (the change happened), never an error. */
+    function sendUnread(client: RobotClient, msg: Msg, send: Send, runId: string, readError: OpentronsError, done: string): void {
+      msg.runId = runId;
+      delete msg.status;
+      msg.statusReadError = readErrorOf(readError);
+      runChanged(client, runId);
+      node.status({ fill: 'yellow', shape: 'dot', text: `${done} · status read failed` });
       send(msg);
     }
 

@@ -171,6 +171,30 @@ describe('MQTT interop: opentrons-status through the config node (notifications 
     assert.ok(texts.some((t) => /^paused: pause command · push$/.test(t)), texts.join(' | '));
   });
 
+  it('adding labware offsets (no MQTT hint from the robot) does not make the status node take push as silent', async () => {
+    const run = await env.client.createRun({ protocolId: await uploadPausing(env.client) });
+    const flow = [
+      { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: env.robot.port, mqttPort: env.mosquitto.port, notifications: 'auto' },
+      { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: NEVER, autostart: true, wires: [['out'], []] },
+      { id: 'offsets', type: 'opentrons-run', robot: 'r1', action: 'add-labware-offsets', wires: [['added']] },
+      { id: 'out', type: 'helper' },
+      { id: 'added', type: 'helper' },
+    ];
+    await loadFlow(flow, { types: ['opentrons-robot', 'opentrons-status', 'opentrons-run'] });
+    const texts: string[] = [];
+    onStatus('s1', (text) => texts.push(text));
+    await until('push in the node status', () => texts.some((t) => t.endsWith('· push')));
+    let added = 0;
+    getNode('added').on('input', () => (added += 1));
+    const offset = { definitionUri: 'opentrons/corning_96_wellplate_360ul_flat/2', location: { slotName: '2' }, vector: { x: 0.1, y: 0.2, z: 0.3 } };
+    getNode('offsets').receive({ runId: run.id, labwareOffsets: offset } as never);
+    await until('the offset added', () => added === 1);
+    // a push source told of an own change waits 3 s for the robot's hint before it takes push as silent
+    await sleep(3500);
+    assert.ok(!texts.some((t) => t.includes('push silent')), texts.join(' | '));
+    assert.ok(texts.at(-1)?.endsWith('· push'), texts.join(' | '));
+  });
+
   it('notifications off: the same node polls and says "polling"', async () => {
     const run = await env.client.createRun({ protocolId: await uploadPausing(env.client) });
     const flow = [

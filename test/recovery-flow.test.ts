@@ -152,6 +152,19 @@ describe('Flex error recovery through the nodes', function () {
     assert.equal(run.body.data.hasEverEnteredErrorRecovery, false);
   });
 
+  it('error-recovery-policy: set, then the run read fails: sent on with statusReadError, never a Catch error', async function () {
+    const { runId } = await liveRunWithLabware(sim);
+    sim.faults.failNext({ method: 'GET', path: `/runs/${runId}`, status: 500 });
+    const rule = { matchCriteria: { command: { commandType: 'pickUpTip', error: { errorType: 'tipPhysicallyMissing' } } }, ifMatch: 'failRun' };
+    const set = await through('policy', { runId, payload: [rule] });
+    assert.equal(set.runId, runId);
+    assert.deepEqual(set.payload, [rule], 'the rules as sent: the policy was set');
+    assert.equal(set.status, undefined);
+    assert.equal(typeof (set.statusReadError as { message: string }).message, 'string');
+    assert.equal(sim.stats.count('PUT', `/runs/${runId}/errorRecoveryPolicy`), 1, 'sent once, not again');
+    assert.equal(seen.caught.length, 0);
+  });
+
   it('the robot\'s refusals outside recovery reach Catch: fixit 500 UnexpectedError, resume 409 RunActionNotAllowed', async function () {
     const run = await call(sim, 'POST', '/runs', { data: {} });
     const runId = String(run.body.data.id);
