@@ -9,7 +9,7 @@ import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import { DEFAULT_INTERVAL_MS, unreachablePayload, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
 import { isTerminal } from './lib/types';
 import type { RobotClient } from './lib/client';
-import { readRunRecord } from './lib/command-log';
+import { sharedRunRecord } from './lib/command-log';
 
 interface StatusDef extends NodeDef {
   robot?: string;
@@ -198,7 +198,8 @@ export = function register(RED: NodeAPI): void {
     function sendWithRecord(finished: Msg, runId: string): void {
       const client = watchClient;
       if (!client) return;
-      readRunRecord(client, runId, records.signal).then(
+      // one read of the log for every status node on this run, however many include it
+      sharedRunRecord(client, runId, records.signal).then(
         (record) => {
           if (closed) return;
           finished.run = record.run;

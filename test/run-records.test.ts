@@ -359,6 +359,25 @@ describe('run records: opentrons-status "run ended" output with the whole log', 
     assert.equal((msg.run as Run).status, 'succeeded');
   });
 
+  it('two status nodes with "include the log" on one run: the robot is read once, each msg has its own arrays', async function () {
+    const runId = await finishedRun(client, 300);
+    const z = 'tab';
+    const at = { z, x: 100, y: 100 };
+    const status = (id: string) => ({ id, ...at, type: 'opentrons-status', robot: 'robot', runId: '', interval: '20', autostart: false, includeLog: true, wires: [[], ['ended']] });
+    await loadFlow(
+      [{ id: z, type: 'tab', label: 'records' }, robotConfig(robot), status('st'), status('st2'), { id: 'ended', ...at, type: 'helper' }],
+      { types: ['opentrons-robot', 'opentrons-status'], extraNodes: CORE_NODES },
+    );
+    const ended: TestMsg[] = [];
+    (getNode('ended') as unknown as EventEmitter).on('input', (m: TestMsg) => ended.push(m));
+    getNode('st').receive({ runId });
+    getNode('st2').receive({ runId });
+    await eventually(() => ended.length === 2, 15_000, 'both run-ended msgs');
+    assert.deepEqual(ended.map((m) => (m.commands as Entry[]).length), [300, 300]);
+    assert.notEqual(ended[0].commands, ended[1].commands, 'each msg its own array');
+    assert.equal(robot.stats.count('GET', `/runs/${runId}/commandErrors`), 1, 'one read of the log for both nodes');
+  });
+
   it('without the option the run-ended msg has no log', async function () {
     const runId = await finishedRun(client, 20);
     const { ended } = await deployStatus({});

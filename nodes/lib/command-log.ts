@@ -94,6 +94,59 @@ export async function readRunRecord(client: RobotClient, runId: string, signal?:
   return { run, commands: commands.items, commandErrors: errors.items };
 }
 
+/** Records being read, per client and run: status nodes on the same run share one read of its whole log. */
+const recordsInFlight = new WeakMap<RobotClient, Map<string, SharedRead>>();
+
+type RunRecord = Awaited<ReturnType<typeof readRunRecord>>;
+
+interface SharedRead {
+  record: Promise<RunRecord>;
+  abort: AbortController;
+  /** callers still waiting; the read is aborted when the last one gives up */
+  waiting: number;
+}
+
+/**
+ * readRunRecord shared by every caller that asks while it is being read. A caller's `signal` ends its own wait;
+ * the read itself stops only when every waiting caller has given up. Each caller gets its own arrays, so one
+ * flow changing them does not change another's.
+ */
+export async function sharedRunRecord(client: RobotClient, runId: string, signal: AbortSignal): Promise<RunRecord> {
+  let byRun = recordsInFlight.get(client);
+  if (!byRun) recordsInFlight.set(client, (byRun = new Map()));
+  let shared = byRun.get(runId);
+  if (!shared) {
+    const map = byRun;
+    const abort = new AbortController();
+    const record = readRunRecord(client, runId, abort.signal);
+    const entry: SharedRead = { record, abort, waiting: 0 };
+    void record.finally(() => map.get(runId) === entry && map.delete(runId)).catch(() => undefined);
+    byRun.set(runId, (shared = entry));
+  }
+  const entry = shared;
+  entry.waiting += 1;
+  let onAbort: (() => void) | undefined;
+  try {
+    const record = await Promise.race([
+      entry.record,
+      new Promise<never>((_, reject) => {
+        onAbort = () => reject(signal.reason);
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    return { run: record.run, commands: [...record.commands], commandErrors: [...record.commandErrors] };
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+    entry.waiting -= 1;
+    if (entry.waiting === 0 && signal.aborted) {
+      entry.abort.abort(signal.reason);
+      // a caller arriving now starts a read of its own rather than joining the aborted one
+      if (byRun.get(runId) === entry) byRun.delete(runId);
+    }
+  }
+}
+
 /** One page (as asked, or the robot's default page) or the whole log, shaped for msg.payload / msg.meta. */
 export async function readLog(client: RobotClient, kind: LogKind, runId: string, req: LogRequest, signal?: AbortSignal): Promise<{ payload: JsonObject[]; meta: JsonObject }> {
   if (req.allPages) {
