@@ -19,12 +19,12 @@ import {
 } from './lib/hardware-input';
 import { own, pick, robotOf, showSimulated, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
 import { NodeWork } from './lib/node-work';
-import type { RobotNotifications } from './lib/notifications';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import type { AttachedModule } from './lib/types';
 import {
   DEFAULT_HARDWARE_INTERVAL_MS,
   TopicHintSource,
+  readResource,
   unreachablePayload,
   watchHardware,
   type HardwareEvent,
@@ -43,9 +43,6 @@ interface HardwareDef extends NodeDef {
   /** Watching modules: also a msg whenever a temperature or speed reading moves (for charts). */
   readings?: boolean;
 }
-
-/** A config node may share its MQTT connection (notifications `auto`); deck configuration watching uses its hint. */
-type RobotWithPush = RobotConfigNode & { pushNotifications?: RobotNotifications };
 
 const DECK_CONFIGURATION_TOPIC = 'robot-server/deck_configuration';
 
@@ -107,24 +104,17 @@ async function read(client: RobotClient, action: HardwareAction, msg: Msg, fixtu
     case 'health':
       return client.health(opts);
     case 'instruments': {
-      const instruments = await client.getInstruments(opts);
+      const instruments = await readResource(client, 'instruments', opts);
       if ((await client.robotModel()) === 'OT-2') msg.pipettes = await client.getPipettes(opts);
       return instruments;
     }
-    case 'modules':
-      return client.getModules(opts);
-    case 'lights':
-      return client.getLights(opts);
-    case 'door':
-      return client.getDoorStatus(opts);
-    case 'estop':
-      return client.getEstopStatus(opts);
-    case 'deck-configuration':
-      return client.getDeckConfiguration(opts);
     case 'set-deck-configuration':
       return client.setDeckConfiguration(fixtures ?? [], opts);
     case 'calibration':
       return client.getCalibrationStatus(opts);
+    default:
+      // the watchable resources: read as the watcher reads them
+      return readResource(client, action, opts);
   }
 }
 
@@ -196,10 +186,10 @@ function startWatching(RED: NodeAPI, node: Node, work: NodeWork, def: HardwareDe
     return;
   }
   let selector: string | undefined;
-  let robot: RobotWithPush;
+  let robot: RobotConfigNode;
   try {
     selector = resource === 'modules' ? parseSelector(editorModule) : undefined;
-    robot = robotOf(RED, def.robot) as RobotWithPush;
+    robot = robotOf(RED, def.robot);
   } catch (err) {
     refuse(err instanceof Error ? err.message : String(err));
     return;

@@ -81,7 +81,7 @@ export = function register(RED: NodeAPI): void {
         }
         simulator = sim;
         // tests (and the examples' tests) reach the simulated hardware through this, e.g. to open its door
-        (this as { simulatedRobot?: SimulatedRobot }).simulatedRobot = sim;
+        this.simulatedRobot = sim;
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
         this.log(`simulated ${model} robot listening on ${simulator.url}`);
@@ -108,9 +108,9 @@ export = function register(RED: NodeAPI): void {
         if (!pushed.ok) this.warn(`robot configuration: ${pushed.error}; status nodes poll`);
         else push = pushed.push;
         // opentrons-status watchers take their Source from here (see nodes/lib/watch/source.ts)
-        (this as { watchSource?: RobotPush['watchSource'] }).watchSource = push?.watchSource;
+        this.watchSource = push?.watchSource;
         // opentrons-hardware's deck configuration watch listens to one more topic on the same connection
-        (this as { pushNotifications?: RobotPush['notifications'] }).pushNotifications = push?.notifications;
+        this.pushNotifications = push?.notifications;
         readyPromise = Promise.resolve(this.client);
       }
     }

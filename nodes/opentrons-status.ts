@@ -3,10 +3,10 @@
 // robot and run uses one RunWatcher (nodes/lib/watch), so the robot sees one set of requests.
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { InputError } from './lib/errors';
-import { fail, own, requireRunId, robotOf, type Done, type Msg, type RobotConfigNode, type Send } from './lib/node-support';
+import { fail, own, requireRunId, robotOf, type Done, type Msg, type Send } from './lib/node-support';
 import { evaluateProperty } from './lib/node-work';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
-import { DEFAULT_INTERVAL_MS, unreachablePayload, watchRun, type RunSnapshot, type SourceFactory, type Subscription, type WatchEvent } from './lib/watch';
+import { DEFAULT_INTERVAL_MS, unreachablePayload, watchRun, type RunSnapshot, type Subscription, type WatchEvent } from './lib/watch';
 import { isTerminal } from './lib/types';
 import type { RobotClient } from './lib/client';
 import { sharedRunRecord } from './lib/command-log';
@@ -24,8 +24,6 @@ interface StatusDef extends NodeDef {
   includeLog?: boolean;
 }
 
-/** A config node may offer a Source for its watchers (MQTT push); otherwise they poll. */
-type RobotWithSource = RobotConfigNode & { watchSource?: SourceFactory };
 
 const STATUS_TEXT_MAX = 40;
 
@@ -82,7 +80,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     const startWatching = async (runId: string, msg: Msg): Promise<void> => {
-      const robot = robotOf(RED, def.robot) as RobotWithSource;
+      const robot = robotOf(RED, def.robot);
       const gen = ++generation;
       subscription?.release();
       subscription = undefined;

@@ -5,7 +5,6 @@ import { MIN_POLL_INTERVAL_MS } from '../nodes/lib/poll';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
-import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
 import { closeExampleServers, deployExample, exampleNames, isCoreType, isDashboardType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
 
@@ -204,7 +203,7 @@ const scenarios: Record<string, Scenario> = {
 
   async 'modules-and-door'(ex) {
     const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.simulate === true);
-    const configNode = helper.getNode(String(config?.id)) as unknown as RobotConfigNode & { simulatedRobot?: SimulatedRobot };
+    const configNode = helper.getNode(String(config?.id)) as unknown as RobotConfigNode;
     await configNode.ready();
     const sim = configNode.simulatedRobot;
     assert.ok(sim, 'the simulated Flex is running');

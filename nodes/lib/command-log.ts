@@ -12,7 +12,7 @@ export type LogKind = 'commands' | 'command-errors';
 /** Page length used to walk a whole log: big enough for few requests, small enough to keep one page cheap. */
 export const WALK_PAGE_LENGTH = 200;
 /** Longest page a msg may ask for; the robot serialises a page in one response. */
-export const MAX_PAGE_LENGTH = 10_000;
+const MAX_PAGE_LENGTH = 10_000;
 
 export interface LogPage {
   data: JsonObject[];
@@ -47,7 +47,7 @@ function wholeNumber(v: unknown, what: string, min: number, max: number): number
   return v;
 }
 
-export function fetchLogPage(client: RobotClient, kind: LogKind, runId: string, opts: PageOptions): Promise<LogPage> {
+function fetchLogPage(client: RobotClient, kind: LogKind, runId: string, opts: PageOptions): Promise<LogPage> {
   return kind === 'commands' ? client.listRunCommands(runId, opts) : client.listCommandErrors(runId, opts);
 }
 

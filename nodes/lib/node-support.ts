@@ -2,6 +2,9 @@
 // errors to Node-RED so a Catch node gets them (see design.md, "The msg contract" / errors).
 import type { Node, NodeAPI, NodeMessage, NodeStatus } from 'node-red';
 import type { RobotClient } from './client';
+import type { RobotNotifications } from './notifications';
+import type { SimulatedRobot } from './simulator';
+import type { SourceFactory } from './watch';
 import { InputError, OpentronsError, RobotError, shortReason } from './errors';
 
 /** The runtime face of an `opentrons-robot` config node, as action nodes see it. */
@@ -16,6 +19,12 @@ export interface RobotConfigNode extends Node {
   readonly simulated: boolean;
   /** Resolves when the robot (real or simulated) can be addressed; rejects with the config error. */
   ready(): Promise<RobotClient>;
+  /** With notifications `auto`: how run watchers learn of changes (MQTT hints, polling as fallback). */
+  readonly watchSource?: SourceFactory;
+  /** With notifications `auto`: the robot's MQTT connection, for other topics (the deck configuration hint). */
+  readonly pushNotifications?: RobotNotifications;
+  /** A simulated robot's simulator, for tests that drive its hardware (open its door…). */
+  readonly simulatedRobot?: SimulatedRobot;
 }
 
 export type Done = (err?: Error) => void;
@@ -36,8 +45,8 @@ export function robotOf(RED: NodeAPI, robotId: unknown): RobotConfigNode {
  * Reads `msg[key]` only when it is the msg's own property, so inherited keys and prototype-pollution
  * payloads (`__proto__`, `constructor`) are never taken as input.
  */
-export function own(msg: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(msg, key) ? (msg as Record<string, unknown>)[key] : undefined;
+export function own(msg: unknown, key: string): unknown {
+  return typeof msg === 'object' && msg !== null && Object.prototype.hasOwnProperty.call(msg, key) ? (msg as Record<string, unknown>)[key] : undefined;
 }
 
 /** A msg property if present, else the editor value. */

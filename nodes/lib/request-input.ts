@@ -2,6 +2,7 @@
 // `{name}` placeholders filled from the msg), query parameters and a JSON body. Pure functions, so
 // every rule that keeps a msg from reaching another host or another path is testable on its own.
 import { InputError } from './errors';
+import { own } from './node-support';
 import type { QueryValue } from './transport';
 
 export const REQUEST_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -12,10 +13,6 @@ const MAX_PATH_LENGTH = 2_000;
 const MAX_VALUE_LENGTH = 200;
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-function own(obj: object, key: string): unknown {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
 
 export function parseMethod(value: unknown): RequestMethod {
   const m = typeof value === 'string' ? value.trim().toUpperCase() : value;

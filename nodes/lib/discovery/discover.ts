@@ -18,8 +18,6 @@ export interface DiscoverOptions {
   quietMs?: number;
   /** The Opentrons-Version to check each robot against (the config dialog's API version). */
   apiVersion?: string;
-  /** Per-robot `GET /health` timeout, ms. */
-  confirmTimeoutMs?: number;
   /** Called with each robot as soon as it is confirmed. */
   onRobot?: (robot: DiscoveredRobot) => void;
 }
@@ -53,7 +51,7 @@ export interface DiscoveryResult {
 
 const CONFIRM_TIMEOUT_MS = 2000;
 
-export function isLikelyRobot(service: HttpService): boolean {
+function isLikelyRobot(service: HttpService): boolean {
   return service.port === ROBOT_PORT || typeof service.txt.robotModel === 'string';
 }
 
@@ -68,7 +66,7 @@ export async function discoverRobots(opts: DiscoverOptions): Promise<DiscoveryRe
       host: service.address,
       port: service.port,
       apiVersion: opts.apiVersion ?? '3',
-      timeoutMs: opts.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS,
+      timeoutMs: CONFIRM_TIMEOUT_MS,
     });
     if (!result.ok) {
       ignored.push({ name: service.name, address: service.address, port: service.port, reason: result.reason });

@@ -7,8 +7,7 @@ import { sharedWatcher } from './registry';
 import { WatcherBase, deliver, type ReachabilityEvent, type WatcherSubscriber } from './watcher-base';
 import { PollingSource, type RefetchReason, type SourceFactory, type WatchSource } from './source';
 
-export const HARDWARE_RESOURCES = ['door', 'estop', 'modules', 'instruments', 'lights', 'deck-configuration'] as const;
-export type HardwareResource = (typeof HARDWARE_RESOURCES)[number];
+export type HardwareResource = 'door' | 'estop' | 'modules' | 'instruments' | 'lights' | 'deck-configuration';
 
 /** What a module msg reports: its state changed (status, target, latch, magnets…), or only its temperature/speed moved. */
 export type ModuleChange = 'state' | 'temperature' | 'attached' | 'detached';
@@ -73,21 +72,7 @@ export class HardwareWatcher extends WatcherBase<HardwareEvent, HardwareSubscrib
   }
 
   private read(): Promise<unknown> {
-    const opts = { signal: this.abort.signal };
-    switch (this.resource) {
-      case 'door':
-        return this.client.getDoorStatus(opts);
-      case 'estop':
-        return this.client.getEstopStatus(opts);
-      case 'modules':
-        return this.client.getModules(opts);
-      case 'instruments':
-        return this.client.getInstruments(opts);
-      case 'lights':
-        return this.client.getLights(opts);
-      case 'deck-configuration':
-        return this.client.getDeckConfiguration(opts);
-    }
+    return readResource(this.client, this.resource, { signal: this.abort.signal });
   }
 
   private apply(value: unknown): void {
@@ -119,8 +104,26 @@ export class HardwareWatcher extends WatcherBase<HardwareEvent, HardwareSubscrib
 
 export const DEFAULT_HARDWARE_INTERVAL_MS = 2000;
 
+/** The one request that reads a hardware resource (the watcher's and the hardware node's). */
+export function readResource(client: RobotClient, resource: HardwareResource, opts: { signal?: AbortSignal }): Promise<unknown> {
+  switch (resource) {
+    case 'door':
+      return client.getDoorStatus(opts);
+    case 'estop':
+      return client.getEstopStatus(opts);
+    case 'modules':
+      return client.getModules(opts);
+    case 'instruments':
+      return client.getInstruments(opts);
+    case 'lights':
+      return client.getLights(opts);
+    case 'deck-configuration':
+      return client.getDeckConfiguration(opts);
+  }
+}
+
 /** Per module: attached, detached, a state change, or only a reading (temperature, speed) that moved. */
-export function moduleEvents(before: AttachedModule[], after: AttachedModule[]): HardwareEvent[] {
+function moduleEvents(before: AttachedModule[], after: AttachedModule[]): HardwareEvent[] {
   const events: HardwareEvent[] = [];
   const old = new Map(before.map((m) => [m.id, m]));
   for (const m of after) {

@@ -1,6 +1,6 @@
 // Run watching: shared watchers (registry), what they report (snapshot), when they read (source).
-export { watchRun, liveWatchers, runChanged, sharedWatcher } from './registry';
-export { watchHardware, HardwareWatcher, HARDWARE_RESOURCES, DEFAULT_HARDWARE_INTERVAL_MS, moduleEvents } from './hardware-watcher';
+export { watchRun, liveWatchers, runChanged } from './registry';
+export { watchHardware, HardwareWatcher, DEFAULT_HARDWARE_INTERVAL_MS, readResource } from './hardware-watcher';
 export type { HardwareEvent, HardwareResource, HardwareSubscriber, HardwareSubscription, ModuleChange } from './hardware-watcher';
 export { TopicHintSource } from './hint-source';
 export type { Subscription, WatchOptions } from './registry';

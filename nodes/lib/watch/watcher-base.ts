@@ -128,7 +128,7 @@ export function unreachablePayload(error: Error, robot: string): { robot: string
 }
 
 /** A shared watcher polls as often as its most eager subscriber asks (each node enforces the minimum). */
-export function shortestInterval(subscribers: Iterable<{ intervalMs: number }>, fallbackMs: number): number {
+function shortestInterval(subscribers: Iterable<{ intervalMs: number }>, fallbackMs: number): number {
   let min = Infinity;
   for (const s of subscribers) if (s.intervalMs > 0 && s.intervalMs < min) min = s.intervalMs;
   return Number.isFinite(min) ? min : fallbackMs;
