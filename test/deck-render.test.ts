@@ -253,6 +253,18 @@ describe('opentrons-deck node', function () {
     for (const s of ['A4', 'C4', 'D4']) assert.equal(all(svg, (e) => e.attrs['data-slot'] === s && e.name === 'rect').length, 0, `no staging slot ${s}`);
     assert.equal(all(svg, (e) => e.attrs['data-slot'] === 'A1' && e.name === 'rect').length, 0, 'the trash bin takes A1');
     assert.ok(robot.stats.count('GET', '/deck_configuration') >= 1, 'the robot\'s deck configuration was read');
+
+    // A redraw asks only for what can change: the run, its definitions, the deck configuration, its first
+    // commands and the current one. The robot's model is known from the config node's check, not asked again.
+    robot.stats.reset();
+    await t.ok({ runId: run.id, highlight: true });
+    assert.deepEqual(robot.stats.requests.map((r) => `${r.method} ${r.path.replace(run.id, '{id}')}`).sort(), [
+      'GET /deck_configuration',
+      'GET /runs/{id}',
+      'GET /runs/{id}/commands',
+      'GET /runs/{id}/commands',
+      'GET /runs/{id}/loaded_labware_definitions',
+    ]);
   });
 
   it('draws a failed analysis up to the failing command and says it failed', async function () {

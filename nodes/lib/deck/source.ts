@@ -49,6 +49,13 @@ export function robotTypeOf(value: unknown, what: string): RobotType {
   return t;
 }
 
+/** The deck of a robot model as client.robotModel() names it. */
+export function robotTypeOfModel(model: string): RobotType {
+  if (model === 'OT-2') return 'OT-2 Standard';
+  if (model === 'Flex') return 'OT-3 Standard';
+  throw new InputError(`the robot reports model ${JSON.stringify(model)}: the deck map knows the OT-2 and the Flex`);
+}
+
 function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
