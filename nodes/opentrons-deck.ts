@@ -66,7 +66,8 @@ export = function register(RED: NodeAPI): void {
 
     function highlightOf(msg: Msg): boolean {
       const v = own(msg, 'highlight');
-      if (v === undefined || v === null) return def.highlight === true;
+      // On unless turned off, as the editor's checkbox starts: a flow written by hand without the setting highlights too.
+      if (v === undefined || v === null) return def.highlight !== false;
       if (typeof v !== 'boolean') throw new InputError(`msg.highlight must be true or false (got ${Array.isArray(v) ? 'an array' : typeof v})`);
       return v;
     }

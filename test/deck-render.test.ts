@@ -244,6 +244,9 @@ describe('opentrons-deck node', function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-deck', {});
     const out = await t.ok({ runId: run.id });
     const deck = out.deck as Deck;
+    // The node has no highlight setting: on, as the editor's checkbox starts. The run's last command is current.
+    const hl = deck.highlight;
+    assert.deepEqual(hl && { commandType: hl.commandType, labwareId: hl.labwareId, index: hl.index }, { commandType: 'loadLabware', labwareId: 'res', index: 1 });
     assert.deepEqual(deck.fixtures.map((f) => `${f.cutoutId} ${f.kind}`).sort(), ['cutoutA1 trashBin', 'cutoutD3 wasteChute']);
     assert.equal(deck.slots.C2.labware[0].displayName, 'Labwire 24 Tube Rack 2 mL', 'the custom definition came from the run');
     const { svg, slot, labware } = parsed(out);
