@@ -9,7 +9,7 @@ import { layoutDeck, type DeckLayout } from './layout';
 import { fromAnalysis, fromRun, robotTypeOfModel, type DeckSource } from './source';
 import { renderSvg } from './svg';
 
-export { fromAnalysis, isAnalysis } from './source';
+export { analysisIn, fromAnalysis } from './source';
 export type { DeckLayout } from './layout';
 
 /** What to draw: an analysis at hand, a protocol's newest analysis on the robot, or a run on the robot. */

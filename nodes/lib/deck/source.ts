@@ -64,9 +64,16 @@ function objects(v: unknown): JsonObject[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
-/** True when `value` looks like an analysis (as GET /protocols/{id}/analyses/{id} or opentrons-upload's msg.analysis give it). */
+/** True when `value` looks like an analysis (as opentrons-upload's msg.analysis gives it). */
 export function isAnalysis(value: unknown): value is Analysis {
   return isObject(value) && typeof value.robotType === 'string' && Array.isArray(value.labware) && Array.isArray(value.commands);
+}
+
+/** The analysis in `value`: the analysis itself, or the robot's answer to GET /protocols/{id}/analyses/{id} (`{data: analysis}`). */
+export function analysisIn(value: unknown): Analysis | undefined {
+  if (isAnalysis(value)) return value;
+  const data = isObject(value) ? value.data : undefined;
+  return isAnalysis(data) ? data : undefined;
 }
 
 /** Reads what the commands tell: labware definitions from loadLabware results, liquid loads, addressable areas used. */
