@@ -3,7 +3,7 @@
 import { latestAnalysisId, protocolName, waitForAnalysis } from '../analysis-wait';
 import type { RobotClient } from '../client';
 import { InputError } from '../errors';
-import type { Analysis, Command } from '../types';
+import type { Analysis } from '../types';
 import { currentCommandOf } from '../watch/snapshot';
 import { layoutDeck, type DeckLayout } from './layout';
 import { fromAnalysis, fromRun, robotTypeOfModel, type DeckSource } from './source';
@@ -45,16 +45,7 @@ export async function readDeckSource(client: RobotClient, req: Exclude<DeckReque
     client.listRunCommands(req.runId, { ...opts, cursor: 0, pageLength: SETUP_COMMANDS_PAGE }),
     req.highlight ? client.listRunCommands(req.runId, { ...opts, pageLength: 1 }) : undefined,
   ]);
-  let current: Command | null = null;
-  let currentIndex: number | undefined;
-  if (page) {
-    const c = currentCommandOf(page);
-    if (c) {
-      current = page.data[0] ?? null;
-      currentIndex = c.index;
-    }
-  }
-  return fromRun(run, type, { definitions, cutoutFixtures, commands: setup.data, current, currentIndex });
+  return fromRun(run, type, { definitions, cutoutFixtures, commands: setup.data, current: page ? currentCommandOf(page) : null });
 }
 
 /** msg.deck: the deck as JSON for flows that do not draw — slot → module and labware (bottom of the stack first). */

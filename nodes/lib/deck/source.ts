@@ -4,6 +4,7 @@ import { InputError } from '../errors';
 import type { Analysis, Command, CutoutFixture, JsonObject, Run } from '../types';
 
 export type { CutoutFixture } from '../types';
+import type { CurrentCommand } from '../watch/snapshot';
 import type { RobotType } from './definitions';
 
 export interface LiquidLoad {
@@ -56,7 +57,7 @@ export function robotTypeOfModel(model: string): RobotType {
   throw new InputError(`the robot reports model ${JSON.stringify(model)}: the deck map knows the OT-2 and the Flex`);
 }
 
-function isObject(v: unknown): v is JsonObject {
+export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -82,8 +83,7 @@ function readCommands(commands: Command[], into: Pick<DeckSource, 'definitions' 
     if (!isObject(c)) continue;
     const p = isObject(c.params) ? c.params : {};
     if (c.commandType === 'loadLabware' && isObject(c.result) && isObject(c.result.definition)) {
-      const uri = uriOf(c.result.definition);
-      if (uri) into.definitions.set(uri, c.result.definition);
+      addDefinitions(into.definitions, [c.result.definition]);
     } else if (c.commandType === 'loadLiquid' && typeof p.labwareId === 'string' && isObject(p.volumeByWell)) {
       const volumeByWell: Record<string, number> = {};
       for (const [well, v] of Object.entries(p.volumeByWell)) if (typeof v === 'number') volumeByWell[well] = v;
@@ -94,10 +94,18 @@ function readCommands(commands: Command[], into: Pick<DeckSource, 'definitions' 
   }
 }
 
-export function uriOf(def: JsonObject): string | undefined {
+function uriOf(def: JsonObject): string | undefined {
   const params = isObject(def.parameters) ? def.parameters : {};
   if (typeof def.namespace !== 'string' || typeof params.loadName !== 'string' || typeof def.version !== 'number') return undefined;
   return `${def.namespace}/${params.loadName}/${def.version}`;
+}
+
+/** Files definitions under their URI; one without namespace, load name and version cannot be looked up, so is left out. */
+function addDefinitions(into: Map<string, JsonObject>, defs: JsonObject[]): void {
+  for (const def of defs) {
+    const uri = uriOf(def);
+    if (uri) into.set(uri, def);
+  }
 }
 
 /** A failed analysis, in one line: its first error's detail. */
@@ -122,10 +130,7 @@ export function fromAnalysis(analysis: Analysis, title?: string): DeckSource {
     problem: analysisProblemText(analysis),
   };
   readCommands(Array.isArray(analysis.commands) ? analysis.commands : [], src);
-  for (const def of objects(analysis.labwareDefinitions)) {
-    const uri = uriOf(def);
-    if (uri) src.definitions.set(uri, def);
-  }
+  addDefinitions(src.definitions, objects(analysis.labwareDefinitions));
   return src;
 }
 
@@ -134,9 +139,8 @@ export interface RunExtras {
   cutoutFixtures?: CutoutFixture[];
   /** Commands read for liquid loads and addressable areas (the run's first page). */
   commands: Command[];
-  current?: Command | null;
-  /** Index of `current` in the run. */
-  currentIndex?: number;
+  /** The run's current command (index: its place in the run), as currentCommandOf reads it. */
+  current?: Pick<CurrentCommand, 'commandType' | 'params' | 'index'> | null;
 }
 
 export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): DeckSource {
@@ -154,10 +158,7 @@ export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): Deck
     title: `Run ${run.id.slice(0, 8)}`,
     status: String(run.status),
   };
-  for (const def of extras.definitions) {
-    const uri = uriOf(def);
-    if (uri) src.definitions.set(uri, def);
-  }
+  addDefinitions(src.definitions, extras.definitions);
   readCommands(extras.commands, src);
   const c = extras.current;
   if (c && isObject(c.params)) {
@@ -165,7 +166,7 @@ export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): Deck
       commandType: c.commandType,
       labwareId: typeof c.params.labwareId === 'string' ? c.params.labwareId : undefined,
       wellName: typeof c.params.wellName === 'string' ? c.params.wellName : undefined,
-      index: extras.currentIndex,
+      index: c.index,
     };
   }
   return src;
