@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { analysisIn, fromAnalysis, readDeckSource, renderDeck, type DeckRequest } from './lib/deck';
 import { InputError } from './lib/errors';
-import { Msg, Send, own, requireString, robotOf, showSimulated } from './lib/node-support';
+import { Msg, Send, own, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork } from './lib/node-work';
 
 interface DeckDef extends NodeDef {
@@ -22,8 +22,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const work = new NodeWork();
     showSimulated(RED, node, def.robot);
-    const timeoutS = Number(def.analysisTimeout ?? DEFAULT_ANALYSIS_TIMEOUT_S);
-    const analysisTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ANALYSIS_TIMEOUT_S) * 1000;
+    const analysisTimeoutMs = secondsSettingMs(def.analysisTimeout, DEFAULT_ANALYSIS_TIMEOUT_S);
 
     work.serve(node, handle);
 
