@@ -83,6 +83,9 @@ export = function register(RED: NodeAPI): void {
           ? [{ commandType: source.commandType, params: source.params === 'editor-params' ? await editorParams(msg) : source.params }]
           : source.commands;
       const nodeIntent = parseIntent(pick(msg, 'intent', def.intent), 'intent') ?? 'setup';
+      // Read before the robot target drops the intents below: a fixit command sent to the robot
+      // must be refused, not sent as a plain command.
+      const intents = commands.map((c) => c.intent ?? nodeIntent);
       for (const c of commands) {
         // POST /commands forces intent setup; sending none keeps the body the robot documents.
         if (target === 'robot') delete c.intent;
@@ -95,7 +98,7 @@ export = function register(RED: NodeAPI): void {
         wait: parseWait(pick(msg, 'waitUntilComplete', def.waitUntilComplete ?? true), 'waitUntilComplete'),
         timeoutMs: parseTimeoutMs(pick(msg, 'timeout', def.timeout === undefined || def.timeout === '' ? DEFAULT_TIMEOUT_MS : def.timeout), 'timeout'),
         idName: parseIdName(def.storeIdAs),
-        failedCommandId: failedCommandIdFor(commands.map((c) => c.intent), target, own(msg, 'failedCommandId')),
+        failedCommandId: failedCommandIdFor(intents, target, own(msg, 'failedCommandId')),
       };
       // Every command is checked before the first is sent, so a bad entry late in an array sends nothing.
       commands.forEach((c, i) => validateCommand(c, { target, allowUnknownTypes: def.allowUnknownTypes === true, label: labelOf(plan, i) }));

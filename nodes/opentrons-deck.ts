@@ -1,9 +1,9 @@
 // opentrons-deck: the robot's deck as a picture (SVG in msg.payload) and as JSON (msg.deck), drawn from a run
 // (msg.runId), an analysis at hand (msg.analysis or msg.payload), or a protocol's newest analysis (msg.protocolId).
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { fromAnalysis, isAnalysis, readDeckSource, renderDeck, type DeckRequest } from './lib/deck';
+import { analysisIn, fromAnalysis, readDeckSource, renderDeck, type DeckRequest } from './lib/deck';
 import { InputError } from './lib/errors';
-import { Msg, Send, own, requireString, robotOf, showSimulated } from './lib/node-support';
+import { Msg, Send, own, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork } from './lib/node-work';
 
 interface DeckDef extends NodeDef {
@@ -22,8 +22,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const work = new NodeWork();
     showSimulated(RED, node, def.robot);
-    const timeoutS = Number(def.analysisTimeout ?? DEFAULT_ANALYSIS_TIMEOUT_S);
-    const analysisTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ANALYSIS_TIMEOUT_S) * 1000;
+    const analysisTimeoutMs = secondsSettingMs(def.analysisTimeout, DEFAULT_ANALYSIS_TIMEOUT_S);
 
     work.serve(node, handle);
 
@@ -52,13 +51,16 @@ export = function register(RED: NodeAPI): void {
         return { kind: 'run', runId: requireString(runId, 'msg.runId', 'set it to a run id (from opentrons-run)'), highlight };
       }
       for (const key of ['analysis', 'payload']) {
-        const value = own(msg, key);
-        if (isAnalysis(value)) return { kind: 'analysis', analysis: value, title: titleOf(msg) };
+        const analysis = analysisIn(own(msg, key));
+        if (analysis) return { kind: 'analysis', analysis, title: titleOf(msg) };
       }
       const protocolId = own(msg, 'protocolId');
       if (protocolId !== undefined && protocolId !== null && protocolId !== '') {
         return { kind: 'protocol', protocolId: requireString(protocolId, 'msg.protocolId', 'set it to a protocol id (from opentrons-upload)'), analysisTimeoutMs };
       }
+      // Only now: with msg.protocolId next to it (opentrons-upload "get" of a pending analysis) the robot's newest analysis is drawn.
+      const given = own(msg, 'analysis');
+      if (given !== undefined && given !== null && given !== '') throw notAnAnalysis(given);
       throw new InputError(
         'nothing to draw: send msg.runId (a run), msg.protocolId (a protocol on the robot), or an analysis in msg.analysis / msg.payload (as opentrons-upload outputs it)',
       );
@@ -66,10 +68,27 @@ export = function register(RED: NodeAPI): void {
 
     function highlightOf(msg: Msg): boolean {
       const v = own(msg, 'highlight');
-      if (v === undefined || v === null) return def.highlight === true;
+      // On unless turned off, as the editor's checkbox starts: a flow written by hand without the setting highlights too.
+      if (v === undefined || v === null) return def.highlight !== false;
       if (typeof v !== 'boolean') throw new InputError(`msg.highlight must be true or false (got ${Array.isArray(v) ? 'an array' : typeof v})`);
       return v;
     }
+  }
+
+  function notAnAnalysis(value: unknown): InputError {
+    const status = typeof value === 'object' && value !== null ? (value as { status?: unknown }).status : undefined;
+    if (typeof status === 'string' && status !== 'completed') {
+      return new InputError(`msg.analysis is an analysis still ${status}, with nothing to draw yet: send msg.protocolId as well, and the node waits for it`);
+    }
+    const got = Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'object' && value !== null
+        ? `an object with ${Object.keys(value).slice(0, 5).join(', ') || 'no properties'}`
+        : typeof value;
+    return new InputError(
+      `msg.analysis is not a protocol analysis (an object with robotType, labware and commands, as opentrons-upload outputs it; got ${got}): ` +
+        'set it to an analysis, or remove it and send msg.runId or msg.protocolId',
+    );
   }
 
   /** The protocol's name when an upload put the protocol in msg.payload next to its analysis. */

@@ -3,7 +3,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { currentRunIdOf, type RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, showSimulated } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
@@ -53,8 +53,7 @@ export = function register(RED: NodeAPI): void {
     const node = this;
     const work = new NodeWork();
     showSimulated(RED, node, def.robot);
-    const timeoutS = def.statusTimeout === undefined || def.statusTimeout === '' ? DEFAULT_STATUS_TIMEOUT_S : Number(def.statusTimeout);
-    const statusTimeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_STATUS_TIMEOUT_S) * 1000;
+    const statusTimeoutMs = secondsSettingMs(def.statusTimeout, DEFAULT_STATUS_TIMEOUT_S);
     const ifCurrent: IfCurrent = IF_CURRENT.includes(def.ifCurrent ?? '') ? (def.ifCurrent as IfCurrent) : 'fail';
 
     work.serve(node, handle);

@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { AnalysisNotOkError, analysisProblem, latestAnalysisId, protocolName, waitForAnalysis } from './lib/analysis-wait';
 import type { RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, RobotErrorBody, isReadFailure, readErrorOf } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireString, robotOf, showSimulated } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, evaluateProperty } from './lib/node-work';
 import { resolveUploadFiles } from './lib/upload-input';
 import { resolveDataFile, runTimeParameterFilesOf } from './lib/data-files';
@@ -57,8 +57,7 @@ export = function register(RED: NodeAPI): void {
     const work = new NodeWork();
     showSimulated(RED, node, def.robot);
     const waitDefault = def.waitForAnalysis !== false;
-    const timeoutS = def.analysisTimeout === undefined || def.analysisTimeout === '' ? DEFAULT_ANALYSIS_TIMEOUT_S : Number(def.analysisTimeout);
-    const analysisTimeoutMs = Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS * 1000 : DEFAULT_ANALYSIS_TIMEOUT_S * 1000;
+    const analysisTimeoutMs = secondsSettingMs(def.analysisTimeout, DEFAULT_ANALYSIS_TIMEOUT_S);
 
     work.serve(node, handle);
 

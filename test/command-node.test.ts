@@ -416,6 +416,17 @@ describe('opentrons-command: validation before sending', function () {
     assert.match(run.error.message, /intent must be "setup", "protocol" or "fixit"/);
     assert.equal(h.sim.stats.count('POST'), 0);
   });
+
+  it('a fixit command to target robot is refused before sending: fixit goes into a run awaiting recovery', async () => {
+    h = await commandHarness([{ target: 'robot', commandType: '', params: '{}' }]);
+    const inPayload = expectCaught(await h.send({ failedCommandId: 'abc', payload: { commandType: 'home', params: {}, intent: 'fixit' } }));
+    assert.equal(inPayload.error.code, 'InvalidInput');
+    assert.match(inPayload.error.message, /fixit commands go into a run awaiting recovery: set the node's target to "run"/);
+    const fromMsg = expectCaught(await h.send({ intent: 'fixit', failedCommandId: 'abc', payload: { commandType: 'home', params: {} } }));
+    assert.equal(fromMsg.error.code, 'InvalidInput');
+    assert.match(fromMsg.error.message, /set the node's target to "run"/);
+    assert.equal(h.sim.stats.count('POST'), 0);
+  });
 });
 
 describe('opentrons-command: lifecycle', function () {

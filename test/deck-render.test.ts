@@ -127,6 +127,10 @@ describe('opentrons-deck node', function () {
     assert.ok(all(svg, (e) => /otd-bg/.test(e.attrs.class ?? '')).length === 1);
     assert.match(out.payload as string, /@media \(prefers-color-scheme:dark\)/);
     assert.ok(smallestTextPx(svg, 600) >= 9.5, `text stays legible at 600 px wide (smallest ${smallestTextPx(svg, 600).toFixed(1)} px)`);
+
+    // msg.analysis that is no analysis (opentrons-upload "get" while it is pending) next to msg.protocolId: the robot's is drawn.
+    const fallback = await t.ok({ protocolId, analysis: { id: 'a1', status: 'pending' } });
+    assert.deepEqual((fallback.deck as Deck).slots, deck.slots);
   });
 
   it('draws a Flex analysis from msg.analysis without asking the robot: staging slot, waste chute, heater-shaker with an adapter, custom labware', async function () {
@@ -168,6 +172,11 @@ describe('opentrons-deck node', function () {
     assert.match(textOf(chute[0]), /Waste chute/);
     assert.match(textOf(svg), /Flex deck — From the upload node/);
     assert.ok(smallestTextPx(svg, 600) >= 9, `text stays legible at 600 px wide (smallest ${smallestTextPx(svg, 600).toFixed(1)} px)`);
+
+    // The robot's answer to GET /protocols/{id}/analyses/{id}, as opentrons-request passes it on: {data: analysis}.
+    const wrapped = await t.ok({ payload: { data: analysis } });
+    assert.deepEqual((wrapped.deck as Deck).slots, deck.slots);
+    assert.equal(robotRequests(robot), before, 'an analysis at hand needs no request');
   });
 
   it('draws a run in progress with the current command\'s labware and well highlighted', async function () {
@@ -244,6 +253,9 @@ describe('opentrons-deck node', function () {
     const t = await NodeUnderTest.deploy(robot, 'opentrons-deck', {});
     const out = await t.ok({ runId: run.id });
     const deck = out.deck as Deck;
+    // The node has no highlight setting: on, as the editor's checkbox starts. The run's last command is current.
+    const hl = deck.highlight;
+    assert.deepEqual(hl && { commandType: hl.commandType, labwareId: hl.labwareId, index: hl.index }, { commandType: 'loadLabware', labwareId: 'res', index: 1 });
     assert.deepEqual(deck.fixtures.map((f) => `${f.cutoutId} ${f.kind}`).sort(), ['cutoutA1 trashBin', 'cutoutD3 wasteChute']);
     assert.equal(deck.slots.C2.labware[0].displayName, 'Labwire 24 Tube Rack 2 mL', 'the custom definition came from the run');
     const { svg, slot, labware } = parsed(out);
@@ -253,6 +265,18 @@ describe('opentrons-deck node', function () {
     for (const s of ['A4', 'C4', 'D4']) assert.equal(all(svg, (e) => e.attrs['data-slot'] === s && e.name === 'rect').length, 0, `no staging slot ${s}`);
     assert.equal(all(svg, (e) => e.attrs['data-slot'] === 'A1' && e.name === 'rect').length, 0, 'the trash bin takes A1');
     assert.ok(robot.stats.count('GET', '/deck_configuration') >= 1, 'the robot\'s deck configuration was read');
+
+    // A redraw asks only for what can change: the run, its definitions, the deck configuration, its first
+    // commands and the current one. The robot's model is known from the config node's check, not asked again.
+    robot.stats.reset();
+    await t.ok({ runId: run.id, highlight: true });
+    assert.deepEqual(robot.stats.requests.map((r) => `${r.method} ${r.path.replace(run.id, '{id}')}`).sort(), [
+      'GET /deck_configuration',
+      'GET /runs/{id}',
+      'GET /runs/{id}/commands',
+      'GET /runs/{id}/commands',
+      'GET /runs/{id}/loaded_labware_definitions',
+    ]);
   });
 
   it('draws a failed analysis up to the failing command and says it failed', async function () {
@@ -330,6 +354,9 @@ describe('opentrons-deck node', function () {
       [{ protocolId: ['x'] }, /msg\.protocolId is required \(got a array\)|msg\.protocolId is required \(got an array\)/],
       [{ runId: 'r', highlight: 'yes' }, /msg\.highlight must be true or false \(got string\)/],
       [{ analysis: { robotType: 'OT-4', labware: [], commands: [] } }, /robotType "OT-4": expected "OT-2 Standard" or "OT-3 Standard"/],
+      [{ analysis: 'the analysis' }, /msg\.analysis is not a protocol analysis \(an object with robotType, labware and commands.*got string\)/],
+      [{ analysis: { id: 'a1', result: 'ok' } }, /msg\.analysis is not a protocol analysis .*got an object with id, result\)/],
+      [{ analysis: { id: 'a1', status: 'pending' } }, /msg\.analysis is an analysis still pending.*send msg\.protocolId/],
     ];
     for (const [msg, message] of cases) {
       const { error } = await t.err(msg);

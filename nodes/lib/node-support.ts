@@ -82,6 +82,15 @@ export function requireRunId(value: unknown, what: string, hint: string): string
   return id;
 }
 
+/**
+ * An editor setting in seconds, as ms: the default when it is empty, not a number or not above 0 — the
+ * editor's validator refuses those, but a flow file written by hand or by an older version may hold them.
+ */
+export function secondsSettingMs(value: string | number | undefined, defaultS: number): number {
+  const s = value === undefined || value === '' ? defaultS : Number(value);
+  return (Number.isFinite(s) && s > 0 ? s : defaultS) * 1000;
+}
+
 export function optionalObject(value: unknown, what: string): Record<string, unknown> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {

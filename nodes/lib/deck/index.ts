@@ -3,13 +3,13 @@
 import { latestAnalysisId, protocolName, waitForAnalysis } from '../analysis-wait';
 import type { RobotClient } from '../client';
 import { InputError } from '../errors';
-import type { Analysis, Command } from '../types';
+import type { Analysis } from '../types';
 import { currentCommandOf } from '../watch/snapshot';
 import { layoutDeck, type DeckLayout } from './layout';
-import { fromAnalysis, fromRun, robotTypeOf, type DeckSource } from './source';
+import { fromAnalysis, fromRun, robotTypeOfModel, type DeckSource } from './source';
 import { renderSvg } from './svg';
 
-export { fromAnalysis, isAnalysis } from './source';
+export { analysisIn, fromAnalysis } from './source';
 export type { DeckLayout } from './layout';
 
 /** What to draw: an analysis at hand, a protocol's newest analysis on the robot, or a run on the robot. */
@@ -18,7 +18,11 @@ export type DeckRequest =
   | { kind: 'protocol'; protocolId: string; analysisTimeoutMs: number }
   | { kind: 'run'; runId: string; highlight: boolean };
 
-/** How many of a run's first commands are read for its liquids and the fixtures it uses. */
+/**
+ * How many of a run's first commands are read for its liquid loads (its labware, modules and definitions come
+ * from their own routes). Not the whole log: a deck redrawn as a long run goes on would read ever more pages on
+ * every render, and liquids are loaded at setup. The deck help says so.
+ */
 const SETUP_COMMANDS_PAGE = 200;
 
 /** Reads what a protocol's or a run's deck map needs from the robot (an analysis at hand needs nothing: fromAnalysis). */
@@ -32,22 +36,16 @@ export async function readDeckSource(client: RobotClient, req: Exclude<DeckReque
   }
   // The run first: a malformed run id is refused by the client before anything is sent.
   const run = await client.getRun(req.runId, opts);
-  const health = await client.health(opts);
-  const robotType = robotTypeOf(health.robot_model, 'the robot');
-  const definitions = await client.getLoadedLabwareDefinitions(req.runId, opts);
-  const cutoutFixtures = robotType === 'OT-3 Standard' ? (await client.getDeckConfiguration(opts)).cutoutFixtures : undefined;
-  const setup = await client.listRunCommands(req.runId, { ...opts, cursor: 0, pageLength: SETUP_COMMANDS_PAGE });
-  let current: Command | null = null;
-  let currentIndex: number | undefined;
-  if (req.highlight) {
-    const page = await client.listRunCommands(req.runId, { ...opts, pageLength: 1 });
-    const c = currentCommandOf(page);
-    if (c) {
-      current = page.data[0] ?? null;
-      currentIndex = c.index;
-    }
-  }
-  return fromRun(run, robotType, { definitions, cutoutFixtures, commands: setup.data, current, currentIndex });
+  // The model is asked once per client (usually already known from the config node's check), not per render.
+  const robotType = client.robotModel().then(robotTypeOfModel);
+  const [type, definitions, cutoutFixtures, setup, page] = await Promise.all([
+    robotType,
+    client.getLoadedLabwareDefinitions(req.runId, opts),
+    robotType.then(async (t) => (t === 'OT-3 Standard' ? (await client.getDeckConfiguration(opts)).cutoutFixtures : undefined)),
+    client.listRunCommands(req.runId, { ...opts, cursor: 0, pageLength: SETUP_COMMANDS_PAGE }),
+    req.highlight ? client.listRunCommands(req.runId, { ...opts, pageLength: 1 }) : undefined,
+  ]);
+  return fromRun(run, type, { definitions, cutoutFixtures, commands: setup.data, current: page ? currentCommandOf(page) : null });
 }
 
 /** msg.deck: the deck as JSON for flows that do not draw — slot → module and labware (bottom of the stack first). */

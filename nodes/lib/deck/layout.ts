@@ -6,7 +6,7 @@ import { findDefinition } from '../simulator/labware';
 import pipetteNameList from '../data/pipette-names.json';
 import type { JsonObject } from '../types';
 import { deckDefinition, deckIdOf, moduleDefinition, transformed, type DeckDefinition, type Rect, type RobotType } from './definitions';
-import type { CutoutFixture, DeckSource } from './source';
+import { isObject, type CutoutFixture, type DeckSource } from './source';
 
 export interface SlotBox {
   name: string;
@@ -53,9 +53,6 @@ export interface LabwareBox {
   definitionUri: string;
   slot: string;
   rect: Rect;
-  /** What it stands on: a module id or a labware id (an adapter); undefined: the slot itself. */
-  onModule?: string;
-  onLabware?: string;
   wells: WellBox[];
   hasDefinition: boolean;
   isTiprack: boolean;
@@ -71,7 +68,7 @@ export interface DeckLayout {
   labware: LabwareBox[];
   offDeck: Array<{ id: string; displayName: string }>;
   pipettes: Array<{ mount: string; id: string; pipetteName: string; displayName: string }>;
-  liquids: Array<{ id: string; displayName: string; color: string; description?: string }>;
+  liquids: Array<{ id: string; displayName: string; color: string }>;
   highlight?: { labwareId?: string; wellName?: string; slot?: string; commandType: string; index?: number };
   title?: string;
   status?: string;
@@ -80,10 +77,6 @@ export interface DeckLayout {
 
 const PLAIN_SLOT_FIXTURES = new Set(['singleStandardSlot', 'singleLeftSlot', 'singleCenterSlot', 'singleRightSlot', 'stagingAreaRightSlot']);
 const LIQUID_FALLBACK = '#4a90d9';
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
@@ -321,13 +314,9 @@ export function layoutDeck(source: DeckSource): DeckLayout {
       return;
     }
     let origin: { x: number; y: number } | undefined;
-    let onModule: string | undefined;
-    let onLabware: string | undefined;
     if (isObject(loc) && typeof loc.moduleId === 'string') {
-      onModule = loc.moduleId;
       origin = labwareOrigin.get(`m:${loc.moduleId}`);
     } else if (isObject(loc) && typeof loc.labwareId === 'string') {
-      onLabware = loc.labwareId;
       const parent = labwareById.get(loc.labwareId);
       if (parent) place(parent, depth + 1);
       origin = labwareOrigin.get(loc.labwareId);
@@ -355,7 +344,7 @@ export function layoutDeck(source: DeckSource): DeckLayout {
       return liquid ? { ...w, liquid: liquid.color, liquidId: liquid.id } : w;
     });
     const box: LabwareBox = {
-      id, displayName, loadName: str(l.loadName) ?? String(params.loadName ?? ''), definitionUri: uri, slot, rect, onModule, onLabware, wells,
+      id, displayName, loadName: str(l.loadName) ?? String(params.loadName ?? ''), definitionUri: uri, slot, rect, wells,
       hasDefinition: def !== undefined, isTiprack: params.isTiprack === true,
     };
     // The OT-2's fixed trash is part of the deck picture already; it names the fixture instead of covering it.
@@ -375,7 +364,6 @@ export function layoutDeck(source: DeckSource): DeckLayout {
     id: String(l.id),
     displayName: str(l.displayName) ?? String(l.id),
     color: str(l.displayColor) ?? LIQUID_FALLBACK,
-    description: str(l.description),
   }));
   let highlight: DeckLayout['highlight'];
   if (source.highlight) {

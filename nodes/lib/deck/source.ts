@@ -4,6 +4,7 @@ import { InputError } from '../errors';
 import type { Analysis, Command, CutoutFixture, JsonObject, Run } from '../types';
 
 export type { CutoutFixture } from '../types';
+import type { CurrentCommand } from '../watch/snapshot';
 import type { RobotType } from './definitions';
 
 export interface LiquidLoad {
@@ -49,7 +50,14 @@ export function robotTypeOf(value: unknown, what: string): RobotType {
   return t;
 }
 
-function isObject(v: unknown): v is JsonObject {
+/** The deck of a robot model as client.robotModel() names it. */
+export function robotTypeOfModel(model: string): RobotType {
+  if (model === 'OT-2') return 'OT-2 Standard';
+  if (model === 'Flex') return 'OT-3 Standard';
+  throw new InputError(`the robot reports model ${JSON.stringify(model)}: the deck map knows the OT-2 and the Flex`);
+}
+
+export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -57,9 +65,16 @@ function objects(v: unknown): JsonObject[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
 
-/** True when `value` looks like an analysis (as GET /protocols/{id}/analyses/{id} or opentrons-upload's msg.analysis give it). */
+/** True when `value` looks like an analysis (as opentrons-upload's msg.analysis gives it). */
 export function isAnalysis(value: unknown): value is Analysis {
   return isObject(value) && typeof value.robotType === 'string' && Array.isArray(value.labware) && Array.isArray(value.commands);
+}
+
+/** The analysis in `value`: the analysis itself, or the robot's answer to GET /protocols/{id}/analyses/{id} (`{data: analysis}`). */
+export function analysisIn(value: unknown): Analysis | undefined {
+  if (isAnalysis(value)) return value;
+  const data = isObject(value) ? value.data : undefined;
+  return isAnalysis(data) ? data : undefined;
 }
 
 /** Reads what the commands tell: labware definitions from loadLabware results, liquid loads, addressable areas used. */
@@ -68,8 +83,7 @@ function readCommands(commands: Command[], into: Pick<DeckSource, 'definitions' 
     if (!isObject(c)) continue;
     const p = isObject(c.params) ? c.params : {};
     if (c.commandType === 'loadLabware' && isObject(c.result) && isObject(c.result.definition)) {
-      const uri = uriOf(c.result.definition);
-      if (uri) into.definitions.set(uri, c.result.definition);
+      addDefinitions(into.definitions, [c.result.definition]);
     } else if (c.commandType === 'loadLiquid' && typeof p.labwareId === 'string' && isObject(p.volumeByWell)) {
       const volumeByWell: Record<string, number> = {};
       for (const [well, v] of Object.entries(p.volumeByWell)) if (typeof v === 'number') volumeByWell[well] = v;
@@ -80,10 +94,18 @@ function readCommands(commands: Command[], into: Pick<DeckSource, 'definitions' 
   }
 }
 
-export function uriOf(def: JsonObject): string | undefined {
+function uriOf(def: JsonObject): string | undefined {
   const params = isObject(def.parameters) ? def.parameters : {};
   if (typeof def.namespace !== 'string' || typeof params.loadName !== 'string' || typeof def.version !== 'number') return undefined;
   return `${def.namespace}/${params.loadName}/${def.version}`;
+}
+
+/** Files definitions under their URI; one without namespace, load name and version cannot be looked up, so is left out. */
+function addDefinitions(into: Map<string, JsonObject>, defs: JsonObject[]): void {
+  for (const def of defs) {
+    const uri = uriOf(def);
+    if (uri) into.set(uri, def);
+  }
 }
 
 /** A failed analysis, in one line: its first error's detail. */
@@ -108,10 +130,7 @@ export function fromAnalysis(analysis: Analysis, title?: string): DeckSource {
     problem: analysisProblemText(analysis),
   };
   readCommands(Array.isArray(analysis.commands) ? analysis.commands : [], src);
-  for (const def of objects(analysis.labwareDefinitions)) {
-    const uri = uriOf(def);
-    if (uri) src.definitions.set(uri, def);
-  }
+  addDefinitions(src.definitions, objects(analysis.labwareDefinitions));
   return src;
 }
 
@@ -120,9 +139,8 @@ export interface RunExtras {
   cutoutFixtures?: CutoutFixture[];
   /** Commands read for liquid loads and addressable areas (the run's first page). */
   commands: Command[];
-  current?: Command | null;
-  /** Index of `current` in the run. */
-  currentIndex?: number;
+  /** The run's current command (index: its place in the run), as currentCommandOf reads it. */
+  current?: Pick<CurrentCommand, 'commandType' | 'params' | 'index'> | null;
 }
 
 export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): DeckSource {
@@ -140,10 +158,7 @@ export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): Deck
     title: `Run ${run.id.slice(0, 8)}`,
     status: String(run.status),
   };
-  for (const def of extras.definitions) {
-    const uri = uriOf(def);
-    if (uri) src.definitions.set(uri, def);
-  }
+  addDefinitions(src.definitions, extras.definitions);
   readCommands(extras.commands, src);
   const c = extras.current;
   if (c && isObject(c.params)) {
@@ -151,7 +166,7 @@ export function fromRun(run: Run, robotType: RobotType, extras: RunExtras): Deck
       commandType: c.commandType,
       labwareId: typeof c.params.labwareId === 'string' ? c.params.labwareId : undefined,
       wellName: typeof c.params.wellName === 'string' ? c.params.wellName : undefined,
-      index: extras.currentIndex,
+      index: c.index,
     };
   }
   return src;

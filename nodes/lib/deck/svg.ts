@@ -106,9 +106,7 @@ export function renderSvg(layout: DeckLayout): string {
   }
   const hl = layout.highlight;
   for (const l of layout.labware) out.push(labwareSvg(l, X, Y, box, hl?.labwareId === l.id ? hl.wellName : undefined, hl?.labwareId === l.id));
-  for (const slot of new Set([...layout.labware.map((l) => l.slot), ...layout.modules.map((m) => m.slot)])) {
-    out.push(slotLabel(layout, slot, X, Y));
-  }
+  for (const slot of occupied) out.push(slotLabel(layout, slot, X, Y));
 
   let fy = Y(area.y) + MARGIN;
   for (const f of footer) {
@@ -145,9 +143,10 @@ function slotLabel(layout: DeckLayout, slot: string, X: (x: number) => number, Y
   if (top) for (const t of wrap(top.displayName + (top.hasDefinition ? '' : ' (no definition)'), NAME_CHARS, 2)) lines.push({ text: t, size: NAME_FONT, muted: false });
   for (const under of stack.slice(0, -1).reverse()) for (const t of wrap(`on ${under.displayName}`, UNDER_CHARS, 2)) lines.push({ text: t, size: SMALL_FONT, muted: true });
   if (mod) for (const t of wrap(top ? `on ${mod.displayName}` : mod.displayName, top ? UNDER_CHARS : NAME_CHARS, 2)) lines.push({ text: t, size: top ? SMALL_FONT : NAME_FONT, muted: Boolean(top) });
-  const anchor = top?.rect ?? mod?.rect ?? layout.slots.find((s) => s.name === slot)?.rect;
+  const slotRect = layout.slots.find((s) => s.name === slot)?.rect;
+  const anchor = top?.rect ?? mod?.rect ?? slotRect;
   if (!anchor) return '';
-  const slotRect = layout.slots.find((s) => s.name === slot)?.rect ?? anchor;
+  const corner = slotRect ?? anchor;
   const cx = X(anchor.x + anchor.w / 2);
   const textH = lines.reduce((h, l) => h + l.size * LINE, 0);
   const textW = Math.max(...lines.map((l) => l.text.length * l.size * 0.56)) + 8;
@@ -162,8 +161,8 @@ function slotLabel(layout: DeckLayout, slot: string, X: (x: number) => number, Y
   }
   parts.push('</text>');
   // The slot's name in its corner, above whatever covers the slot.
-  const sx = X(slotRect.x) + 2;
-  const sy = Y(slotRect.y + slotRect.h) + 2;
+  const sx = X(corner.x) + 2;
+  const sy = Y(corner.y + corner.h) + 2;
   parts.push(`<rect class="otd-lab" x="${n(sx)}" y="${n(sy)}" width="${n(slot.length * 7 + 6)}" height="14" rx="2"/>`);
   parts.push(`<text class="otd-m" x="${n(sx + 3)}" y="${n(sy + 11)}" font-size="${SMALL_FONT}" font-weight="600">${esc(slot)}</text></g>`);
   return parts.join('');
