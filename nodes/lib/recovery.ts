@@ -3,14 +3,11 @@
 // (opentrons-command intent `fixit`).
 import type { ErrorRecoveryRule } from './client';
 import { InputError } from './errors';
+import { own } from './node-support';
 
-export const IF_MATCH = ['ignoreAndContinue', 'failRun', 'waitForRecovery'] as const;
+const IF_MATCH = ['ignoreAndContinue', 'failRun', 'waitForRecovery'] as const;
 const MAX_RULES = 100;
 const RULE_SHAPE = '{"matchCriteria": {"command": {"commandType": "pickUpTip", "error": {"errorType": "tipPhysicallyMissing"}}}, "ifMatch": "waitForRecovery"}';
-
-function own(obj: unknown, key: string): unknown {
-  return typeof obj === 'object' && obj !== null && Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
-}
 
 function name(v: unknown): v is string {
   return typeof v === 'string' && v.trim() !== '' && v.length <= 100;
