@@ -9,7 +9,7 @@ import { checkOutcome, newIdOf } from './lib/command-outcome';
 import { commandCatalogue, validateCommand } from './lib/command-schema';
 import { InputError, OpentronsError } from './lib/errors';
 import { Msg, own, pick, requireRunId, robotOf, Send, showSimulated } from './lib/node-support';
-import { evaluateProperty, NodeWork } from './lib/node-work';
+import { editorRunId, editorSetting, NodeWork } from './lib/node-work';
 import { failedCommandIdFor } from './lib/recovery';
 import type { Command } from './lib/types';
 
@@ -56,25 +56,10 @@ export = function register(RED: NodeAPI): void {
 
     checkEditorCommand(node, def, target, editorType, paramsType);
 
-    const editorParams = async (msg: NodeMessage): Promise<Record<string, unknown>> => {
-      let value: unknown;
-      try {
-        value = await evaluateProperty(RED, node, msg, def.params ?? '', paramsType);
-      } catch (err) {
-        throw new InputError(`params (${paramsType}) could not be evaluated: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      return paramsObject(value, `params (${paramsType})`);
-    };
+    const editorParams = async (msg: NodeMessage): Promise<Record<string, unknown>> =>
+      paramsObject(await editorSetting(RED, node, msg, def.params ?? '', paramsType, `params (${paramsType})`), `params (${paramsType})`);
 
-    const editorRunId = async (msg: Msg): Promise<string> => {
-      let value: unknown;
-      try {
-        value = await evaluateProperty(RED, node, msg, (def.runId ?? '').trim(), def.runIdType);
-      } catch (err) {
-        throw new InputError(`the node's run id could not be read: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      return value === undefined || value === null || value === '' ? '' : requireRunId(value, 'the node\'s run id', RUN_ID_HINT);
-    };
+    const runIdFor = (msg: Msg): Promise<string> => editorRunId(RED, node, msg, def.runId, def.runIdType, RUN_ID_HINT);
 
     const plan = async (msg: Msg): Promise<Plan> => {
       const source = commandSource(msg, editorType);
@@ -112,7 +97,7 @@ export = function register(RED: NodeAPI): void {
         const robot = robotOf(RED, def.robot);
         p = await plan(msg);
         const client = await robot.ready();
-        const run = p.target === 'run' ? await resolveRun(client, msg, await editorRunId(msg), work.signal) : undefined;
+        const run = p.target === 'run' ? await resolveRun(client, msg, await runIdFor(msg), work.signal) : undefined;
         const runNote = run?.fromRobot ? ` · current run ${run.id.slice(0, 8)}` : '';
         // Never wait on a protocol command of a run that has not been played: the robot would hold it
         // in its queue until play, and this node would report a timeout for a command that is fine.

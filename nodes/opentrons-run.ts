@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { currentRunIdOf, type RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
 import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
-import { NodeWork, evaluateProperty } from './lib/node-work';
+import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
@@ -215,7 +215,7 @@ export = function register(RED: NodeAPI): void {
 
     async function runIdOf(msg: Msg, action: string): Promise<string> {
       let value = own(msg, 'runId');
-      if (value === undefined || value === null || value === '') value = await editorValue(msg, def.runId, def.runIdType, 'run id');
+      if (value === undefined || value === null || value === '') value = await editorSetting(RED, node, msg, def.runId, def.runIdType, 'run id');
       const hint = 'set msg.runId (a create sets it) or the node\'s run id; action "current" finds the robot\'s current run';
       return requireRunId(requireString(value, `runId (for ${action})`, hint), `runId (for ${action})`, hint);
     }
@@ -223,7 +223,7 @@ export = function register(RED: NodeAPI): void {
     async function createBody(msg: Msg): Promise<RunCreate> {
       let protocolId = own(msg, 'protocolId');
       if (protocolId === undefined || protocolId === null || protocolId === '') {
-        protocolId = await editorValue(msg, def.protocolId, def.protocolIdType, 'protocol id');
+        protocolId = await editorSetting(RED, node, msg, def.protocolId, def.protocolIdType, 'protocol id');
       }
       if (protocolId !== undefined && protocolId !== null && protocolId !== '' && typeof protocolId !== 'string') {
         throw new InputError(`msg.protocolId must be a string (got ${typeof protocolId}); leave it out for a protocol-less run`);
@@ -239,13 +239,6 @@ export = function register(RED: NodeAPI): void {
       return body;
     }
 
-    async function editorValue(msg: Msg, value: unknown, type: unknown, what: string): Promise<unknown> {
-      try {
-        return await evaluateProperty(RED, node, msg, value, type);
-      } catch (err) {
-        throw new InputError(`the node's ${what} could not be read: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
   }
 
   RED.nodes.registerType('opentrons-run', OpentronsRunNode);

@@ -4,7 +4,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeStatus } from 'node-red';
 import { InputError } from './lib/errors';
 import { fail, own, requireRunId, robotOf, type Done, type Msg, type Send } from './lib/node-support';
-import { evaluateProperty } from './lib/node-work';
+import { editorRunId } from './lib/node-work';
 import { MIN_POLL_INTERVAL_MS } from './lib/poll';
 import { DEFAULT_INTERVAL_MS, unreachablePayload, watchRun, type RunSnapshot, type Subscription, type WatchEvent } from './lib/watch';
 import { isTerminal } from './lib/types';
@@ -43,7 +43,6 @@ export = function register(RED: NodeAPI): void {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const node = this;
     const runIdType = typeof def.runIdType === 'string' && def.runIdType ? def.runIdType : 'str';
-    const editorRunId = typeof def.runId === 'string' ? def.runId.trim() : '';
     const asked = parseInterval(def.interval);
     // One node polling fast would make every node sharing its watcher poll fast: never below the minimum.
     const intervalMs = Number.isFinite(asked) ? Math.max(asked, MIN_POLL_INTERVAL_MS) : asked;
@@ -102,17 +101,8 @@ export = function register(RED: NodeAPI): void {
       onEvent: (event: WatchEvent): void => onEvent(event),
     };
 
-    /** The editor's run id for this msg ('' follows the current run); typed (msg, flow, env…) or plain text. */
-    async function editorRunIdFor(msg: Msg): Promise<string> {
-      if (runIdType === 'str') return editorRunId === '' ? '' : requireRunId(editorRunId, 'the node\'s run id', RUN_ID_HINT);
-      let value: unknown;
-      try {
-        value = await evaluateProperty(RED, node, msg, def.runId, runIdType);
-      } catch (err) {
-        throw new InputError(`the node's run id (${runIdType}) could not be read: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      return value === undefined || value === null || value === '' ? '' : requireRunId(value, `the node's run id (${runIdType} ${String(def.runId)})`, RUN_ID_HINT);
-    }
+    /** The editor's run id for this msg ('' follows the current run). */
+    const editorRunIdFor = (msg: Msg): Promise<string> => editorRunId(RED, node, msg, def.runId, runIdType, RUN_ID_HINT);
 
     /** A copy of the starting msg without its data (NOT_CARRIED): each event is a copy of this. */
     function carried(msg: Msg): Msg {

@@ -1,8 +1,8 @@
 // What one action node has in flight: an AbortController for its requests and waits, and the
 // promises of the msgs it is handling, so `close` (redeploy) aborts them and waits for them to end.
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
-import { RequestAbortedError } from './errors';
-import { Done, Msg, Send, fail } from './node-support';
+import { InputError, RequestAbortedError } from './errors';
+import { Done, Msg, Send, fail, requireRunId } from './node-support';
 
 export class NodeWork {
   private readonly controller = new AbortController();
@@ -68,4 +68,19 @@ export function evaluateProperty(RED: NodeAPI, node: Node, msg: NodeMessage, val
   return new Promise((resolve, reject) => {
     RED.util.evaluateNodeProperty(v, t, node, msg, (err: Error | null, result: unknown) => (err ? reject(err) : resolve(result)));
   });
+}
+
+/** A node setting (typedInput) for this msg; one that cannot be read (a bad JSON, a failing env) is an InputError naming it. */
+export async function editorSetting(RED: NodeAPI, node: Node, msg: NodeMessage, value: unknown, type: unknown, what: string): Promise<unknown> {
+  try {
+    return await evaluateProperty(RED, node, msg, value, type);
+  } catch (err) {
+    throw new InputError(`the node's ${what} could not be read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The node's run id setting for this msg: '' when it names none, else a checked run id. */
+export async function editorRunId(RED: NodeAPI, node: Node, msg: NodeMessage, value: unknown, type: unknown, hint: string): Promise<string> {
+  const v = await editorSetting(RED, node, msg, typeof value === 'string' ? value.trim() : value, type, 'run id');
+  return v === undefined || v === null || v === '' ? '' : requireRunId(v, 'the node\'s run id', hint);
 }
