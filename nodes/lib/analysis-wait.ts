@@ -3,7 +3,7 @@
 import type { RobotClient } from './client';
 import { OpentronsError, RobotErrorBody, WaitTimeoutError } from './errors';
 import { pollUntil } from './poll';
-import type { Analysis, ErrorOccurrence, JsonObject, Protocol } from './types';
+import type { Analysis, AnalysisSummary, ErrorOccurrence, JsonObject, Protocol } from './types';
 
 export interface AnalysisWaitOptions {
   timeoutMs: number;
@@ -25,10 +25,15 @@ export function waitForAnalysis(client: RobotClient, protocolId: string, analysi
   );
 }
 
-/** The newest analysis summary's id (the robot lists them oldest first). */
-export function latestAnalysisId(protocol: Protocol): string | undefined {
+/** The newest analysis summary (the robot lists them oldest first). */
+export function latestAnalysis(protocol: Protocol): AnalysisSummary | undefined {
   const s = protocol.analysisSummaries;
-  return s && s.length > 0 ? s[s.length - 1].id : undefined;
+  return s && s.length > 0 ? s[s.length - 1] : undefined;
+}
+
+/** The newest analysis summary's id. */
+export function latestAnalysisId(protocol: Protocol): string | undefined {
+  return latestAnalysis(protocol)?.id;
 }
 
 /** The protocol's name as the Opentrons App shows it: metadata.protocolName, else the main file's name. */

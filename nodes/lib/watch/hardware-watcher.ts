@@ -3,9 +3,9 @@
 // so every node watching the same robot and resource costs the robot one set of requests.
 import type { RobotClient } from '../client';
 import type { AttachedModule } from '../types';
-import { sharedWatcher } from './registry';
+import { join, newSource, sharedWatcher } from './registry';
 import { WatcherBase, deliver, type ReachabilityEvent, type WatcherSubscriber } from './watcher-base';
-import { PollingSource, type RefetchReason, type SourceFactory, type WatchSource } from './source';
+import { type RefetchReason, type SourceFactory, type WatchSource } from './source';
 
 export type HardwareResource = 'door' | 'estop' | 'modules' | 'instruments' | 'lights' | 'deck-configuration';
 
@@ -157,15 +157,6 @@ export interface HardwareSubscription {
 
 /** Watches `resource` on `client`, sharing the one watcher of that robot and resource. */
 export function watchHardware(client: RobotClient, resource: HardwareResource, subscriber: HardwareSubscriber, source?: SourceFactory): HardwareSubscription {
-  const watcher = sharedWatcher(client, `hardware:${resource}`, (onStop) => new HardwareWatcher(client, resource, (source ?? (() => new PollingSource()))(), onStop));
-  let released = false;
-  watcher.subscribe(subscriber);
-  return {
-    watcher,
-    release: () => {
-      if (released) return;
-      released = true;
-      watcher.unsubscribe(subscriber);
-    },
-  };
+  const watcher = sharedWatcher(client, `hardware:${resource}`, (onStop) => new HardwareWatcher(client, resource, newSource(source), onStop));
+  return { watcher, release: join(watcher, subscriber).release };
 }

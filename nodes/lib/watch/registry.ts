@@ -3,7 +3,7 @@
 // RobotClient in a WeakMap: the config node needs no change, and a replaced client takes its map with it.
 import type { RobotClient } from '../client';
 import { RunWatcher, Subscriber } from './run-watcher';
-import { PollingSource, SourceFactory } from './source';
+import { PollingSource, type SourceFactory, type WatchSource } from './source';
 
 export interface Subscription {
   /** The watcher this subscription shares (for diagnostics and tests). */
@@ -57,18 +57,32 @@ export function sharedWatcher<W extends SharedWatcher>(client: RobotClient, key:
 
 /** Watches `runId` (undefined: the robot's current run) on `client`, sharing a watcher where one exists. */
 export function watchRun(client: RobotClient, runId: string | undefined, subscriber: Subscriber, opts: WatchOptions = {}): Subscription {
-  const shared = sharedWatcher(client, keyOf(runId), (onStop) => new RunWatcher(client, runId, (opts.source ?? (() => new PollingSource()))(), onStop));
-  let released = false;
-  shared.subscribe(subscriber);
+  const shared = sharedWatcher(client, keyOf(runId), (onStop) => new RunWatcher(client, runId, newSource(opts.source), onStop));
+  const membership = join(shared, subscriber);
   return {
     watcher: shared,
     refresh: () => {
-      if (!released) shared.trigger('input');
+      if (!membership.released()) shared.trigger('input');
     },
+    release: membership.release,
+  };
+}
+
+/** A new watcher's source: the one given (push), or polling. */
+export function newSource(factory: SourceFactory | undefined): WatchSource {
+  return factory ? factory() : new PollingSource();
+}
+
+/** Subscribes to a shared watcher; `release` leaves it once, however often it is called. */
+export function join<S>(watcher: { subscribe(sub: S): void; unsubscribe(sub: S): void }, subscriber: S): { release: () => void; released: () => boolean } {
+  let released = false;
+  watcher.subscribe(subscriber);
+  return {
+    released: () => released,
     release: () => {
       if (released) return;
       released = true;
-      shared.unsubscribe(subscriber);
+      watcher.unsubscribe(subscriber);
     },
   };
 }

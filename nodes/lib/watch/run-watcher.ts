@@ -2,6 +2,7 @@
 // snapshots and tells its subscribers what changed. Its Source says when to read; requests never
 // overlap — a trigger during a read is merged into one follow-up read.
 import type { RobotClient } from '../client';
+import { latestAnalysis } from '../analysis-wait';
 import { RobotError } from '../errors';
 import { isTerminal, type CommandPage, type JsonObject, type Run } from '../types';
 import {
@@ -212,8 +213,7 @@ export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
     let value: number | null = null;
     try {
       const { protocol } = await this.client.getProtocol(protocolId, this.opts);
-      const summaries = protocol.analysisSummaries ?? [];
-      const newest = summaries[summaries.length - 1];
+      const newest = latestAnalysis(protocol);
       if (newest?.status === 'completed') {
         const analysis = await this.client.getAnalysis(protocolId, newest.id, this.opts);
         if (Array.isArray(analysis.commands)) value = analysis.commands.length;
