@@ -4,10 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { RobotModel } from './context';
-import { estopBlocked, type EstopState } from './errors';
+import { RUN_COMMAND_TYPES } from './commands';
+import { estopBlocked, invalidRequest, type EstopState } from './errors';
 import { moduleFixtureFits } from './deck-configuration';
 import { timestamp } from './clock';
 import { SimModule, type ModuleSpec } from './modules';
+import { DEFINED_ERRORS } from './executor';
 
 export interface AttachedPipette {
   mount: 'left' | 'right';
@@ -106,9 +108,12 @@ export interface CommandFault {
   remaining: number;
 }
 
+const MAX_FAULT_COUNT = 100;
+const RUN_COMMAND_TYPE_SET = new Set(RUN_COMMAND_TYPES);
+
 export class Hardware {
-  /** pending command faults, consumed in order by the executor */
-  commandFaults: CommandFault[] = [];
+  /** pending command faults, consumed in order by the executor; armed only through armCommandFault, which checks them */
+  private commandFaults: CommandFault[] = [];
   pipettes: AttachedPipette[];
   modules: SimModule[];
   /** Flex gripper, when attached (none by default) */
@@ -325,6 +330,33 @@ export class Hardware {
         data: m.data(),
       })),
     };
+  }
+
+  /**
+   * Arm a hardware problem for the next `count` commands (of `commandType`, or of any type when left out). The one
+   * way in for POST /simulator/faults/commands and SimulatedRobot.failNextCommand, so both refuse the same things
+   * (422 InvalidRequest, pointers as the route's body names them): above all a commandType no command has, which
+   * would arm a fault that never fires.
+   */
+  armCommandFault(o: { commandType?: unknown; errorType?: unknown; count?: unknown }): CommandFault {
+    const { commandType, errorType = 'tipPhysicallyMissing', count = 1 } = o;
+    if (commandType !== undefined && (typeof commandType !== 'string' || !RUN_COMMAND_TYPE_SET.has(commandType))) {
+      const named = typeof commandType === 'string' ? `"${commandType}" is not a command type. ` : '';
+      throw invalidRequest(`${named}commandType must be one of ${RUN_COMMAND_TYPES.join(', ')}; or left out for any command`, { pointer: '/data/commandType' });
+    }
+    if (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,60}$/.test(errorType)) {
+      throw invalidRequest(`errorType must be a name; defined (recoverable) ones: ${Object.keys(DEFINED_ERRORS).join(', ')}`, { pointer: '/data/errorType' });
+    }
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_FAULT_COUNT) {
+      throw invalidRequest(`count must be a whole number from 1 to ${MAX_FAULT_COUNT}`, { pointer: '/data/count' });
+    }
+    const fault: CommandFault = { commandType, errorType, remaining: count };
+    this.commandFaults.push(fault);
+    return { ...fault };
+  }
+
+  clearCommandFaults(): void {
+    this.commandFaults = [];
   }
 
   takeCommandFault(commandType: string): CommandFault | undefined {

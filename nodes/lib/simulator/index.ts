@@ -208,9 +208,10 @@ export class SimulatedRobot extends EventEmitter {
    * The next executed command (of this type, if given) meets a hardware problem. A defined error type
    * (`tipPhysicallyMissing`, `overpressure`, `liquidNotFound`) on a Flex protocol command puts the run in
    * `awaiting-recovery`; any other error type fails the command and, for protocol commands, the run.
+   * Throws (as POST /simulator/faults/commands answers 422) for a commandType no command has: it would never fire.
    */
   failNextCommand(o: { commandType?: string; errorType?: string; count?: number } = {}): void {
-    this.hardware.commandFaults.push({ commandType: o.commandType, errorType: o.errorType ?? 'tipPhysicallyMissing', remaining: o.count ?? 1 });
+    this.hardware.armCommandFault(o);
   }
 
   /**
@@ -261,7 +262,7 @@ export class SimulatedRobot extends EventEmitter {
       this.faultPlan.add(o, { kind: 'malformed', body: o.body ?? '{"data": {"id": "trunc' }),
     clear: (): void => {
       this.faultPlan.clear();
-      this.hardware.commandFaults = [];
+      this.hardware.clearCommandFaults();
     },
   };
 }
