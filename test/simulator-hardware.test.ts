@@ -131,4 +131,18 @@ describe('simulator: hardware', function () {
       await ot2.stop();
     }
   });
+
+  it('modules attached without a serial get one no module had: attach, detach another, attach again does not collide', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const builtIn = (await client.getModules()).map((m) => m.id);
+    const first = robot.attachModule('temperatureModuleV2');
+    // a detach used to bring the module count, and with it the next generated serial, back to one already attached
+    assert.equal(robot.detachModule(builtIn[0]), true);
+    const second = robot.attachModule('temperatureModuleV2');
+    const third = robot.attachModule('temperatureModuleV2');
+    const serials = (await client.getModules()).filter((m) => [first, second, third].includes(m.id)).map((m) => m.serialNumber);
+    assert.equal(new Set(serials).size, 3, `serials ${serials.join(', ')}`);
+    assert.equal(new Set([first, second, third]).size, 3);
+  });
 });

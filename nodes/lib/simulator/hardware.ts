@@ -129,6 +129,9 @@ export class Hardware {
   /** listeners for door changes (the run engine blocks/pauses runs) */
   onDoorChange?: (open: boolean) => void;
 
+  /** modules plugged in so far (the built-in ones too): numbers generated serials, which must never repeat */
+  private modulesEverAttached: number;
+
   /** Told when the deck configuration changed (robot-server publishes an MQTT hint) */
   onDeckConfigured?: () => void;
 
@@ -136,6 +139,7 @@ export class Hardware {
   constructor(readonly model: RobotModel, private readonly now: () => number = () => Date.now()) {
     this.pipettes = (model === 'Flex' ? FLEX_PIPETTES : OT2_PIPETTES).map((p) => ({ ...p }));
     this.modules = (model === 'Flex' ? flexModules() : ot2Modules()).map((m) => new SimModule(m, now));
+    this.modulesEverAttached = this.modules.length;
     this.gripper = undefined;
     this.deckConfiguration = defaultDeck();
   }
@@ -148,15 +152,17 @@ export class Hardware {
   attachModule(moduleModel: string, serialNumber?: string, slot?: string): SimModule {
     const kind = MODULE_KINDS[moduleModel];
     if (!kind) throw new Error(`unknown module model "${moduleModel}": one of ${ATTACHABLE_MODULE_MODELS.join(', ')}`);
-    const serial = serialNumber ?? `${kind.serialPrefix}-SIM-${String(this.modules.length + 1).padStart(4, '0')}`;
-    if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
     const cutoutId = slot === undefined ? undefined : `cutout${slot.toUpperCase()}`;
     if (cutoutId !== undefined) {
       if (this.model !== 'Flex') throw new Error('an OT-2 records no slot for a module (no deck configuration, no module calibration): attach it without one');
       if (!moduleFixtureFits(moduleModel, cutoutId)) throw new Error(`a ${moduleModel} cannot be set up in slot ${String(slot)}`);
     }
+    // after the slot checks, so a refused attach uses up no generated serial
+    const serial = serialNumber ?? this.newSerial(kind.serialPrefix);
+    if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
     const m = new SimModule({ id: moduleIdFor(serial, kind.hardwareRevision), serialNumber: serial, moduleModel, ...kind }, this.now);
     this.modules.push(m);
+    if (serialNumber !== undefined) this.modulesEverAttached += 1;
     if (cutoutId !== undefined) {
       m.calibration = { slot: cutoutId.slice('cutout'.length), lastModified: timestamp() };
       this.deckConfiguration = this.deckConfiguration.map((f) =>
@@ -165,6 +171,18 @@ export class Hardware {
       this.onDeckConfigured?.();
     }
     return m;
+  }
+
+  /**
+   * A serial no module has now nor had before: a count of the modules ever plugged in, not of those attached
+   * (after a detach that number comes round again), and past any serial a caller chose that happens to match.
+   */
+  private newSerial(prefix: string): string {
+    for (;;) {
+      this.modulesEverAttached += 1;
+      const serial = `${prefix}-SIM-${String(this.modulesEverAttached).padStart(4, '0')}`;
+      if (!this.modules.some((m) => m.serialNumber === serial)) return serial;
+    }
   }
 
   /** Unplug a module by id or serial number; false when none matched. */
