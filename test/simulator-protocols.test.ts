@@ -374,4 +374,14 @@ describe('simulated robot: protocols', function () {
     const known = data(await call('POST', `/runs/${liveRun}/commands?waitUntilComplete=true`, { data: load }));
     assert.equal(known.status, 'succeeded', JSON.stringify(known.error));
   });
+
+  it('GET /protocols/{id}/dataFiles: 404 ProtocolNotFound for an unknown protocol, like every /protocols/{id}/… route', async () => {
+    const unknown = await call('GET', '/protocols/no-such-protocol/dataFiles');
+    assert.equal(unknown.status, 404);
+    assert.equal(errorId(unknown), 'ProtocolNotFound');
+    const up = await upload([['basic_transfer.py', fixture('basic_transfer.py')]]);
+    const known = await call('GET', `/protocols/${data(up).id as string}/dataFiles`);
+    assert.equal(known.status, 200);
+    assert.deepEqual(known.body, { data: [], meta: { cursor: 0, totalLength: 0 } });
+  });
 });

@@ -151,9 +151,9 @@ export class ProtocolStore {
     return p.analyses.find((a) => a.id === analysisId);
   }
 
-  /** The data files a protocol's analyses and runs were given, in upload order; none for an unknown protocol. */
+  /** The data files a protocol's analyses and runs were given, in upload order; 404 ProtocolNotFound as on every /protocols/{id}/… route. */
   protocolDataFiles(protocolId: string): DataFileRecord[] {
-    const ids = this.get(protocolId)?.dataFileIds ?? new Set<string>();
+    const ids = this.require(protocolId).dataFileIds;
     return this.dataFiles.list().filter((f) => ids.has(f.id));
   }
 
