@@ -145,4 +145,20 @@ describe('simulator: hardware', function () {
     assert.equal(new Set(serials).size, 3, `serials ${serials.join(', ')}`);
     assert.equal(new Set([first, second, third]).size, 3);
   });
+
+  it('speed 0 counts as 1 for module ramps as for timers: a waitForTemperature in a run ends', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', speed: 0, commandMs: 20 });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
+    const run = await client.createRun({});
+    const inRun = (commandType: string, params: Record<string, unknown>): Promise<Command> =>
+      client.createRunCommand(run.id, { commandType, params }, { waitUntilComplete: true, commandTimeoutMs: 8_000 });
+    const loaded = await inRun('loadModule', { model: 'temperatureModuleV2', location: { slotName: 'D1' } });
+    const moduleId = String((loaded.result as { moduleId: string }).moduleId);
+    assert.equal((await inRun('temperatureModule/setTargetTemperature', { moduleId, celsius: 4 })).status, 'succeeded');
+    // 0 → 1 °C at 1 °C/s in real time; a clock of real × 0 never moved and the wait re-armed until the request gave up
+    const t0 = Date.now();
+    const waited = await inRun('temperatureModule/waitForTemperature', { moduleId, celsius: 1 });
+    assert.equal(waited.status, 'succeeded');
+    assert.ok(Date.now() - t0 >= 700 && Date.now() - t0 < 5000, `held ${Date.now() - t0} ms for 1 °C`);
+  });
 });

@@ -135,8 +135,8 @@ export class Hardware {
   /** Told when the deck configuration changed (robot-server publishes an MQTT hint) */
   onDeckConfigured?: () => void;
 
-  /** `now`: the simulated clock in ms, which module temperatures ramp on */
-  constructor(readonly model: RobotModel, private readonly now: () => number = () => Date.now()) {
+  /** `now`: the simulated clock in ms (Scheduler.now), which module temperatures ramp on */
+  constructor(readonly model: RobotModel, private readonly now: () => number) {
     this.pipettes = (model === 'Flex' ? FLEX_PIPETTES : OT2_PIPETTES).map((p) => ({ ...p }));
     this.modules = (model === 'Flex' ? flexModules() : ot2Modules()).map((m) => new SimModule(m, now));
     this.modulesEverAttached = this.modules.length;

@@ -70,8 +70,7 @@ export class SimulatedRobot extends EventEmitter {
     this.bootMs = opts.bootMs ?? 0;
     const commandMs = opts.commandMs ?? 200;
     this.scheduler = new Scheduler(opts.speed ?? 1);
-    // module temperatures ramp on the simulated clock: real time × speed
-    this.hardware = new Hardware(this.model, () => performance.now() * this.scheduler.speed);
+    this.hardware = new Hardware(this.model, () => this.scheduler.now());
     const notify = (topic: string, payload: NotifyPayload): void => {
       this.emit('notify', topic, payload);
     };
