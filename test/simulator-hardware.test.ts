@@ -161,4 +161,20 @@ describe('simulator: hardware', function () {
     assert.equal(waited.status, 'succeeded');
     assert.ok(Date.now() - t0 >= 700 && Date.now() - t0 < 5000, `held ${Date.now() - t0} ms for 1 °C`);
   });
+
+  it('a run drives the module its loadModule found, even under a moduleId that is another attached module\'s /modules id', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2', speed: 100 });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const [temp, mag] = await client.getModules();
+    const run = await client.createRun({});
+    const inRun = (commandType: string, params: Record<string, unknown>): Promise<Command> =>
+      client.createRunCommand(run.id, { commandType, params }, { waitUntilComplete: true, commandTimeoutMs: 5000 });
+    // the protocol names its temperature module with the magnetic module's id
+    const loaded = await inRun('loadModule', { model: 'temperatureModuleV2', location: { slotName: '1' }, moduleId: mag.id });
+    assert.equal((loaded.result as { serialNumber: string }).serialNumber, temp.serialNumber);
+    assert.equal((await inRun('temperatureModule/setTargetTemperature', { moduleId: mag.id, celsius: 37 })).status, 'succeeded');
+    const after = await client.getModules();
+    assert.equal(after.find((m) => m.id === temp.id)?.data.targetTemperature, 37, 'the temperature module got the target');
+    assert.deepEqual(after.find((m) => m.id === mag.id)?.data, mag.data, 'the magnetic module is untouched');
+  });
 });
