@@ -91,6 +91,8 @@ export class SimulatedRobot extends EventEmitter {
     this.stateless = new StatelessEngine(this.hardware, this.scheduler, commandMs);
     this.stats = new Stats(() => this.server.sockets.size);
     this.server = new SimServer({ booting: () => Date.now() < this.bootUntil, faults: this.faultPlan, stats: this.stats, scheduler: this.scheduler });
+    // made on the first request and kept: every route is mounted by this one call, and the server is this class's own
+    let openApi: Record<string, unknown> | undefined;
     this.server.mount([
       ...hardwareRoutes(this.hardware, this.model, () => this.name),
       ...runRoutes({ runs: this.runs, scheduler: this.scheduler, stopMs: commandMs / 2 }),
@@ -101,7 +103,7 @@ export class SimulatedRobot extends EventEmitter {
         method: 'GET',
         path: '/openapi.json',
         summary: 'This document (the framework serves it; robot-server 8.1.0 does not list it)',
-        handle: () => ({ status: 200, body: openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version)) }),
+        handle: () => ({ status: 200, body: (openApi ??= openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version))) }),
       },
     ]);
   }
