@@ -131,4 +131,50 @@ describe('simulator: hardware', function () {
       await ot2.stop();
     }
   });
+
+  it('modules attached without a serial get one no module had: attach, detach another, attach again does not collide', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const builtIn = (await client.getModules()).map((m) => m.id);
+    const first = robot.attachModule('temperatureModuleV2');
+    // a detach used to bring the module count, and with it the next generated serial, back to one already attached
+    assert.equal(robot.detachModule(builtIn[0]), true);
+    const second = robot.attachModule('temperatureModuleV2');
+    const third = robot.attachModule('temperatureModuleV2');
+    const serials = (await client.getModules()).filter((m) => [first, second, third].includes(m.id)).map((m) => m.serialNumber);
+    assert.equal(new Set(serials).size, 3, `serials ${serials.join(', ')}`);
+    assert.equal(new Set([first, second, third]).size, 3);
+  });
+
+  it('speed 0 counts as 1 for module ramps as for timers: a waitForTemperature in a run ends', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', speed: 0, commandMs: 20 });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
+    const run = await client.createRun({});
+    const inRun = (commandType: string, params: Record<string, unknown>): Promise<Command> =>
+      client.createRunCommand(run.id, { commandType, params }, { waitUntilComplete: true, commandTimeoutMs: 8_000 });
+    const loaded = await inRun('loadModule', { model: 'temperatureModuleV2', location: { slotName: 'D1' } });
+    const moduleId = String((loaded.result as { moduleId: string }).moduleId);
+    assert.equal((await inRun('temperatureModule/setTargetTemperature', { moduleId, celsius: 4 })).status, 'succeeded');
+    // 0 → 1 °C at 1 °C/s in real time; a clock of real × 0 never moved and the wait re-armed until the request gave up
+    const t0 = Date.now();
+    const waited = await inRun('temperatureModule/waitForTemperature', { moduleId, celsius: 1 });
+    assert.equal(waited.status, 'succeeded');
+    assert.ok(Date.now() - t0 >= 700 && Date.now() - t0 < 5000, `held ${Date.now() - t0} ms for 1 °C`);
+  });
+
+  it('a run drives the module its loadModule found, even under a moduleId that is another attached module\'s /modules id', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2', speed: 100 });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const [temp, mag] = await client.getModules();
+    const run = await client.createRun({});
+    const inRun = (commandType: string, params: Record<string, unknown>): Promise<Command> =>
+      client.createRunCommand(run.id, { commandType, params }, { waitUntilComplete: true, commandTimeoutMs: 5000 });
+    // the protocol names its temperature module with the magnetic module's id
+    const loaded = await inRun('loadModule', { model: 'temperatureModuleV2', location: { slotName: '1' }, moduleId: mag.id });
+    assert.equal((loaded.result as { serialNumber: string }).serialNumber, temp.serialNumber);
+    assert.equal((await inRun('temperatureModule/setTargetTemperature', { moduleId: mag.id, celsius: 37 })).status, 'succeeded');
+    const after = await client.getModules();
+    assert.equal(after.find((m) => m.id === temp.id)?.data.targetTemperature, 37, 'the temperature module got the target');
+    assert.deepEqual(after.find((m) => m.id === mag.id)?.data, mag.data, 'the magnetic module is untouched');
+  });
 });

@@ -374,4 +374,38 @@ describe('simulated robot: protocols', function () {
     const known = data(await call('POST', `/runs/${liveRun}/commands?waitUntilComplete=true`, { data: load }));
     assert.equal(known.status, 'succeeded', JSON.stringify(known.error));
   });
+
+  it('GET /protocols/{id}/dataFiles: 404 ProtocolNotFound for an unknown protocol, like every /protocols/{id}/… route', async () => {
+    const unknown = await call('GET', '/protocols/no-such-protocol/dataFiles');
+    assert.equal(unknown.status, 404);
+    assert.equal(errorId(unknown), 'ProtocolNotFound');
+    const up = await upload([['basic_transfer.py', fixture('basic_transfer.py')]]);
+    const known = await call('GET', `/protocols/${data(up).id as string}/dataFiles`);
+    assert.equal(known.status, 200);
+    assert.deepEqual(known.body, { data: [], meta: { cursor: 0, totalLength: 0 } });
+  });
+
+  it('a POST /runs refused (409 RunAlreadyActive) does not add its data files to GET /protocols/{id}/dataFiles; an accepted one does', async () => {
+    const up = await upload([['csv.py', 'requirements = {"robotType": "OT-2", "apiLevel": "2.20"}\ndef add_parameters(p):\n    p.add_csv_file(variable_name="plate_map", display_name="Plate map")\ndef run(protocol):\n    pass\n']]);
+    const protocolId = data(up).id as string;
+    const form = new FormData();
+    form.append('file', new Blob(['well,volume\nA1,10\n']), 'plate_map.csv');
+    const file = (await (await fetch(`${robot.url}/dataFiles`, { method: 'POST', body: form, headers: H })).json()) as { data: Json };
+    const fileId = file.data.id as string;
+
+    // a played run held by waitForResume stays active (paused) until stopped
+    const active = data(await call('POST', '/runs', { data: {} })).id as string;
+    assert.equal((await call('POST', `/runs/${active}/commands`, { data: { commandType: 'waitForResume', intent: 'protocol', params: {} } })).status, 201);
+    assert.equal((await call('POST', `/runs/${active}/actions`, { data: { actionType: 'play' } })).status, 201);
+    const refused = await call('POST', '/runs', { data: { protocolId, runTimeParameterFiles: { plate_map: fileId } } });
+    assert.equal(refused.status, 409);
+    assert.equal(errorId(refused), 'RunAlreadyActive');
+    assert.deepEqual(data(await call('GET', `/protocols/${protocolId}/dataFiles`)), [], 'the refused run used no file');
+
+    assert.equal((await call('POST', `/runs/${active}/actions`, { data: { actionType: 'stop' } })).status, 201);
+    for (let i = 0; i < 200 && data(await call('GET', `/runs/${active}`)).status !== 'stopped'; i++) await new Promise((r) => setTimeout(r, 10));
+    const accepted = await call('POST', '/runs', { data: { protocolId, runTimeParameterFiles: { plate_map: fileId } } });
+    assert.equal(accepted.status, 201, JSON.stringify(accepted.body));
+    assert.deepEqual((data(await call('GET', `/protocols/${protocolId}/dataFiles`)) as unknown as Json[]).map((f) => f.id), [fileId]);
+  });
 });

@@ -2,7 +2,7 @@
 // the OT-2 fails the run, and the error recovery policy changes the outcome.
 import { strict as assert } from 'node:assert';
 import { SimulatedRobot, startSimulator } from '../nodes/lib/simulator';
-import { call, liveRunWithLabware, waitStatus } from './simulator-util';
+import { call, liveRunWithLabware, waitStatus, type Reply } from './simulator-util';
 
 async function queuePickUp(robot: SimulatedRobot, runId: string, pipette: string, tiprack: string): Promise<string> {
   const r = await call(robot, 'POST', `/runs/${runId}/commands`, { data: { commandType: 'pickUpTip', intent: 'protocol', params: { pipetteId: pipette, labwareId: tiprack, wellName: 'A1' } } });
@@ -78,5 +78,27 @@ describe('simulator: error recovery', () => {
     const resume = await call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType: 'resume-from-recovery' } });
     assert.equal(resume.status, 409);
     assert.match(String(resume.body.errors[0].detail), /not in recovery mode/);
+  });
+
+  it('a fault for a commandType no command has is refused (422 /data/commandType, naming the allowed ones), by the route and failNextCommand alike', async () => {
+    robot = await startSimulator({ speed: 100, commandMs: 20 });
+    const typo = await call(robot, 'POST', '/simulator/faults/commands', { data: { commandType: 'pickUpTp' } });
+    assert.equal(typo.status, 422);
+    assert.equal(typo.body.errors[0].id, 'InvalidRequest');
+    assert.deepEqual(typo.body.errors[0].source, { pointer: '/data/commandType' });
+    assert.match(String(typo.body.errors[0].detail), /"pickUpTp" is not a command type/);
+    assert.match(String(typo.body.errors[0].detail), /\bpickUpTip\b/, 'the detail lists what is allowed');
+    assert.throws(() => robot.failNextCommand({ commandType: 'pickUpTp' }), /"pickUpTp" is not a command type/);
+
+    // a valid one arms: the next pickUpTip meets it, the one after does not (count 1)
+    const ok = await call(robot, 'POST', '/simulator/faults/commands', { data: { commandType: 'pickUpTip', count: 1 } });
+    assert.equal(ok.status, 201);
+    assert.deepEqual(ok.body.data, { commandType: 'pickUpTip', errorType: 'tipPhysicallyMissing', count: 1, isDefined: true });
+    const { runId, tiprack, pipette } = await liveRunWithLabware(robot);
+    const pick = (well: string): Promise<Reply> => call(robot, 'POST', `/runs/${runId}/commands?waitUntilComplete=true`, {
+      data: { commandType: 'pickUpTip', intent: 'setup', params: { pipetteId: pipette, labwareId: tiprack, wellName: well } },
+    });
+    assert.equal((await pick('A1')).body.data.error.errorType, 'tipPhysicallyMissing');
+    assert.equal((await pick('B1')).body.data.status, 'succeeded');
   });
 });

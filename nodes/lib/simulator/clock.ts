@@ -34,11 +34,25 @@ export class Scheduler {
   private readonly immediates = new Set<NodeJS.Immediate>();
   private stopped = false;
 
-  constructor(public speed: number) {}
+  constructor(readonly speed: number) {}
+
+  /** The factor simulated time runs faster than real time: a speed of 0 or below counts as 1, so no timer waits forever. */
+  private get factor(): number {
+    return this.speed > 0 ? this.speed : 1;
+  }
 
   /** Simulated duration (ms at speed 1) → real ms. */
   scale(ms: number): number {
-    return ms / (this.speed > 0 ? this.speed : 1);
+    return ms / this.factor;
+  }
+
+  /**
+   * The simulated clock in ms (module temperatures ramp on it). On the same factor as `scale`, so a timer set for
+   * a simulated duration finds that much simulated time gone when it fires: with a raw real × speed clock, speed 0
+   * froze every ramp and a waitForTemperature re-armed its timer forever.
+   */
+  now(): number {
+    return performance.now() * this.factor;
   }
 
   /** Run fn after a simulated duration. Returns a cancel function. */

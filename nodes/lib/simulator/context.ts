@@ -58,6 +58,11 @@ export interface RunPlan {
   labwareDefinitions?: unknown[];
   /** Python plans: the protocol's code raises after the initial home (a CSV parameter without a file), failing the run with this error */
   failure?: () => import('./commands').ErrorOccurrence;
+  /**
+   * Called once the run exists (not when POST /runs is refused after the plan was made, e.g. 409 RunAlreadyActive):
+   * the protocols part records the data files the run was given, as robot-server stores them with the run.
+   */
+  onRunCreated?: () => void;
 }
 
 export interface ProtocolRunSource {

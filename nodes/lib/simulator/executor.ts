@@ -356,10 +356,15 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
   }
 }
 
-/** The attached module behind a run's moduleId: a protocol names its modules itself (loadModule's moduleId), so by serial number. */
+/**
+ * The attached module behind a loaded moduleId, by the serial number its load recorded (attached serials are
+ * unique). Not by id as well: the default engine loads each module under its own /modules id, so the serial finds
+ * that same module; a run's moduleId is the protocol's choice, and one that happens to be another attached module's
+ * id (or a magnetic block's, which has no serial) must not drive that module.
+ */
 function hardwareModule(state: EngineState, moduleId: string): SimModule | undefined {
   const serial = state.modules.get(moduleId)?.serialNumber;
-  return state.hardware.moduleById(moduleId) ?? state.hardware.modules.find((m) => serial !== undefined && m.serialNumber === serial);
+  return serial === undefined ? undefined : state.hardware.modules.find((m) => m.serialNumber === serial);
 }
 
 function isTemperatureWait(commandType: string): boolean {

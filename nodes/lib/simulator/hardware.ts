@@ -4,10 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { RobotModel } from './context';
-import { estopBlocked, type EstopState } from './errors';
+import { RUN_COMMAND_TYPES } from './commands';
+import { estopBlocked, invalidRequest, type EstopState } from './errors';
 import { moduleFixtureFits } from './deck-configuration';
 import { timestamp } from './clock';
 import { SimModule, type ModuleSpec } from './modules';
+import { DEFINED_ERRORS } from './executor';
 
 export interface AttachedPipette {
   mount: 'left' | 'right';
@@ -106,9 +108,12 @@ export interface CommandFault {
   remaining: number;
 }
 
+const MAX_FAULT_COUNT = 100;
+const RUN_COMMAND_TYPE_SET = new Set(RUN_COMMAND_TYPES);
+
 export class Hardware {
-  /** pending command faults, consumed in order by the executor */
-  commandFaults: CommandFault[] = [];
+  /** pending command faults, consumed in order by the executor; armed only through armCommandFault, which checks them */
+  private commandFaults: CommandFault[] = [];
   pipettes: AttachedPipette[];
   modules: SimModule[];
   /** Flex gripper, when attached (none by default) */
@@ -124,13 +129,17 @@ export class Hardware {
   /** listeners for door changes (the run engine blocks/pauses runs) */
   onDoorChange?: (open: boolean) => void;
 
+  /** modules plugged in so far (the built-in ones too): numbers generated serials, which must never repeat */
+  private modulesEverAttached: number;
+
   /** Told when the deck configuration changed (robot-server publishes an MQTT hint) */
   onDeckConfigured?: () => void;
 
-  /** `now`: the simulated clock in ms, which module temperatures ramp on */
-  constructor(readonly model: RobotModel, private readonly now: () => number = () => Date.now()) {
+  /** `now`: the simulated clock in ms (Scheduler.now), which module temperatures ramp on */
+  constructor(readonly model: RobotModel, private readonly now: () => number) {
     this.pipettes = (model === 'Flex' ? FLEX_PIPETTES : OT2_PIPETTES).map((p) => ({ ...p }));
     this.modules = (model === 'Flex' ? flexModules() : ot2Modules()).map((m) => new SimModule(m, now));
+    this.modulesEverAttached = this.modules.length;
     this.gripper = undefined;
     this.deckConfiguration = defaultDeck();
   }
@@ -143,15 +152,17 @@ export class Hardware {
   attachModule(moduleModel: string, serialNumber?: string, slot?: string): SimModule {
     const kind = MODULE_KINDS[moduleModel];
     if (!kind) throw new Error(`unknown module model "${moduleModel}": one of ${ATTACHABLE_MODULE_MODELS.join(', ')}`);
-    const serial = serialNumber ?? `${kind.serialPrefix}-SIM-${String(this.modules.length + 1).padStart(4, '0')}`;
-    if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
     const cutoutId = slot === undefined ? undefined : `cutout${slot.toUpperCase()}`;
     if (cutoutId !== undefined) {
       if (this.model !== 'Flex') throw new Error('an OT-2 records no slot for a module (no deck configuration, no module calibration): attach it without one');
       if (!moduleFixtureFits(moduleModel, cutoutId)) throw new Error(`a ${moduleModel} cannot be set up in slot ${String(slot)}`);
     }
+    // after the slot checks, so a refused attach uses up no generated serial
+    const serial = serialNumber ?? this.newSerial(kind.serialPrefix);
+    if (this.modules.some((m) => m.serialNumber === serial)) throw new Error(`a module with serial ${serial} is already attached`);
     const m = new SimModule({ id: moduleIdFor(serial, kind.hardwareRevision), serialNumber: serial, moduleModel, ...kind }, this.now);
     this.modules.push(m);
+    if (serialNumber !== undefined) this.modulesEverAttached += 1;
     if (cutoutId !== undefined) {
       m.calibration = { slot: cutoutId.slice('cutout'.length), lastModified: timestamp() };
       this.deckConfiguration = this.deckConfiguration.map((f) =>
@@ -160,6 +171,18 @@ export class Hardware {
       this.onDeckConfigured?.();
     }
     return m;
+  }
+
+  /**
+   * A serial no module has now nor had before: a count of the modules ever plugged in, not of those attached
+   * (after a detach that number comes round again), and past any serial a caller chose that happens to match.
+   */
+  private newSerial(prefix: string): string {
+    for (;;) {
+      this.modulesEverAttached += 1;
+      const serial = `${prefix}-SIM-${String(this.modulesEverAttached).padStart(4, '0')}`;
+      if (!this.modules.some((m) => m.serialNumber === serial)) return serial;
+    }
   }
 
   /** Unplug a module by id or serial number; false when none matched. */
@@ -325,6 +348,33 @@ export class Hardware {
         data: m.data(),
       })),
     };
+  }
+
+  /**
+   * Arm a hardware problem for the next `count` commands (of `commandType`, or of any type when left out). The one
+   * way in for POST /simulator/faults/commands and SimulatedRobot.failNextCommand, so both refuse the same things
+   * (422 InvalidRequest, pointers as the route's body names them): above all a commandType no command has, which
+   * would arm a fault that never fires.
+   */
+  armCommandFault(o: { commandType?: unknown; errorType?: unknown; count?: unknown }): CommandFault {
+    const { commandType, errorType = 'tipPhysicallyMissing', count = 1 } = o;
+    if (commandType !== undefined && (typeof commandType !== 'string' || !RUN_COMMAND_TYPE_SET.has(commandType))) {
+      const named = typeof commandType === 'string' ? `"${commandType}" is not a command type. ` : '';
+      throw invalidRequest(`${named}commandType must be one of ${RUN_COMMAND_TYPES.join(', ')}; or left out for any command`, { pointer: '/data/commandType' });
+    }
+    if (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,60}$/.test(errorType)) {
+      throw invalidRequest(`errorType must be a name; defined (recoverable) ones: ${Object.keys(DEFINED_ERRORS).join(', ')}`, { pointer: '/data/errorType' });
+    }
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_FAULT_COUNT) {
+      throw invalidRequest(`count must be a whole number from 1 to ${MAX_FAULT_COUNT}`, { pointer: '/data/count' });
+    }
+    const fault: CommandFault = { commandType, errorType, remaining: count };
+    this.commandFaults.push(fault);
+    return { ...fault };
+  }
+
+  clearCommandFaults(): void {
+    this.commandFaults = [];
   }
 
   takeCommandFault(commandType: string): CommandFault | undefined {

@@ -70,8 +70,7 @@ export class SimulatedRobot extends EventEmitter {
     this.bootMs = opts.bootMs ?? 0;
     const commandMs = opts.commandMs ?? 200;
     this.scheduler = new Scheduler(opts.speed ?? 1);
-    // module temperatures ramp on the simulated clock: real time × speed
-    this.hardware = new Hardware(this.model, () => performance.now() * this.scheduler.speed);
+    this.hardware = new Hardware(this.model, () => this.scheduler.now());
     const notify = (topic: string, payload: NotifyPayload): void => {
       this.emit('notify', topic, payload);
     };
@@ -92,6 +91,8 @@ export class SimulatedRobot extends EventEmitter {
     this.stateless = new StatelessEngine(this.hardware, this.scheduler, commandMs);
     this.stats = new Stats(() => this.server.sockets.size);
     this.server = new SimServer({ booting: () => Date.now() < this.bootUntil, faults: this.faultPlan, stats: this.stats, scheduler: this.scheduler });
+    // made on the first request and kept: every route is mounted by this one call, and the server is this class's own
+    let openApi: Record<string, unknown> | undefined;
     this.server.mount([
       ...hardwareRoutes(this.hardware, this.model, () => this.name),
       ...runRoutes({ runs: this.runs, scheduler: this.scheduler, stopMs: commandMs / 2 }),
@@ -102,7 +103,7 @@ export class SimulatedRobot extends EventEmitter {
         method: 'GET',
         path: '/openapi.json',
         summary: 'This document (the framework serves it; robot-server 8.1.0 does not list it)',
-        handle: () => ({ status: 200, body: openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version)) }),
+        handle: () => ({ status: 200, body: (openApi ??= openApiDocument(this.server.routeList(), String(this.hardware.healthBody(this.name).api_version))) }),
       },
     ]);
   }
@@ -208,9 +209,10 @@ export class SimulatedRobot extends EventEmitter {
    * The next executed command (of this type, if given) meets a hardware problem. A defined error type
    * (`tipPhysicallyMissing`, `overpressure`, `liquidNotFound`) on a Flex protocol command puts the run in
    * `awaiting-recovery`; any other error type fails the command and, for protocol commands, the run.
+   * Throws (as POST /simulator/faults/commands answers 422) for a commandType no command has: it would never fire.
    */
   failNextCommand(o: { commandType?: string; errorType?: string; count?: number } = {}): void {
-    this.hardware.commandFaults.push({ commandType: o.commandType, errorType: o.errorType ?? 'tipPhysicallyMissing', remaining: o.count ?? 1 });
+    this.hardware.armCommandFault(o);
   }
 
   /**
@@ -261,7 +263,7 @@ export class SimulatedRobot extends EventEmitter {
       this.faultPlan.add(o, { kind: 'malformed', body: o.body ?? '{"data": {"id": "trunc' }),
     clear: (): void => {
       this.faultPlan.clear();
-      this.hardware.commandFaults = [];
+      this.hardware.clearCommandFaults();
     },
   };
 }

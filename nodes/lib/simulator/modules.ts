@@ -1,7 +1,7 @@
 /**
  * Attached modules whose state changes over time: a temperature ramps toward its target at a plausible rate
  * (computed when read, so no timer runs), magnets engage, a heater-shaker's latch opens and closes and its
- * shaker holds a speed. Rates are per simulated second; `now` is the simulated clock (real ms × --speed).
+ * shaker holds a speed. Rates are per simulated second; `now` is the simulated clock (Scheduler.now: real ms × --speed).
  */
 
 /** °C per simulated second: a Temperature Module Gen2 and a Heater-Shaker, roughly. */

@@ -197,6 +197,7 @@ export class RunStore {
     const run = new Run(engine, req.protocolId, plan?.runTimeParameters ?? []);
     runRef.run = run;
     this.runs.push(run);
+    plan?.onRunCreated?.();
     this.notifyRun(run.id);
     return run;
   }

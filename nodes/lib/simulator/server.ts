@@ -124,14 +124,15 @@ export class SimServer {
 
     const fail = faults.find((f): f is Extract<FaultKind, { kind: 'fail' }> => f.kind === 'fail');
     let reply: SimResponse;
-    let isError = false;
+    // whether write() adds the version headers: robot-server sends them with errors (legacy successes get theirs on the reply)
+    let versionHeaders = false;
     let legacy = false;
     if (fail) {
       const err = new ApiError(fail.status, [
         { id: fail.status === 503 ? 'ServiceUnavailable' : 'UnexpectedError', title: fail.status === 503 ? 'Service Unavailable' : 'Unexpected Internal Error', detail: 'Fault injected by the simulator.', errorCode: '4000' },
       ]);
       reply = { status: err.status, body: err.body() };
-      isError = true;
+      versionHeaders = true;
     } else {
       const found = this.find(method, path);
       legacy = found.route?.route.legacy ?? false;
@@ -166,17 +167,17 @@ export class SimServer {
         }
         reply = { status: err.status, body: err.body() };
         // a few errors leave the version headers off, as robot-server does (capture 172)
-        isError = err.versionHeaders;
+        versionHeaders = err.versionHeaders;
       }
     }
     if (closed) return;
     if (req.headers.origin) reply.headers = { ...(reply.headers ?? {}), 'access-control-allow-origin': '*' };
-    this.write(res, reply, isError, faults, record);
+    this.write(res, reply, versionHeaders, faults, record);
   }
 
-  private write(res: http.ServerResponse, reply: SimResponse, isError: boolean, faults: FaultKind[], record: { status: number }): void {
+  private write(res: http.ServerResponse, reply: SimResponse, versionHeaders: boolean, faults: FaultKind[], record: { status: number }): void {
     const headers: Record<string, string> = {};
-    if (isError) {
+    if (versionHeaders) {
       headers['opentrons-min-version'] = String(MIN_API_VERSION);
       headers['opentrons-version'] = String(API_VERSION);
     }

@@ -5,8 +5,9 @@
 // known path does not serve).
 import { createHash, randomUUID } from 'node:crypto';
 import { timestamp } from '../clock';
-import { ApiError, invalidRequest } from '../errors';
+import { ApiError } from '../errors';
 import { ok, type Route, type SimRequest, type SimResponse } from '../http';
+import { baseName, readForm } from './multipart';
 import type { JsonObject } from './types';
 
 export interface DataFileRecord {
@@ -64,29 +65,14 @@ export function dataFileJson(f: DataFileRecord): JsonObject {
 }
 
 async function upload(store: DataFileStore, req: SimRequest): Promise<SimResponse> {
-  const contentType = req.headers['content-type'];
-  const type = Array.isArray(contentType) ? contentType[0] : contentType;
-  let file: File | undefined;
-  if (type && /^multipart\/form-data/i.test(type)) {
-    let form: FormData;
-    try {
-      form = await new Response(Uint8Array.from(req.body), { headers: { 'content-type': type } }).formData();
-    } catch (e) {
-      throw invalidRequest(`There was an error parsing the body: ${(e as Error).message}`);
-    }
-    const value = form.get('file');
-    if (value !== null && typeof value !== 'string') file = value;
-  }
+  // no multipart body, or no `file` part in it (capture 140: a wrong field name), is "no source" to robot-server
+  const value = (await readForm(req))?.get('file');
+  const file = typeof value === 'object' && value !== null ? value : undefined;
   if (!file) throw one(422, 'NoDataFileSourceProvided', 'No data file source provided', 'You must provide either a file or a file_path in the request.');
   const name = baseName(file.name);
   if (!name.toLowerCase().endsWith('.csv')) throw one(422, 'UnexpectedFileFormat', 'Unexpected file format', 'Only CSV file format is accepted.');
   const { record, created } = store.add(name, Buffer.from(await file.arrayBuffer()));
   return ok({ data: dataFileJson(record) }, created ? 201 : 200);
-}
-
-function baseName(name: string): string {
-  const parts = name.split(/[\\/]/);
-  return parts[parts.length - 1] || name;
 }
 
 export function dataFileRoutes(store: DataFileStore, protocolFiles: (protocolId: string) => DataFileRecord[]): Route[] {

@@ -1,7 +1,9 @@
 // multipart/form-data parsing with the platform's own parser (undici's FormData in Node 20),
 // so uploads are read exactly as a browser would send them, without a new dependency.
+// POST /protocols and POST /dataFiles both read their forms here.
 import { protocolFilesInvalid } from './errors';
 import { invalidRequest } from '../errors';
+import type { SimRequest } from '../http';
 import type { UploadedFile } from './types';
 
 const FORM_FIELDS = ['key', 'runTimeParameterValues', 'runTimeParameterFiles', 'protocolKind'];
@@ -11,16 +13,25 @@ export interface UploadForm {
   fields: Map<string, string>;
 }
 
-export async function parseUploadForm(body: Buffer, contentType: string | undefined): Promise<UploadForm> {
-  if (!contentType || !/^multipart\/form-data/i.test(contentType)) {
-    throw invalidRequest('field required', { pointer: '/files' });
-  }
-  let form: FormData;
+/**
+ * The request's multipart/form-data body, or undefined when the request is not multipart (each route
+ * answers that its own way, as robot-server's do). A multipart body that does not parse is 422.
+ */
+export async function readForm(req: SimRequest): Promise<FormData | undefined> {
+  const header = req.headers['content-type'];
+  const contentType = Array.isArray(header) ? String(header[0]) : header;
+  if (!contentType || !/^multipart\/form-data/i.test(contentType)) return undefined;
   try {
-    form = await new Response(Uint8Array.from(body), { headers: { 'content-type': contentType } }).formData();
+    return await new Response(Uint8Array.from(req.body), { headers: { 'content-type': contentType } }).formData();
   } catch (e) {
     throw invalidRequest(`There was an error parsing the body: ${(e as Error).message}`);
   }
+}
+
+/** POST /protocols: the `files` parts (at least one) and the text fields robot-server reads. */
+export async function parseUploadForm(req: SimRequest): Promise<UploadForm> {
+  const form = await readForm(req);
+  if (!form) throw invalidRequest('field required', { pointer: '/files' });
   const files: UploadedFile[] = [];
   const fields = new Map<string, string>();
   for (const value of form.getAll('files')) {
@@ -37,7 +48,7 @@ export async function parseUploadForm(body: Buffer, contentType: string | undefi
 }
 
 /** robot-server keeps only the file's own name (clients may send a path). */
-function baseName(name: string): string {
+export function baseName(name: string): string {
   const parts = name.split(/[\\/]/);
   return parts[parts.length - 1] || name;
 }

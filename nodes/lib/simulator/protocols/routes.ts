@@ -50,8 +50,7 @@ function protocolKind(raw: string | undefined): ProtocolKind | undefined {
 }
 
 async function upload(store: ProtocolStore, req: SimRequest): Promise<SimResponse> {
-  const contentType = req.headers['content-type'];
-  const form = await parseUploadForm(req.body, Array.isArray(contentType) ? contentType[0] : contentType);
+  const form = await parseUploadForm(req);
   const { record, created, newAnalysisId } = store.upload({
     files: form.files,
     key: form.fields.get('key'),

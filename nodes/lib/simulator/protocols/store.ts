@@ -13,7 +13,7 @@ import { uriOfDefinition } from './labware-library';
 import { PythonProtocolInvalid, readPythonProtocol, type PythonReading, type RtpDefinition } from './python-reader';
 import { csvParameterRequired, pythonGetsFixedTrash, standInAnalysis, standInTimeline, STANDIN_NOTE } from './python-standin';
 import type { DataFileRecord, DataFileStore } from './data-files';
-import { applyParameters, RtpValueError, sameParameters, type RtpFiles, type RtpValues } from './rtp';
+import { applyParameters, RtpValueError, sameParameters, type AppliedParameters, type RtpFiles, type RtpValues } from './rtp';
 import type { CompletedAnalysisBody, FileRole, JsonObject, ProtocolKind, RobotType, UploadedFile } from './types';
 
 export const MAX_UNUSED_PROTOCOLS = 5;
@@ -151,9 +151,9 @@ export class ProtocolStore {
     return p.analyses.find((a) => a.id === analysisId);
   }
 
-  /** The data files a protocol's analyses and runs were given, in upload order; none for an unknown protocol. */
+  /** The data files a protocol's analyses and runs were given, in upload order; 404 ProtocolNotFound as on every /protocols/{id}/… route. */
   protocolDataFiles(protocolId: string): DataFileRecord[] {
-    const ids = this.get(protocolId)?.dataFileIds ?? new Set<string>();
+    const ids = this.require(protocolId).dataFileIds;
     return this.dataFiles.list().filter((f) => ids.has(f.id));
   }
 
@@ -383,16 +383,20 @@ export class ProtocolStore {
     const reading = p.source.reading;
     const files = runTimeParameterFiles ?? {};
     this.dataFiles.requireAll(files);
-    for (const id of Object.values(files)) p.dataFileIds.add(id);
-    const missing = reading.parameters.filter((d) => d.kind === 'csv_file' && files[d.variableName] === undefined).map((d) => d.variableName);
+    const applied = this.runParameters(reading.parameters, runTimeParameterValues ?? {}, files);
     const plan: ProtocolRunPlan = {
       kind: 'python',
       commands: standInTimeline(reading, protocolName(p)),
       fixedTrash: pythonGetsFixedTrash(reading),
-      runTimeParameters: this.runParameters(reading.parameters, runTimeParameterValues ?? {}, files),
+      runTimeParameters: applied.parameters,
       labwareDefinitions,
       interpreted: false,
+      // only a run that exists uses its files: a POST /runs refused after this plan was made leaves the protocol's list alone
+      onRunCreated: () => {
+        for (const id of Object.values(files)) p.dataFileIds.add(id);
+      },
     };
+    const missing = applied.missingFiles;
     if (missing.length > 0) {
       plan.commands = [];
       plan.failure = () => csvParameterRequired(reading, missing);
@@ -400,10 +404,13 @@ export class ProtocolStore {
     return plan;
   }
 
-  /** A run's parameters: its values applied where valid; a value the protocol would reject keeps the default. */
-  private runParameters(defs: RtpDefinition[], values: RtpValues, files: RtpFiles): JsonObject[] {
+  /**
+   * A run's parameters: its values applied where valid; a value the protocol would reject keeps the default.
+   * Either way `missingFiles` names the csv parameters given no file (what the run fails on).
+   */
+  private runParameters(defs: RtpDefinition[], values: RtpValues, files: RtpFiles): AppliedParameters {
     try {
-      return applyParameters(defs, values, files, this.fileName).parameters;
+      return applyParameters(defs, values, files, this.fileName);
     } catch {
       const valid: RtpValues = {};
       for (const [k, v] of Object.entries(values)) {
@@ -415,7 +422,7 @@ export class ProtocolStore {
         }
       }
       const knownFiles = Object.fromEntries(Object.entries(files).filter(([k]) => defs.some((d) => d.variableName === k)));
-      return applyParameters(defs, valid, knownFiles, this.fileName).parameters;
+      return applyParameters(defs, valid, knownFiles, this.fileName);
     }
   }
 }
