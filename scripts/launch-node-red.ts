@@ -30,6 +30,12 @@ export interface LaunchOptions {
    * such as `@flowfuse/node-red-dashboard`, which an example needs but the package does not depend on).
    */
   extraModules?: string[];
+  /**
+   * false: the editor's rotating "Did you know?" tips start off (the anonymous user's editor settings). Node-RED's
+   * own tip timer can fire while its info sidebar is being rebuilt and throw in red.min.js ("reading 'html'", seen
+   * on Node-RED 5 under load), which a test that wants a clean browser console would blame on our nodes.
+   */
+  editorTips?: boolean;
 }
 
 export interface RunningNodeRed {
@@ -104,6 +110,9 @@ export async function launchNodeRed(options: LaunchOptions): Promise<RunningNode
   const settingsFile = join(userDir, 'settings.js');
   writeFileSync(settingsFile, settingsSource(host, options.port));
   if (options.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
+  if (options.editorTips === false) {
+    writeFileSync(join(userDir, '.config.users.json'), JSON.stringify({ _: { editor: { view: { 'view-show-tips': false } } } }, null, 2));
+  }
 
   const redJs = require.resolve(`${process.env.NODE_RED_PACKAGE || 'node-red'}/red.js`);
   const child = spawn(process.execPath, [redJs, '--userDir', userDir, '--settings', settingsFile, '--port', String(options.port)], {

@@ -169,7 +169,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-browser-'));
     nodeRedPort = await freePort();
     broker = await startBroker();
-    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'] });
+    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'], editorTips: false });
     browser = await openBrowser();
     page = browser.page;
     await page.goto(nodeRed.url);
