@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, packageDir } from '../scripts/launch-node-red';
+import { markNodeRedUsed } from './setup/node-red-use';
 
 describe('npm start (the demo)', function () {
   this.timeout(60_000);
@@ -13,6 +14,7 @@ describe('npm start (the demo)', function () {
   let userDir: string;
 
   beforeEach(function () {
+    markNodeRedUsed(); // start.js starts Node-RED of the line under test as its own child
     userDir = mkdtempSync(join(tmpdir(), 'opentrons-start-'));
   });
   afterEach(function () {
