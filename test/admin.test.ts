@@ -62,7 +62,7 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
 
   it('returns the robot\'s name, model, software and API version for the host typed in the dialog', async function () {
     const before = sim.stats.count('GET', '/health');
-    const { status, body } = await post({ host: `127.0.0.1:${sim.port}`, port: '31950', apiVersion: '3', timeout: '5' }, 'admin-token');
+    const { status, body } = await post({ host: `127.0.0.1:${sim.port}`, port: String(sim.port), apiVersion: '3', timeout: '5' }, 'admin-token');
     assert.equal(status, 200);
     assert.equal(body.ok, true, JSON.stringify(body));
     assert.equal(body.name, 'sim-flex');
