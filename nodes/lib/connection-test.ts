@@ -18,6 +18,8 @@ export interface ConnectionTestInput {
 
 export interface ConnectionOk {
   ok: true;
+  /** Something the user should know about how the test ran (e.g. without the stored token). */
+  note?: string;
   /** The origin that answered, e.g. `http://10.0.0.5:31950`. */
   url: string;
   name: string;
@@ -37,6 +39,7 @@ export type ConnectionFailCode = 'config' | 'refused' | 'timeout' | 'unreachable
 
 export interface ConnectionFail {
   ok: false;
+  note?: string;
   code: ConnectionFailCode;
   reason: string;
   url?: string;
