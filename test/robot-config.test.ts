@@ -357,6 +357,7 @@ describe('opentrons-robot editor definition', function () {
       https: false,
       simulate: false,
       advertise: false,
+      requireToken: false,
       model: 'OT-2',
       notifications: 'auto',
       mqttPort: 1883,

@@ -120,7 +120,7 @@ function explain(err: unknown, apiVersion: string): ConnectionFail {
       return { ok: false, code: 'robot-error', reason: `the robot is still starting up (${err.errorId ?? 'HTTP 503'}): try again in a few seconds` };
     }
     if (status === 401 || status === 403) {
-      return { ok: false, code: 'robot-error', reason: `the robot refused access (HTTP ${status}): check the token` };
+      return { ok: false, code: 'robot-error', reason: `the robot refused access (HTTP ${status}): check the token (Token field)` };
     }
     if (status === 404) {
       return { ok: false, code: 'not-a-robot', reason: `HTTP 404 for GET /health: this server is not an Opentrons robot (wrong port?)` };

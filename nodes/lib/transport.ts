@@ -212,7 +212,7 @@ export class Transport {
       const reason = /html/i.test(type) ? 'an HTML page' : `unparseable JSON (${type}, ${text.length} bytes)`;
       throw new RobotResponseError(method, path, status, reason, text.slice(0, 200));
     }
-    if (status >= 400) throw new RobotError(status, method, path, errorBodies(body));
+    if (status >= 400) throw new RobotError(status, method, path, errorBodies(body), { sentToken: this.token !== undefined });
     if (status < 200 || status >= 300 || ((typeof body !== 'object' || body === null) && !acceptText)) {
       throw new RobotResponseError(method, path, status, 'unexpected status or body', text.slice(0, 200));
     }
