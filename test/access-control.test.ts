@@ -121,14 +121,15 @@ describe('access control: a robot that requires a token', function () {
       }
     });
 
-    it('sends the token in the Authorization header only (one header to redact, in any log along the way)', async function () {
+    it('sends the token in Authorization: Bearer and in robot-server\'s authenticationBearer, in no other header', async function () {
       const server = await startLoopback((_req, res) => json(res, 200, { on: true }));
       const client = new RobotClient({ baseUrl: `http://127.0.0.1:${server.port}`, apiVersion: '3', timeoutMs: 5000, token: TOKEN });
       try {
         await client.setLights(true);
         assert.equal(server.requests[0].headers.authorization, `Bearer ${TOKEN}`);
         const carrying = Object.entries(server.requests[0].headers).filter(([, v]) => String(v).includes(TOKEN)).map(([k]) => k);
-        assert.deepEqual(carrying, ['authorization']);
+        assert.deepEqual(carrying.sort(), ['authenticationbearer', 'authorization']);
+        assert.equal(server.requests[0].headers.authenticationbearer, TOKEN);
       } finally {
         await client.close();
         await server.close();

@@ -171,7 +171,10 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
       const unknown = await post({ id: 'not-deployed', host: '127.0.0.1', port: stranger.port, token: '__PWRD__' }, 'admin-token');
       assert.match(unknown.body.note ?? '', /without the stored token: it is used only with the deployed robot address; deploy first/);
       assert.equal(stranger.requests.length, 3);
-      for (const r of stranger.requests) assert.equal(r.headers.authorization, undefined, `${r.method} ${r.url} carried ${String(r.headers.authorization)}`);
+      for (const r of stranger.requests) {
+        assert.ok(!JSON.stringify(r.headers).includes('labwire-s3cret'), `${r.method} ${r.url} carried the stored token`);
+        assert.equal(r.headers.authorization, undefined, `${r.method} ${r.url} carried ${String(r.headers.authorization)}`);
+      }
     } finally {
       await stranger.close();
     }

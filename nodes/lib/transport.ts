@@ -151,7 +151,12 @@ export class Transport {
       accept: 'application/json',
     };
     if (hasJson) h['content-type'] = 'application/json';
-    if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (this.token) {
+      // robot-server's own access check reads the token from `authenticationBearer` (robot_server/authentication);
+      // `Authorization: Bearer` is what proxies and HTTP tooling in front of a robot expect. Both carry it.
+      h.authorization = `Bearer ${this.token}`;
+      h.authenticationbearer = this.token;
+    }
     return h;
   }
 
