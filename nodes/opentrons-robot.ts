@@ -20,6 +20,8 @@ interface RobotDef extends NodeDef {
   model?: string;
   /** Simulated robot: announce it over mDNS on loopback, as a robot announces itself. */
   advertise?: boolean;
+  /** Simulated robot: require the token for every non-GET request (access control). */
+  requireToken?: boolean;
   notifications?: string;
   /** MQTT broker port on the robot (default 1883); for tests and port forwards. */
   mqttPort?: string | number;
@@ -56,6 +58,9 @@ export = function register(RED: NodeAPI): void {
     const configProblem = (): string | undefined => {
       if (!version.ok) return version.error;
       if (!Number.isFinite(timeoutS) || timeoutS <= 0) return `timeout "${String(def.timeout)}" must be a number of seconds above 0`;
+      if (this.simulated && def.requireToken === true && !this.credentials?.token) {
+        return 'Access control is on but no token is set: set the token in this opentrons-robot config node, or turn Access control off';
+      }
       return undefined;
     };
 
@@ -74,7 +79,8 @@ export = function register(RED: NodeAPI): void {
     } else if (this.simulated) {
       const model = def.model === 'Flex' ? 'Flex' : 'OT-2';
       readyPromise = import('./lib/simulator').then(async ({ SimulatedRobot }) => {
-        const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model });
+        const requireToken = def.requireToken === true ? this.credentials?.token : undefined;
+        const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model, requireToken });
         if (closed) {
           await sim.stop();
           throw new Error('closed before the simulated robot started');

@@ -11,6 +11,7 @@ import { LoopbackServer, json, startLoopback } from './helpers/loopback';
 
 interface TestAnswer {
   ok: boolean;
+  note?: string;
   code?: string;
   reason?: string;
   url?: string;
@@ -62,7 +63,7 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
 
   it('returns the robot\'s name, model, software and API version for the host typed in the dialog', async function () {
     const before = sim.stats.count('GET', '/health');
-    const { status, body } = await post({ host: `127.0.0.1:${sim.port}`, port: '31950', apiVersion: '3', timeout: '5' }, 'admin-token');
+    const { status, body } = await post({ host: `127.0.0.1:${sim.port}`, port: String(sim.port), apiVersion: '3', timeout: '5' }, 'admin-token');
     assert.equal(status, 200);
     assert.equal(body.ok, true, JSON.stringify(body));
     assert.equal(body.name, 'sim-flex');
@@ -105,6 +106,9 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
 
     const bad = (await post({ host: 'http://robot/path' }, 'admin-token')).body;
     assert.deepEqual([bad.ok, bad.code], [false, 'config']);
+    const conflict = (await post({ host: `127.0.0.1:${other.port}`, port: '31950' }, 'admin-token')).body;
+    assert.deepEqual([conflict.ok, conflict.code], [false, 'config']);
+    assert.match(conflict.reason ?? '', new RegExp(`names port ${other.port} but the port field says 31950: set the port field to ${other.port}, or take ":${other.port}" off the host`));
     const badVersion = (await post({ host: '127.0.0.1', apiVersion: '1' }, 'admin-token')).body;
     assert.deepEqual([badVersion.ok, badVersion.code], [false, 'config']);
   });
@@ -115,7 +119,7 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
     assert.equal(body.model, 'OT-2');
   });
 
-  it('keeps a deployed token out of the flows API and flows.json, and the test uses the stored one for __PWRD__', async function () {
+  it('keeps a deployed token out of the flows API and flows.json; __PWRD__ sends the stored one only to the deployed robot\'s scheme, host and port', async function () {
     const flows = [
       { id: 'tab1', type: 'tab', label: 'Flow 1' },
       { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: other.port, apiVersion: '3', notifications: 'off', credentials: { token: 'labwire-s3cret' } },
@@ -149,6 +153,37 @@ describe('admin endpoint POST /opentrons-robot/test (Node-RED with adminAuth)', 
     const typed = await post({ id: 'r1', host: '127.0.0.1', port: other.port, token: 'typed-token' }, 'admin-token');
     assert.equal(typed.body.ok, true);
     assert.deepEqual(seen, ['Bearer labwire-s3cret', 'Bearer typed-token']);
+    assert.equal(body.note, undefined, 'no note when the stored token went to its own robot');
+
+    // The same placeholder for any other address: the stored token must never leave for it.
+    const stranger = await startLoopback((_req, res) => json(res, 200, { name: 'not-the-robot', robot_model: 'OT-2 Standard', api_version: '8.1.0' }));
+    try {
+      const elsewhere = await post({ id: 'r1', host: '127.0.0.1', port: stranger.port, token: '__PWRD__' }, 'admin-token');
+      assert.equal(elsewhere.body.ok, true, JSON.stringify(elsewhere.body));
+      assert.match(
+        elsewhere.body.note ?? '',
+        new RegExp(`tested without the stored token: it is sent only to the deployed robot address http://127\\.0\\.0\\.1:${other.port}, not to http://127\\.0\\.0\\.1:${stranger.port}`),
+      );
+      // the port written into the host instead of the port field is the same address: parsed alike
+      const sameInHost = await post({ id: 'r1', host: `http://127.0.0.1:${stranger.port}/`, port: '', token: '__PWRD__' }, 'admin-token');
+      assert.match(sameInHost.body.note ?? '', /without the stored token/);
+      // an undeployed id has no stored address: nothing is sent with a token
+      const unknown = await post({ id: 'not-deployed', host: '127.0.0.1', port: stranger.port, token: '__PWRD__' }, 'admin-token');
+      assert.match(unknown.body.note ?? '', /without the stored token: it is used only with the deployed robot address; deploy first/);
+      assert.equal(stranger.requests.length, 3);
+      for (const r of stranger.requests) {
+        assert.ok(!JSON.stringify(r.headers).includes('labwire-s3cret'), `${r.method} ${r.url} carried the stored token`);
+        assert.equal(r.headers.authorization, undefined, `${r.method} ${r.url} carried ${String(r.headers.authorization)}`);
+      }
+    } finally {
+      await stranger.close();
+    }
+    // Same host and port but https: another scheme is another server (the TLS hello never reaches a handler).
+    const tls = await post({ id: 'r1', host: '127.0.0.1', port: other.port, https: true, token: '__PWRD__', timeout: '2' }, 'admin-token');
+    assert.equal(tls.body.ok, false);
+    assert.match(tls.body.note ?? '', new RegExp(`not to https://127\\.0\\.0\\.1:${other.port}`));
+    assert.deepEqual(seen, ['Bearer labwire-s3cret', 'Bearer typed-token'], 'nothing more reached the stored robot');
+    assert.ok(!JSON.stringify(tls.body).includes('labwire-s3cret'));
   });
 
   it('registers every node type of the package and serves the config node\'s editor', async function () {

@@ -45,7 +45,15 @@ describe('robot address normalisation', function () {
     ['  10.0.0.5  ', '', false, 'http://10.0.0.5:31950'],
     ['10.0.0.5', 8080, false, 'http://10.0.0.5:8080'],
     ['10.0.0.5', '8080', false, 'http://10.0.0.5:8080'],
-    ['10.0.0.5:1234', 8080, false, 'http://10.0.0.5:1234'],
+    ['10.0.0.5:1234', 1234, false, 'http://10.0.0.5:1234'],
+    ['10.0.0.5:1234', '', false, 'http://10.0.0.5:1234'],
+    // an explicit default port of the scheme is kept, never replaced by 31950
+    ['http://10.0.0.5:80', undefined, false, 'http://10.0.0.5:80'],
+    ['http://10.0.0.5:80', '80', false, 'http://10.0.0.5:80'],
+    ['10.0.0.5', 80, false, 'http://10.0.0.5:80'],
+    ['https://10.0.0.5:443/', undefined, false, 'https://10.0.0.5:443'],
+    ['10.0.0.5:443', undefined, true, 'https://10.0.0.5:443'],
+    ['[fe80::1]:80', undefined, false, 'http://[fe80::1]:80'],
     ['http://10.0.0.5', undefined, false, 'http://10.0.0.5:31950'],
     ['http://10.0.0.5:31950/', undefined, false, 'http://10.0.0.5:31950'],
     ['HTTPS://ot2.local', undefined, false, 'https://ot2.local:31950'],
@@ -76,6 +84,12 @@ describe('robot address normalisation', function () {
     ['10.0.0.5', 'abc', /port "abc"/],
     ['10.0.0.5', 0, /port "0"/],
     ['fe80::1', undefined, /not a valid host/],
+    ['10.0.0.5:1234', 8080, /host "10\.0\.0\.5:1234" names port 1234 but the port field says 8080: set the port field to 1234, or take ":1234" off the host/],
+    ['http://10.0.0.5:80', 31950, /names port 80 but the port field says 31950/],
+    ['[fe80::1]:8000', '31950', /names port 8000 but the port field says 31950/],
+    ['10.0.0.5:', undefined, /ends in ":" without a port/],
+    ['10.0.0.5:70000', undefined, /port 70000 must be a whole number from 1 to 65535/],
+    ['10.0.0.5:0', undefined, /port 0 must be/],
   ];
   for (const [host, port, why] of bad) {
     it(`rejects host ${JSON.stringify(host)} port ${String(port)} with a clear reason`, function () {
@@ -125,7 +139,7 @@ describe('opentrons-robot config node', function () {
 
   it('normalises the host it is given and sends the configured version, timeout and token', async function () {
     await loadFlow(
-      [{ id: 'r1', type: 'opentrons-robot', host: `http://127.0.0.1:${server.port}/`, port: 1, apiVersion: '4', timeout: '2.5', name: 'lab OT-2', notifications: 'off' }],
+      [{ id: 'r1', type: 'opentrons-robot', host: `http://127.0.0.1:${server.port}/`, port: '', apiVersion: '4', timeout: '2.5', name: 'lab OT-2', notifications: 'off' }],
       { types: ['opentrons-robot'], credentials: { r1: { token: 's3cret-token' } } },
     );
     const robot = getNode<RobotConfigNode>('r1');
@@ -137,6 +151,20 @@ describe('opentrons-robot config node', function () {
     const last = server.requests[server.requests.length - 1];
     assert.equal(last.headers['opentrons-version'], '4');
     assert.equal(last.headers.authorization, 'Bearer s3cret-token');
+  });
+
+  it('keeps an explicit port 80 (or 443 with https) instead of the robot default 31950', async function () {
+    // 192.0.2.x is TEST-NET-1 (RFC 5737): never routed, so the deploy-time version check reaches nobody.
+    await loadFlow(
+      [
+        { id: 'r80', type: 'opentrons-robot', host: 'http://192.0.2.1:80', port: '', timeout: '0.2', notifications: 'off' },
+        { id: 'r443', type: 'opentrons-robot', host: '192.0.2.1:443', port: 443, https: true, timeout: '0.2', notifications: 'off' },
+      ],
+      { types: ['opentrons-robot'] },
+    );
+    assert.equal((await getNode<RobotConfigNode>('r80').ready()).baseUrl, 'http://192.0.2.1:80');
+    assert.equal(getNode<RobotConfigNode>('r80').robotLabel, '192.0.2.1:80');
+    assert.equal((await getNode<RobotConfigNode>('r443').ready()).baseUrl, 'https://192.0.2.1:443');
   });
 
   it('keeps the token in credentials only: not in the deployed flow Node-RED exports', async function () {
@@ -178,6 +206,7 @@ describe('opentrons-robot config node', function () {
     ['an empty host', { host: '' }, /host is empty/],
     ['a malformed host', { host: 'http://robot/path' }, /no path/],
     ['a bad port', { host: '10.0.0.5', port: 'abc' }, /port "abc"/],
+    ['a host port that differs from the port field', { host: 'http://10.0.0.5:80', port: 31950 }, /host "http:\/\/10\.0\.0\.5:80" names port 80 but the port field says 31950: set the port field to 80, or take ":80" off the host/],
     ['a bad API version', { host: '10.0.0.5', apiVersion: '1' }, /API version "1"/],
     ['a bad timeout', { host: '10.0.0.5', timeout: '-1' }, /timeout "-1"/],
   ] as const) {
@@ -328,6 +357,7 @@ describe('opentrons-robot editor definition', function () {
       https: false,
       simulate: false,
       advertise: false,
+      requireToken: false,
       model: 'OT-2',
       notifications: 'auto',
       mqttPort: 1883,
@@ -353,6 +383,14 @@ describe('opentrons-robot editor definition', function () {
     assert.equal(check('port', 31950), true);
     assert.equal(check('port', '0'), 'opentrons-robot.errors.port');
     assert.equal(check('port', '65536'), 'opentrons-robot.errors.port');
+    assert.equal(check('port', ''), true, 'empty: the host\'s port, or 31950');
+    assert.equal(check('host', 'http://10.0.0.5:80', { port: 31950 }), 'opentrons-robot.errors.hostPortConflict');
+    assert.equal(check('port', 31950, { host: 'http://10.0.0.5:80' }), 'opentrons-robot.errors.hostPortConflict');
+    assert.equal(check('host', 'http://10.0.0.5:80', { port: 80 }), true);
+    assert.equal(check('host', 'http://10.0.0.5:80', { port: '' }), true);
+    assert.equal(check('port', 80, { host: '10.0.0.5:80' }), true);
+    assert.equal(check('port', 1234, { host: '10.0.0.5' }), true);
+    assert.equal(parseRobotAddress({ host: 'http://10.0.0.5:80', port: 31950 }).ok, false, 'the runtime refuses the conflict too');
     for (const v of ['2', '3', '10', '*']) assert.equal(check('apiVersion', v), true, v);
     for (const v of ['1', '', 'x', '2.5']) assert.equal(check('apiVersion', v), 'opentrons-robot.errors.apiVersion', v);
     assert.equal(check('timeout', '0.5'), true);

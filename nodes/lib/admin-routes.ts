@@ -8,7 +8,7 @@ import { ConnectionResult, testConnection } from './connection-test';
 import { discoverRobots, type DiscoveryResult } from './discovery/discover';
 import { mdnsOptions } from './discovery/mdns';
 import type { RobotConfigNode } from './node-support';
-import { parseApiVersion } from './robot-address';
+import { parseApiVersion, parseRobotAddress } from './robot-address';
 
 /** Node-RED's placeholder for a stored password credential the editor does not reveal. */
 const STORED_PASSWORD = '__PWRD__';
@@ -74,27 +74,61 @@ async function runTest(RED: NodeAPI, body: TestRequestBody): Promise<ConnectionR
   const seconds = Number(body.timeout);
   const timeoutMs = Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TEST_TIMEOUT_MS) : MAX_TEST_TIMEOUT_MS;
   const id = typeof body.id === 'string' && body.id ? body.id : undefined;
-  let token = typeof body.token === 'string' ? body.token : undefined;
-  if (token === STORED_PASSWORD) {
-    const stored = id ? (RED.nodes.getCredentials(id) as { token?: string } | undefined) : undefined;
-    token = stored?.token;
-  }
-  const common = { apiVersion: body.apiVersion, token, timeoutMs };
+  const node = id ? (RED.nodes.getNode(id) as RobotConfigNode | null) : null;
+  const deployed = node?.type === 'opentrons-robot' ? node : null;
+  const simulate = body.simulate === true || body.simulate === 'true';
+  const common = { apiVersion: body.apiVersion, timeoutMs };
 
-  if (body.simulate === true || body.simulate === 'true') {
+  if (simulate) {
     // A deployed simulating config node already runs a robot: ask that one.
-    const deployed = id ? (RED.nodes.getNode(id) as RobotConfigNode | null) : null;
     if (deployed?.simulated && deployed.client) {
-      return testConnection({ ...common, host: deployed.client.baseUrl });
+      const origin = deployed.client.baseUrl;
+      const auth = tokenFor(RED, id, body.token, deployed, origin);
+      return withNote(await testConnection({ ...common, token: auth.token, host: origin }), auth.note);
     }
     // Not deployed yet: start a throwaway simulated robot of the chosen model for the test.
     const { SimulatedRobot } = await import('./simulator');
     const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: body.model === 'Flex' ? 'Flex' : 'OT-2' });
     try {
-      return await testConnection({ ...common, host: sim.url });
+      const auth = tokenFor(RED, id, body.token, deployed, sim.url);
+      return withNote(await testConnection({ ...common, token: auth.token, host: sim.url }), auth.note);
     } finally {
       await sim.stop();
     }
   }
-  return testConnection({ ...common, host: body.host, port: body.port, https: body.https });
+  const address = parseRobotAddress({ host: body.host, port: body.port, https: body.https });
+  // testConnection answers a bad address as a config error; no token is needed for that.
+  if (!address.ok) return testConnection({ ...common, host: body.host, port: body.port, https: body.https });
+  const auth = tokenFor(RED, id, body.token, deployed, address.address.origin);
+  return withNote(await testConnection({ ...common, token: auth.token, host: body.host, port: body.port, https: body.https }), auth.note);
+}
+
+/**
+ * The token for a test of `origin`. A typed token is the user's own to send anywhere. The stored one
+ * (the editor sends only the placeholder) goes only to the deployed config's own robot — scheme, host
+ * and port as that node parsed them — so an editor user cannot have it sent to a server of theirs.
+ */
+function tokenFor(
+  RED: NodeAPI,
+  id: string | undefined,
+  typed: unknown,
+  deployed: RobotConfigNode | null,
+  origin: string,
+): { token?: string; note?: string } {
+  if (typed !== STORED_PASSWORD) return { token: typeof typed === 'string' && typed ? typed : undefined };
+  const storedOrigin = deployed?.client?.baseUrl;
+  if (!id || !storedOrigin) {
+    return { note: 'tested without the stored token: it is used only with the deployed robot address; deploy first, or type the token again' };
+  }
+  if (origin !== storedOrigin) {
+    return {
+      note: `tested without the stored token: it is sent only to the deployed robot address ${storedOrigin}, not to ${origin}; type the token again to test another address`,
+    };
+  }
+  const stored = RED.nodes.getCredentials(id) as { token?: string } | undefined;
+  return { token: stored?.token || undefined };
+}
+
+function withNote(result: ConnectionResult, note: string | undefined): ConnectionResult {
+  return note ? { ...result, note } : result;
 }

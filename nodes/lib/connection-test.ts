@@ -18,6 +18,8 @@ export interface ConnectionTestInput {
 
 export interface ConnectionOk {
   ok: true;
+  /** Something the user should know about how the test ran (e.g. without the stored token). */
+  note?: string;
   /** The origin that answered, e.g. `http://10.0.0.5:31950`. */
   url: string;
   name: string;
@@ -37,6 +39,7 @@ export type ConnectionFailCode = 'config' | 'refused' | 'timeout' | 'unreachable
 
 export interface ConnectionFail {
   ok: false;
+  note?: string;
   code: ConnectionFailCode;
   reason: string;
   url?: string;
@@ -117,7 +120,7 @@ function explain(err: unknown, apiVersion: string): ConnectionFail {
       return { ok: false, code: 'robot-error', reason: `the robot is still starting up (${err.errorId ?? 'HTTP 503'}): try again in a few seconds` };
     }
     if (status === 401 || status === 403) {
-      return { ok: false, code: 'robot-error', reason: `the robot refused access (HTTP ${status}): check the token` };
+      return { ok: false, code: 'robot-error', reason: `the robot refused access (HTTP ${status}): check the token (Token field)` };
     }
     if (status === 404) {
       return { ok: false, code: 'not-a-robot', reason: `HTTP 404 for GET /health: this server is not an Opentrons robot (wrong port?)` };

@@ -39,13 +39,14 @@ export class RobotError extends OpentronsError {
   readonly method: string;
   readonly path: string;
 
-  constructor(status: number, method: string, path: string, errors: RobotErrorBody[]) {
+  constructor(status: number, method: string, path: string, errors: RobotErrorBody[], request: { sentToken?: boolean } = {}) {
     const first: RobotErrorBody = errors[0] ?? {};
     const errorId = str(first.id);
     const title = str(first.title);
     const detail = str(first.detail) ?? str(first.message);
-    super(describe(status, method, path, errorId, title, detail), status);
-    this.code = errorId ?? `HTTP_${status}`;
+    const refused = status === 401 || status === 403;
+    super(describe(status, method, path, errorId, title, detail) + (refused ? tokenHint(request.sentToken === true) : ''), status);
+    this.code = errorId ?? (refused ? TOKEN_REFUSED : `HTTP_${status}`);
     this.errorId = errorId;
     this.title = title;
     this.detail = detail;
@@ -140,6 +141,19 @@ export class WaitTimeoutError extends OpentronsError {
   constructor(message: string) {
     super(message);
   }
+}
+
+/** err.code of a 401/403 without the robot's own error id: robot-server's id for a failed token check. */
+export const TOKEN_REFUSED = 'AuthenticationFailed';
+
+/**
+ * What to do about a 401/403. A robot with access control (newer Flex software) refuses requests that change
+ * something (everything but GET) without its token; the token lives in the robot config node.
+ */
+function tokenHint(sentToken: boolean): string {
+  return sentToken
+    ? ': the robot refused the token — set the token the robot expects in the opentrons-robot config node (Token field)'
+    : ': the robot requires an access token — set the token in the opentrons-robot config node (Token field)';
 }
 
 function str(v: unknown): string | undefined {

@@ -38,26 +38,43 @@ export function parseRobotAddress(input: RobotAddressInput): AddressResult {
     return { ok: false, error: `host "${raw}": give only the address (and optionally :port), no path, query or user` };
   }
 
-  let url: URL;
+  // The port is read from the text, not from URL: URL drops a scheme's default port (":80" with
+  // http), and an explicit port must be kept exactly as typed.
+  const split = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(rest);
+  let url: URL | undefined;
   try {
-    url = new URL(`http://${rest}`);
+    url = split ? new URL(`http://${split[1]}`) : undefined;
   } catch {
-    return { ok: false, error: `host "${raw}" is not a valid host name or IP address` };
+    url = undefined;
   }
-  if (!url.hostname) return { ok: false, error: `host "${raw}" is not a valid host name or IP address` };
+  if (!split || !url?.hostname) return { ok: false, error: `host "${raw}" is not a valid host name or IP address` };
+  const hostPort = split[2];
+  if (hostPort === '') return { ok: false, error: `host "${raw}" ends in ":" without a port: add the port or take the ":" off` };
 
+  const field = input.port === undefined || input.port === null || String(input.port).trim() === '' ? undefined : String(input.port).trim();
+  const fieldPort = field === undefined ? undefined : Number(field);
+  if (field !== undefined && !validPort(fieldPort)) {
+    return { ok: false, error: `port "${String(input.port)}" must be a whole number from 1 to 65535 (the robot uses 31950)` };
+  }
   let port: number;
-  if (url.port) {
-    port = Number(url.port);
-  } else {
-    const p = input.port === undefined || input.port === null || input.port === '' ? DEFAULT_PORT : Number(input.port);
-    if (!Number.isInteger(p) || p < 1 || p > 65535) {
-      return { ok: false, error: `port "${String(input.port)}" must be a whole number from 1 to 65535 (the robot uses 31950)` };
+  if (hostPort !== undefined) {
+    port = Number(hostPort);
+    if (!validPort(port)) return { ok: false, error: `host "${raw}": port ${hostPort} must be a whole number from 1 to 65535 (the robot uses 31950)` };
+    if (fieldPort !== undefined && fieldPort !== port) {
+      return {
+        ok: false,
+        error: `host "${raw}" names port ${port} but the port field says ${fieldPort}: set the port field to ${port}, or take ":${port}" off the host`,
+      };
     }
-    port = p;
+  } else {
+    port = fieldPort ?? DEFAULT_PORT;
   }
   const host = url.hostname;
   return { ok: true, address: { host, port, https, origin: `${https ? 'https' : 'http'}://${host}:${port}` } };
+}
+
+function validPort(p: number | undefined): p is number {
+  return p !== undefined && Number.isInteger(p) && p >= 1 && p <= 65535;
 }
 
 /** Validates the `Opentrons-Version` header value: an integer ≥ 2, or `*` (testing only). */

@@ -151,7 +151,12 @@ export class Transport {
       accept: 'application/json',
     };
     if (hasJson) h['content-type'] = 'application/json';
-    if (this.token) h.authorization = `Bearer ${this.token}`;
+    if (this.token) {
+      // robot-server's own access check reads the token from `authenticationBearer` (robot_server/authentication);
+      // `Authorization: Bearer` is what proxies and HTTP tooling in front of a robot expect. Both carry it.
+      h.authorization = `Bearer ${this.token}`;
+      h.authenticationbearer = this.token;
+    }
     return h;
   }
 
@@ -212,7 +217,7 @@ export class Transport {
       const reason = /html/i.test(type) ? 'an HTML page' : `unparseable JSON (${type}, ${text.length} bytes)`;
       throw new RobotResponseError(method, path, status, reason, text.slice(0, 200));
     }
-    if (status >= 400) throw new RobotError(status, method, path, errorBodies(body));
+    if (status >= 400) throw new RobotError(status, method, path, errorBodies(body), { sentToken: this.token !== undefined });
     if (status < 200 || status >= 300 || ((typeof body !== 'object' || body === null) && !acceptText)) {
       throw new RobotResponseError(method, path, status, 'unexpected status or body', text.slice(0, 200));
     }

@@ -117,7 +117,7 @@ describe('reliability: security', function () {
     });
 
     it('errors and warnings of a failing robot do not carry the token', async function () {
-      robot = await startLoopback((req, res) => json(res, 500, { errors: [{ id: 'UnexpectedError', title: 'boom', detail: `headers were ${JSON.stringify(req.headers)}`.replace(SECRET, '<redacted by robot>') }] }));
+      robot = await startLoopback((req, res) => json(res, 500, { errors: [{ id: 'UnexpectedError', title: 'boom', detail: `headers were ${JSON.stringify(req.headers)}`.replaceAll(SECRET, '<redacted by robot>') }] }));
       const { loadFlow } = await import('../helpers/nodered');
       const { CORE } = await import('./rig');
       await loadFlow(
@@ -134,6 +134,7 @@ describe('reliability: security', function () {
       await sleep(200);
       const sent = robot.requests.find((r) => r.method === 'POST');
       assert.equal(sent?.headers.authorization, `Bearer ${SECRET}`, 'the robot got the token');
+      assert.equal(sent?.headers.authenticationbearer, SECRET, 'in robot-server\'s own header too');
       const logged = JSON.stringify(helper.log().args, (_k, v: unknown) => (v instanceof Error ? `${v.message} ${v.stack}` : v));
       assert.match(logged, /boom|UnexpectedError|API version/, 'the log spy saw the node\'s output');
       assert.ok(!logged.includes(SECRET), 'the token is in the log');

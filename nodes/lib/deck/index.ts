@@ -56,7 +56,8 @@ export interface DeckSummary {
   fixtures: Array<{ cutoutId: string; kind: string; label: string }>;
   pipettes: Record<string, { id: string; pipetteName: string; displayName: string }>;
   liquids: Array<{ id: string; displayName: string; color: string }>;
-  offDeck: Array<{ id: string; displayName: string }>;
+  /** `note` says why a labware on the deck is listed here (an addressable area the map cannot place). */
+  offDeck: Array<{ id: string; displayName: string; note?: string }>;
   highlight?: DeckLayout['highlight'];
   problem?: string;
 }

@@ -12,6 +12,8 @@ export interface SlotBox {
   name: string;
   rect: Rect;
   staging: boolean;
+  /** An addressable area that is not a slot (a lid dock…): the short text drawn in its corner instead of the name. */
+  area?: string;
 }
 
 export type FixtureKind = 'fixedTrash' | 'trashBin' | 'wasteChute';
@@ -66,7 +68,8 @@ export interface DeckLayout {
   modules: ModuleBox[];
   /** Bottom of each stack first, so drawing in order puts adapters under what they hold. */
   labware: LabwareBox[];
-  offDeck: Array<{ id: string; displayName: string }>;
+  /** `note`: why something on the deck is listed here (an addressable area the map cannot place). */
+  offDeck: Array<{ id: string; displayName: string; note?: string }>;
   pipettes: Array<{ mount: string; id: string; pipetteName: string; displayName: string }>;
   liquids: Array<{ id: string; displayName: string; color: string }>;
   highlight?: { labwareId?: string; wellName?: string; slot?: string; commandType: string; index?: number };
@@ -184,6 +187,31 @@ function deckFurniture(deck: DeckDefinition, source: DeckSource, usedSlots: Set<
   return { slots, fixtures };
 }
 
+/** The cutout whose fixture provides an addressable area (the first, for areas several cutouts offer). */
+function cutoutProviding(deck: DeckDefinition, areaId: string): string | undefined {
+  for (const f of deck.fixtures.values()) for (const [cutout, areas] of Object.entries(f.provides)) if (areas.includes(areaId)) return cutout;
+  return undefined;
+}
+
+/**
+ * A box for a location given as an addressable area that is not one of the deck's slots: the area where the
+ * deck definition has it; else, on a Flex, a column-4 area (an absorbance reader's lid dock, e.g.
+ * absorbanceReaderV1LidDockD4, which newer deck definitions than the shipped one add) where that row's
+ * staging slot is. Undefined when the map cannot place it, or it has no surface (a waste chute's opening).
+ */
+function areaBox(deck: DeckDefinition, name: string): SlotBox | undefined {
+  const known = deck.areas.get(name);
+  if (known) {
+    const cutout = cutoutProviding(deck, name);
+    const rect = cutout ? areaRect(deck, name, cutout) : undefined;
+    return rect && rect.w >= 1 && rect.h >= 1 ? { name, rect, staging: false, area: known.displayName } : undefined;
+  }
+  const column4 = deck.robotType === 'OT-3 Standard' ? /([A-D])4$/.exec(name) : null;
+  if (!column4) return undefined;
+  const rect = areaRect(deck, `${column4[1]}4`, `cutout${column4[1]}3`);
+  return rect ? { name, rect, staging: false, area: /LidDock[A-D]4$/.test(name) ? `${column4[1]}4 lid dock` : `${column4[1]}4 ${name}` } : undefined;
+}
+
 function slotOfLocation(robotType: RobotType, loc: unknown): string | undefined {
   if (!isObject(loc)) return undefined;
   const name = str(loc.slotName) ?? str(loc.addressableAreaName);
@@ -224,9 +252,12 @@ export function layoutDeck(source: DeckSource): DeckLayout {
 
   // Which slot each item stands in, following adapters and modules down to the deck.
   const slotCache = new Map<string, string | 'offDeck' | undefined>();
+  /** Names that came as {addressableAreaName}: not always a slot, and never a reason to refuse the map. */
+  const areaNames = new Set<string>();
   const rootSlot = (loc: unknown, seen: Set<string>): string | 'offDeck' | undefined => {
     if (loc === 'offDeck' || !isObject(loc)) return 'offDeck';
     const slot = slotOfLocation(source.robotType, loc);
+    if (slot && str(loc.slotName) === undefined) areaNames.add(slot);
     if (slot) return slot;
     // A module or labware that stands on itself (directly or round a loop) is off the deck, not a stack overflow.
     if (typeof loc.moduleId === 'string' && !seen.has(`m:${loc.moduleId}`)) {
@@ -256,10 +287,22 @@ export function layoutDeck(source: DeckSource): DeckLayout {
   const { slots, fixtures } = deckFurniture(deck, source, used);
   const slotByName = new Map(slots.map((s) => [s.name, s]));
   const robot = source.robotType === 'OT-2 Standard' ? 'OT-2' : 'Flex';
+  /** Addressable areas the map cannot place: what stands there is listed off the deck with this note. */
+  const unplaced = new Map<string, string>();
   for (const s of used) {
-    if (!slotByName.has(s) && !(robot === 'Flex' && /^[A-D]4$/.test(s))) {
-      throw new InputError(`slot "${s}" is not on the ${robot} deck (its slots are ${deckNames(slots.filter((x) => !x.staging))}): check the protocol's load locations`);
+    if (slotByName.has(s) || (robot === 'Flex' && /^[A-D]4$/.test(s))) continue;
+    if (areaNames.has(s)) {
+      const box = areaBox(deck, s);
+      if (box) {
+        slots.push(box);
+        slotByName.set(s, box);
+      } else {
+        const known = deck.areas.get(s);
+        unplaced.set(s, known ? `in ${known.displayName} (${s}), not drawn` : `in addressable area "${s}", which the ${robot} deck definition here does not have`);
+      }
+      continue;
     }
+    throw new InputError(`slot "${s}" is not on the ${robot} deck (its slots are ${deckNames(slots.filter((x) => !x.staging && !x.area))}): check the protocol's load locations`);
   }
 
   const modules: ModuleBox[] = [];
@@ -311,6 +354,12 @@ export function layoutDeck(source: DeckSource): DeckLayout {
     if (!slot || slot === 'offDeck') {
       placed.add(id);
       offDeck.push({ id, displayName });
+      return;
+    }
+    const note = unplaced.get(slot);
+    if (note) {
+      placed.add(id);
+      offDeck.push({ id, displayName, note });
       return;
     }
     let origin: { x: number; y: number } | undefined;

@@ -87,7 +87,7 @@ export function renderSvg(layout: DeckLayout): string {
   }
 
   for (const s of layout.slots) {
-    out.push(`<rect class="otd-slot${s.staging ? ' otd-staging' : ''}" data-slot="${esc(s.name)}" ${box(s.rect)} rx="2"/>`);
+    out.push(`<rect class="otd-slot${s.staging || s.area ? ' otd-staging' : ''}" data-slot="${esc(s.name)}"${s.area ? ` data-area="${esc(s.area)}"` : ''} ${box(s.rect)} rx="2"/>`);
   }
   const occupied = new Set([...layout.labware.map((l) => l.slot), ...layout.modules.map((m) => m.slot)]);
   for (const s of layout.slots) {
@@ -143,7 +143,10 @@ function slotLabel(layout: DeckLayout, slot: string, X: (x: number) => number, Y
   if (top) for (const t of wrap(top.displayName + (top.hasDefinition ? '' : ' (no definition)'), NAME_CHARS, 2)) lines.push({ text: t, size: NAME_FONT, muted: false });
   for (const under of stack.slice(0, -1).reverse()) for (const t of wrap(`on ${under.displayName}`, UNDER_CHARS, 2)) lines.push({ text: t, size: SMALL_FONT, muted: true });
   if (mod) for (const t of wrap(top ? `on ${mod.displayName}` : mod.displayName, top ? UNDER_CHARS : NAME_CHARS, 2)) lines.push({ text: t, size: top ? SMALL_FONT : NAME_FONT, muted: Boolean(top) });
-  const slotRect = layout.slots.find((s) => s.name === slot)?.rect;
+  const slotBox = layout.slots.find((s) => s.name === slot);
+  const slotRect = slotBox?.rect;
+  // An addressable area's id can be long (absorbanceReaderV1LidDockD4): its short text goes in the corner.
+  const cornerText = slotBox?.area ?? slot;
   const anchor = top?.rect ?? mod?.rect ?? slotRect;
   if (!anchor) return '';
   const corner = slotRect ?? anchor;
@@ -163,8 +166,8 @@ function slotLabel(layout: DeckLayout, slot: string, X: (x: number) => number, Y
   // The slot's name in its corner, above whatever covers the slot.
   const sx = X(corner.x) + 2;
   const sy = Y(corner.y + corner.h) + 2;
-  parts.push(`<rect class="otd-lab" x="${n(sx)}" y="${n(sy)}" width="${n(slot.length * 7 + 6)}" height="14" rx="2"/>`);
-  parts.push(`<text class="otd-m" x="${n(sx + 3)}" y="${n(sy + 11)}" font-size="${SMALL_FONT}" font-weight="600">${esc(slot)}</text></g>`);
+  parts.push(`<rect class="otd-lab" x="${n(sx)}" y="${n(sy)}" width="${n(cornerText.length * 7 + 6)}" height="14" rx="2"/>`);
+  parts.push(`<text class="otd-m" x="${n(sx + 3)}" y="${n(sy + 11)}" font-size="${SMALL_FONT}" font-weight="600">${esc(cornerText)}</text></g>`);
   return parts.join('');
 }
 
@@ -183,6 +186,8 @@ function footerLines(layout: DeckLayout): Array<{ text: string; cls: string; siz
     const where = lw ? ` — ${lw.displayName}${hl.wellName ? ` well ${hl.wellName}` : ''} (slot ${lw.slot})` : '';
     lines.push({ text: `Now: ${hl.index !== undefined ? `step ${hl.index + 1}, ` : ''}${hl.commandType}${where}`, cls: '', size: NAME_FONT });
   }
-  if (layout.offDeck.length > 0) lines.push({ text: `Off deck: ${layout.offDeck.map((o) => o.displayName).join(', ')}`, cls: 'otd-m', size: SMALL_FONT });
+  if (layout.offDeck.length > 0) {
+    lines.push({ text: `Off deck: ${layout.offDeck.map((o) => (o.note ? `${o.displayName} (${o.note})` : o.displayName)).join(', ')}`, cls: 'otd-m', size: SMALL_FONT });
+  }
   return lines;
 }

@@ -2,7 +2,7 @@
 /**
  * opentrons-sim: run the simulated robot from a shell.
  *   opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]
- *                 [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]
+ *                 [--require-token TOKEN] [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]
  * Binds to loopback unless told otherwise; stops cleanly (robot, MQTT bridge, mDNS goodbye) on SIGINT/SIGTERM.
  */
 import { startSimulator, type SimulatorOptions } from './index';
@@ -13,7 +13,8 @@ import { advertiseSimulatedRobot } from './advertise';
 
 const USAGE = [
   'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]',
-  '                     [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]',
+  '                     [--require-token TOKEN] [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]',
+  '  --require-token TOKEN  access control: every non-GET request needs this token (403 AuthenticationFailed without it)',
   '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
   '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
   '  --advertise      announce the robot over mDNS as a robot does (DNS-SD _http._tcp, TXT robotModel), on the',
@@ -108,6 +109,12 @@ export function parseArgs(argv: string[]): SimulatorOptions {
       case '--speed': opts.speed = number(); if (opts.speed === 0) throw new Error('--speed must be above 0'); break;
       case '--boot-ms': opts.bootMs = number(); break;
       case '--name': opts.name = value(); break;
+      case '--require-token': {
+        const t = value();
+        if (t.trim() === '') throw new Error('--require-token needs a non-empty token');
+        opts.requireToken = t;
+        break;
+      }
       case '-h':
       case '--help':
         throw new Error(USAGE);
@@ -152,6 +159,7 @@ async function main(): Promise<void> {
     }
   }
   process.stdout.write(`opentrons-sim: simulated ${robot.model} "${robot.name}" listening on ${robot.url}\n`);
+  if (line.robot.requireToken) process.stdout.write('opentrons-sim: access control on: every non-GET request needs the --require-token token\n');
   if (advertisement) {
     const where = line.advertise?.interface ?? (line.robot.host === '0.0.0.0' ? 'the default network' : line.robot.host);
     process.stdout.write(`opentrons-sim: announced over mDNS as "${robot.name}" (_http._tcp) on ${where}\n`);

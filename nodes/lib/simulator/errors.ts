@@ -98,6 +98,15 @@ export function outdatedApiVersion(requested: string): ApiError {
   );
 }
 
+/**
+ * A non-GET request without the robot's token, or with another one. robot-server's own check
+ * (robot_server/authentication, check_auth_token_header) answers both with 403 and this id and title;
+ * `detail` says which.
+ */
+export function authenticationFailed(detail: 'No authentication token provided.' | 'Authentication token invalid.'): ApiError {
+  return one(403, 'AuthenticationFailed', 'Authentication Bearer authentication failed.', detail);
+}
+
 export function databaseNotYetInitialized(): ApiError {
   return one(503, 'DatabaseNotYetInitialized', 'Database Not Yet Initialized', "The server's database has not finished initializing.");
 }

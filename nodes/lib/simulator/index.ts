@@ -35,6 +35,11 @@ export interface SimulatorOptions {
   analysisMs?: number;
   /** real ms after start (and after each `faults.up()`) during which the robot answers 503 DatabaseNotYetInitialized */
   bootMs?: number;
+  /**
+   * Access control, as a Flex can be set up: every non-GET request must carry this token
+   * (`Authorization: Bearer …` or `authenticationBearer: …`), else 403 AuthenticationFailed. GETs stay open.
+   */
+  requireToken?: string;
 }
 
 export interface FaultTarget {
@@ -90,7 +95,12 @@ export class SimulatedRobot extends EventEmitter {
     this.protocolPart = createProtocolPart(ctx);
     this.stateless = new StatelessEngine(this.hardware, this.scheduler, commandMs);
     this.stats = new Stats(() => this.server.sockets.size);
-    this.server = new SimServer({ booting: () => Date.now() < this.bootUntil, faults: this.faultPlan, stats: this.stats, scheduler: this.scheduler });
+    if (opts.requireToken !== undefined && (typeof opts.requireToken !== 'string' || opts.requireToken.trim() === '')) {
+      throw new Error('requireToken must be a non-empty string (the token the simulated robot accepts)');
+    }
+    this.server = new SimServer({
+      booting: () => Date.now() < this.bootUntil, faults: this.faultPlan, stats: this.stats, scheduler: this.scheduler, token: opts.requireToken,
+    });
     // made on the first request and kept: every route is mounted by this one call, and the server is this class's own
     let openApi: Record<string, unknown> | undefined;
     this.server.mount([

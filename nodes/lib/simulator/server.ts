@@ -5,7 +5,7 @@
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
-import { ApiError, databaseNotYetInitialized, frameworkError, legacyValidation, unexpectedError } from './errors';
+import { ApiError, authenticationFailed, databaseNotYetInitialized, frameworkError, legacyValidation, unexpectedError } from './errors';
 import type { FaultKind, FaultPlan } from './faults';
 import type { Route, SimRequest, SimResponse } from './http';
 import type { Stats } from './stats';
@@ -39,6 +39,27 @@ export interface ServerHooks {
   faults: FaultPlan;
   stats: Stats;
   scheduler: Scheduler;
+  /** When set, every non-GET request of the robot's API must carry this token (see checkToken). */
+  token?: string;
+}
+
+/**
+ * The token a request presents: robot-server's own header (`authenticationBearer: <token>`) or
+ * `Authorization: Bearer <token>`, the form HTTP clients and the Opentrons documentation use.
+ */
+function presentedToken(headers: http.IncomingHttpHeaders): string | undefined {
+  const own = headers.authenticationbearer;
+  if (typeof own === 'string' && own !== '') return own;
+  const auth = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ''));
+  return auth ? auth[1].trim() : undefined;
+}
+
+/** GETs are open, as in robot-server's check; so are the simulator's own /simulator/ routes (not robot API). */
+function checkToken(method: string, path: string, headers: http.IncomingHttpHeaders, token: string): void {
+  if (method === 'GET' || path.startsWith('/simulator/')) return;
+  const given = presentedToken(headers);
+  if (given === undefined) throw authenticationFailed('No authentication token provided.');
+  if (given !== token) throw authenticationFailed('Authentication token invalid.');
 }
 
 export class SimServer {
@@ -142,6 +163,8 @@ export class SimServer {
           throw found.pathKnown ? frameworkError(405, 'Method Not Allowed') : frameworkError(404, 'Not Found');
         }
         if (!isVersionExempt(path)) version = checkVersion(req.headers['opentrons-version'], legacy);
+        // After the version check, as robot-server's token check depends on the version it reads.
+        if (this.hooks.token !== undefined) checkToken(method, path, req.headers, this.hooks.token);
         if (this.hooks.booting() && !isVersionExempt(path)) throw databaseNotYetInitialized();
         const simReq: SimRequest = {
           method, path, query: url.searchParams, headers: req.headers, params: found.params,
