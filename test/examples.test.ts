@@ -36,10 +36,12 @@ function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']
 }
 
 /** The example's simulated robot itself, to change its hardware as a lab would (move a pipette). */
-function simulatedRobot(ex: DeployedExample): NonNullable<RobotConfigNode['simulatedRobot']> {
+async function simulatedRobot(ex: DeployedExample): Promise<NonNullable<RobotConfigNode['simulatedRobot']>> {
   const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.simulate === true);
   assert.ok(config, 'the example has a simulated robot');
-  const sim = (helper.getNode(config.id) as unknown as RobotConfigNode).simulatedRobot;
+  const node = helper.getNode(config.id) as unknown as RobotConfigNode;
+  await node.ready();
+  const sim = node.simulatedRobot;
   assert.ok(sim, 'the simulated robot is running');
   return sim;
 }
@@ -91,7 +93,7 @@ const scenarios: Record<string, Scenario> = {
   async 'atomic-liquid-handling'(ex) {
     // The flow loads its P300 on whichever mount holds one, so the simulated robot's P300 is moved from the right
     // to the left first; before that, with none attached, the flow stops and says what is there.
-    const sim = simulatedRobot(ex);
+    const sim = await simulatedRobot(ex);
     const before = await robotClient(ex).getInstruments();
     assert.deepEqual(before.map((i) => `${String(i.mount)} ${String(i.instrumentName)}`), ['left p20_single_gen2', 'right p300_single_gen2']);
     sim.detachPipette('right');
