@@ -60,9 +60,43 @@ function onPath(name: string): boolean {
   return lookup(name, undefined, []) !== undefined;
 }
 
-function run(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return r.status === 0;
+/** What apt-get says when another apt-get or dpkg holds one of its locks (dpkg's, the frontend's, the lists'). */
+const APT_LOCKED = /Could not get lock|Unable to acquire the dpkg frontend lock|Unable to lock (the administration )?directory/;
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function duration(ms: number): string {
+  return ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`;
+}
+
+function msFromEnv(name: string, dflt: number): number {
+  const n = Number(process.env[name]);
+  return Number.isFinite(n) && n > 0 ? n : dflt;
+}
+
+/**
+ * apt-get with `args`; while another apt-get (an unattended upgrade, a second CI job) holds the dpkg lock, waits
+ * for it, polling, up to APT_LOCK_WAIT_MS (5 min), and says so on stderr, instead of failing at once.
+ */
+function aptGet(args: string[], log: (line: string) => void): boolean {
+  const waitMs = msFromEnv('APT_LOCK_WAIT_MS', 300_000);
+  const pollMs = msFromEnv('APT_LOCK_POLL_MS', 5_000);
+  const deadline = Date.now() + waitMs;
+  let said = false;
+  for (;;) {
+    const r = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const locked = r.status !== 0 && APT_LOCKED.test(r.stderr ?? '');
+    if (!locked || Date.now() >= deadline) {
+      process.stderr.write(r.stderr ?? '');
+      if (locked) log(`apt-get ${args[0]}: the dpkg lock was still held after ${duration(waitMs)}`);
+      return r.status === 0;
+    }
+    if (!said) log(`apt-get ${args[0]}: another apt-get or dpkg holds the dpkg lock; waiting for it (up to ${duration(waitMs)})`);
+    said = true;
+    sleepMs(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+  }
 }
 
 /** Exit code: 0 when every binary is there (installed now or before), 1 with one line on stderr otherwise. */
@@ -73,7 +107,7 @@ export function ensureTestBinaries(log: (line: string) => void = (l) => process.
   const root = process.getuid?.() === 0;
   if (root && onPath('apt-get')) {
     log(`test binaries missing (${pkgs.join(', ')}): installing with apt-get`);
-    if (run('apt-get', ['update']) && run('apt-get', ['install', '-y', ...pkgs])) absent = missing();
+    if (aptGet(['update'], log) && aptGet(['install', '-y', '--no-install-recommends', ...pkgs], log)) absent = missing();
     if (absent.length === 0) return 0;
   }
   const sudo = root ? '' : 'sudo ';
@@ -81,7 +115,7 @@ export function ensureTestBinaries(log: (line: string) => void = (l) => process.
   const vars = absent.flatMap((b) => (b.env ? [b.env] : []));
   log(
     `npm test needs ${names.join(' and ')} (not found on PATH or in sbin${vars.length ? `, nor at ${vars.map((v) => `$${v}`).join('/')}` : ''}): ` +
-      `run \`${sudo}apt-get update && ${sudo}apt-get install -y ${names.join(' ')}\`${vars.length ? ` (or point ${vars.join('/')} at them)` : ''}`,
+      `run \`${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${names.join(' ')}\`${vars.length ? ` (or point ${vars.join('/')} at them)` : ''}`,
   );
   return 1;
 }

@@ -15,7 +15,7 @@ const USAGE = [
   'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]',
   '                     [--require-token TOKEN] [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]',
   '  --require-token TOKEN  access control: every non-GET request needs this token (403 AuthenticationFailed without it)',
-  '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
+  '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port)',
   '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
   '  --advertise      announce the robot over mDNS as a robot does (DNS-SD _http._tcp, TXT robotModel), on the',
   '                   interface of --host (loopback by default; --host 0.0.0.0: the default network), so',

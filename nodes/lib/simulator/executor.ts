@@ -73,11 +73,51 @@ export type Outcome = { result: Record<string, unknown> } | { error: ErrorOccurr
 interface PipetteSpec {
   name: string;
   maxVolume: number;
+  /** older load names this pipette also answers to (shared-data's backCompatNames: a GEN2 P300 loads as p300_single) */
+  backCompatNames?: string[];
 }
 const names = pipetteNames as unknown as { ot2: PipetteSpec[]; flex: PipetteSpec[] };
 
 function pipetteSpec(model: RobotModel, name: string): PipetteSpec | undefined {
   return (model === 'Flex' ? names.flex : names.ot2).find((p) => p.name === name);
+}
+
+/**
+ * Why a run cannot load `name` on `mount`, in the words of robot-server 8.1.0's hardware controller
+ * (`cache_instruments`, which the engine's equipment handler turns into FailedToLoadPipetteError, errorCode 3010):
+ * the mount must hold that pipette, or one whose backCompatNames list the name. The mismatch text is that of the
+ * robot-server the captures come from; an empty mount gets the OT-2 controller's text.
+ */
+function mountProblem(state: EngineState, mount: string, name: string): string | undefined {
+  const attached = state.hardware.pipettes.find((x) => x.mount === mount);
+  const label = mount.toUpperCase();
+  if (!attached) return `mount ${label}: instrument ${name} was requested, but no instrument is present`;
+  const accepted = [attached.instrumentName, ...(pipetteSpec(state.model, attached.instrumentName)?.backCompatNames ?? [])];
+  if (accepted.includes(name)) return undefined;
+  return `mount ${label}: expected instrument ${name} but got ${attached.instrumentModel}`;
+}
+
+/** compatibleWith of shared-data's module definitions (v8.1.0): a load of the key may use hardware of these models. */
+const COMPATIBLE_MODULES: Record<string, string[]> = {
+  temperatureModuleV1: ['temperatureModuleV2'],
+  temperatureModuleV2: ['temperatureModuleV1'],
+};
+
+/**
+ * The attached module a run's loadModule gets, as the engine's select_hardware_module_to_load picks it: the first
+ * attached module of that model (or one its definition is compatible with) that this run has not loaded yet; on a
+ * Flex, when the deck configuration records a module serial for the slot, that module.
+ */
+function moduleToLoad(state: EngineState, model: string, location: unknown): SimModule | undefined {
+  const taken = new Set([...state.modules.values()].map((m) => m.serialNumber));
+  const slot = isObject(location) && typeof location.slotName === 'string' ? location.slotName : undefined;
+  const configured = state.model === 'Flex' && slot !== undefined
+    ? state.hardware.deckConfiguration.find((f) => f.cutoutId === `cutout${slot}`)?.opentronsModuleSerialNumber
+    : undefined;
+  return state.hardware.modules.find((m) =>
+    !taken.has(m.serialNumber) &&
+    (m.moduleModel === model || (COMPATIBLE_MODULES[m.moduleModel] ?? []).includes(model)) &&
+    (configured === undefined || m.serialNumber === configured));
 }
 
 const fail = (errorType: string, errorCode: string, detail: string, info: Record<string, unknown> = {}): Outcome => ({
@@ -217,6 +257,8 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         return fail('InvalidSpecificationForRobotTypeError', '4000', `Cannot load a ${name} on a ${state.model === 'Flex' ? 'Flex' : 'OT-2'}.`);
       }
       const mount = str(p.mount);
+      const problem = mountProblem(state, mount, name);
+      if (problem) return fail('FailedToLoadPipetteError', '3010', problem);
       for (const [id, other] of state.pipettes) if (other.mount === mount) state.pipettes.delete(id);
       const id = typeof p.pipetteId === 'string' && p.pipetteId ? p.pipetteId : newId();
       state.pipettes.set(id, { id, pipetteName: name, mount, maxVolume: spec.maxVolume, volume: 0 });
@@ -232,11 +274,11 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         state.modules.set(id, { id, model, location: loc.location });
         return { result: { moduleId: id, model } };
       }
-      const attached = state.hardware.modules.find((m) => m.moduleModel === model) ??
-        state.hardware.modules.find((m) => m.moduleModel.replace(/V\d+$/, '') === model.replace(/V\d+$/, ''));
-      if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} with serial number found.`);
+      // as the engine: the location is checked before the hardware is looked for
       const loc = resolveLocation(state, p.location);
       if (loc.error) return loc.error;
+      const attached = moduleToLoad(state, model, loc.location);
+      if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} found.`);
       const id = typeof p.moduleId === 'string' && p.moduleId ? p.moduleId : attached.id;
       state.modules.set(id, { id, model: attached.moduleModel, location: loc.location, serialNumber: attached.serialNumber });
       return { result: { moduleId: id, model: attached.moduleModel, serialNumber: attached.serialNumber } };

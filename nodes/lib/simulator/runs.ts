@@ -139,7 +139,7 @@ export class RunStore {
     this.env.notify('robot-server/maintenance_runs/current_run', REFETCH);
   }
 
-  /** A protocol run has been started and has not reached a terminal status (blocks POST /commands). */
+  /** The current run has been played and has not stopped: robot-server then refuses its /commands routes (RunActive). */
   protocolRunActive(): boolean {
     const c = this.currentRun();
     return !!c && c.engine.played && !c.engine.isTerminal();
