@@ -165,7 +165,8 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
     await sleep(2_000); // let the watchers settle into the paused rhythm
     const paused = await Promise.all(sides.map((s) => rate(s, pausedWindowS)));
     await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
-    await until(() => statuses.every((st) => st.filter((x) => x === 'running').length >= 2), 30_000);
+    // A watcher may miss the brief first `running` (play → paused within one command): running after paused counts.
+    await until(() => statuses.every((st) => st.lastIndexOf('running') > st.indexOf('paused')), 30_000);
     await sleep(1_000);
     const running = await Promise.all(sides.map((s) => rate(s, windowS)));
     subs.forEach((sub) => sub.release());
