@@ -289,7 +289,7 @@ async function statusLatency(): Promise<void> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStatusPushBench } = require(file) as { runStatusPushBench(o: { windowS?: number; latencyRuns?: number }): Promise<Record<string, unknown>> };
-  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined, latencyRuns: 5 });
+  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined });
   results.statusPush = r;
   for (const mode of ['push', 'polling']) {
     const m = r[mode] as Record<string, number> | undefined;

@@ -5,6 +5,8 @@
 // (created, not played), running and paused, and from a robot watched with no run at all (follow mode,
 // as a fleet watches its free robots) — set beside the Opentrons App's own 32 a minute.
 //   node dist/bench/status-push.js            (bench/run.ts calls runStatusPushBench())
+//   BENCH_LATENCY_RUNS=10 plays more short runs for the latency figures (default 5).
+//   BENCH_INTERVAL_MS=1000 watches at another poll interval (default: the status node's default).
 //   BENCH_WINDOW_S=20 shortens the running window (default 60 s). The other windows are never shorter than
 //   two push safety-poll periods (2 × 30 s), or a push watcher's quiet rate would read 0 by chance.
 import { RobotClient } from '../nodes/lib/client';
@@ -13,6 +15,9 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { jsonProtocol } from './long-run';
 import { DEFAULT_INTERVAL_MS, PollingSource, watchRun, type SourceFactory, type Subscription, type WatchEvent } from '../nodes/lib/watch';
+
+/** The watchers' poll interval: the status node's default unless BENCH_INTERVAL_MS says otherwise. */
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS) || DEFAULT_INTERVAL_MS;
 
 /** Simulated duration of one command: slow enough that a run has distinct phases, like a real robot. */
 const COMMAND_MS = 500;
@@ -82,7 +87,7 @@ async function upload(s: Side, homes: number): Promise<string> {
 /** Watches a run (undefined: the current run); each status msg's latency is measured from the robot's latest change before it. */
 function watch(s: Side, runId: string | undefined, statuses: string[]): Subscription {
   return watchRun(s.client, runId, {
-    intervalMs: DEFAULT_INTERVAL_MS,
+    intervalMs: INTERVAL_MS,
     progress: false,
     onEvent: (e: WatchEvent) => {
       if (e.type !== 'status') return;
@@ -138,7 +143,7 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
   const windowS = opts.windowS ?? (Number(process.env.BENCH_WINDOW_S) || 60);
   // Steady state of the push side while paused is one safety poll per period: a window must hold several.
   const pausedWindowS = Math.max(windowS, (2 * DEFAULT_SAFETY_POLL_MS) / 1000 + 5);
-  const latencyRuns = opts.latencyRuns ?? 5;
+  const latencyRuns = opts.latencyRuns ?? (Number(process.env.BENCH_LATENCY_RUNS) || 5);
   const sides = [await side('push'), await side('polling')];
   try {
     // 0. a robot with no run, watched in follow mode (what a fleet does with each free robot)
@@ -188,7 +193,7 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
     const pollingRunning = table.polling.requestsPerMinRunning as number;
     return {
       name: 'status push vs polling',
-      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${DEFAULT_INTERVAL_MS} ms, push safety poll ${DEFAULT_SAFETY_POLL_MS / 1000} s, windows ${windowS} s running / ${pausedWindowS} s idle robot, idle run, paused`,
+      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${INTERVAL_MS} ms, push safety poll ${DEFAULT_SAFETY_POLL_MS / 1000} s, windows ${windowS} s running / ${pausedWindowS} s idle robot, idle run, paused`,
       push: table.push,
       polling: table.polling,
       app: { requestsPerMin: APP_REQUESTS_PER_MIN, pollingRunningVsApp: Math.round((pollingRunning / APP_REQUESTS_PER_MIN) * 100) / 100 },
