@@ -289,13 +289,27 @@ async function statusLatency(): Promise<void> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStatusPushBench } = require(file) as { runStatusPushBench(o: { windowS?: number; latencyRuns?: number }): Promise<Record<string, unknown>> };
-  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined, latencyRuns: 5 });
+  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined });
   results.statusPush = r;
   for (const mode of ['push', 'polling']) {
     const m = r[mode] as Record<string, number> | undefined;
     if (!m) continue;
-    row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`);
-    row(`requests per minute (${mode}): running / paused (windows ${m.runningWindowS} s / ${m.pausedWindowS} s)`, `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused}`);
+    const polling = mode === 'polling';
+    row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`, polling ? 'p95 ≤ 3000' : 'p95 ≤ 100', polling ? m.latencyP95Ms <= 3000 : m.latencyP95Ms <= 100);
+    row(
+      `requests per minute (${mode}): running / paused / idle run / idle robot (windows ${m.runningWindowS} s / ${m.pausedWindowS} s)`,
+      `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused} / ${m.requestsPerMinIdleRun} / ${m.requestsPerMinIdleRobot}`,
+    );
+  }
+  const app = r.app as { requestsPerMin: number; pollingRunningVsApp: number } | undefined;
+  const polling = r.polling as Record<string, number> | undefined;
+  if (app && polling) {
+    row(
+      `polling a running run vs the Opentrons App (run every 5 s + current command every 3 s = ${app.requestsPerMin}/min)`,
+      `${polling.requestsPerMinRunning}/min = ${(polling.requestsPerMinRunning / app.requestsPerMin).toFixed(2)}× the App`,
+      `≤ ${app.requestsPerMin}/min`,
+      polling.requestsPerMinRunning <= app.requestsPerMin,
+    );
   }
 }
 
