@@ -127,7 +127,7 @@ describe('fit check (nodes/lib/fit.ts)', function () {
 
     let checks = byName(fitChecks(needs, await readEquipment(client, needs)));
     assert.deepEqual([...checks.values()].filter((c) => !c.ok).map((c) => c.check), ['pipette left', 'fixture D1', 'fixture D3', 'gripper']);
-    assert.equal(checks.get('pipette left')?.detail, 'left mount has p50_single_flex, the protocol loads p1000_single_flex');
+    assert.equal(checks.get('pipette left')?.detail, 'left mount has p50_single_flex, the protocol loads p1000_single_flex (the right mount has p1000_single_flex)');
     assert.equal(checks.get('fixture D3')?.detail, 'cutout D3 has singleRightSlot; the protocol needs stagingAreaSlotWithWasteChuteRightAdapterNoCover (loadLabware uses D4; moveLabware uses gripperWasteChute)');
     assert.equal(checks.get('gripper')?.detail, 'no gripper is attached, the protocol moves labware with the gripper');
 

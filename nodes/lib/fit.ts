@@ -210,19 +210,22 @@ function acceptedNames(instrumentName: string): string[] {
 
 function pipetteCheck(need: { mount: string; pipetteName: string }, instruments: JsonObject[]): Check {
   const check = `pipette ${need.mount}`;
-  const loads = `the protocol loads ${need.pipetteName}`;
   const here = pipetteOn(instruments, need.mount);
   const name = typeof here?.instrumentName === 'string' ? here.instrumentName : undefined;
-  if (!here || !name) {
-    const other = need.mount === 'right' ? pipetteOn(instruments, 'left') : undefined;
-    const otherName = typeof other?.instrumentName === 'string' ? other.instrumentName : '';
-    if (NINETY_SIX.test(otherName)) return { check, ok: false, detail: `the right mount is taken by the 96-channel ${otherName} on the left, ${loads}` };
-    return { check, ok: false, detail: `${need.mount} mount is empty, ${loads}` };
+  if (name && here && acceptedNames(name).includes(need.pipetteName)) {
+    if (here.ok === false) return { check, ok: false, detail: `${need.mount} mount has ${name}, but the robot reports it not ok (it may need a firmware update)` };
+    const as = name === need.pipetteName ? 'as the protocol loads' : `which the robot accepts for ${need.pipetteName}, as the protocol loads`;
+    return { check, ok: true, detail: `${need.mount} mount has ${name}, ${as}` };
   }
-  if (!acceptedNames(name).includes(need.pipetteName)) return { check, ok: false, detail: `${need.mount} mount has ${name}, ${loads}` };
-  if (here.ok === false) return { check, ok: false, detail: `${need.mount} mount has ${name}, but the robot reports it not ok (it may need a firmware update)` };
-  const as = name === need.pipetteName ? 'as the protocol loads' : `which the robot accepts for ${need.pipetteName}, as the protocol loads`;
-  return { check, ok: true, detail: `${need.mount} mount has ${name}, ${as}` };
+  const otherMount = need.mount === 'left' ? 'right' : 'left';
+  const other = pipetteOn(instruments, otherMount);
+  const otherName = typeof other?.instrumentName === 'string' ? other.instrumentName : '';
+  let detail: string;
+  if (!name && need.mount === 'right' && NINETY_SIX.test(otherName)) detail = `the right mount is taken by the 96-channel ${otherName} on the left, the protocol loads ${need.pipetteName}`;
+  else detail = `${need.mount} mount ${name ? `has ${name}` : 'is empty'}, the protocol loads ${need.pipetteName}`;
+  // The pipette on the other mount: the protocol or the pipettes were set up the other way round.
+  if (otherName && !NINETY_SIX.test(otherName) && acceptedNames(otherName).includes(need.pipetteName)) detail += ` (the ${otherMount} mount has ${otherName})`;
+  return { check, ok: false, detail };
 }
 
 /**
