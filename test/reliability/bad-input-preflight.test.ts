@@ -27,44 +27,44 @@ describe('check before play under random msg.checks', function () {
   });
 
   badInputSuite(
-  'reliability: bad input to opentrons-run check before play (fast-check)',
-  [
-    {
-      nodeType: 'opentrons-run',
-      config: { action: 'play', checkBeforePlay: true },
-      runs: 500,
-      // Every msg that gets past input checking is refused by the checks or by the robot.
-      minAccepted: 0,
-      minRobotErrors: 50,
-      prepare: async (rig) => {
-        await clearCurrentRun(rig.client);
-        const { protocol } = await rig.client.uploadProtocol([{ filename: 'simpleFlexV8.json', content: FLEX_PROTOCOL }]);
-        runId = (await rig.client.createRun({ protocolId: protocol.id })).id;
-        for (const m of await rig.client.getModules()) rig.sim.detachModule(m.serialNumber);
-        rig.sim.setDoor(true);
-        rig.sim.setEstop(true);
-        actionsSeen = actions(rig.sim);
+    'reliability: bad input to opentrons-run check before play (fast-check)',
+    [
+      {
+        nodeType: 'opentrons-run',
+        config: { action: 'play', checkBeforePlay: true },
+        runs: 500,
+        // Every msg that gets past input checking is refused by the checks or by the robot.
+        minAccepted: 0,
+        minRobotErrors: 50,
+        prepare: async (rig) => {
+          await clearCurrentRun(rig.client);
+          const { protocol } = await rig.client.uploadProtocol([{ filename: 'simpleFlexV8.json', content: FLEX_PROTOCOL }]);
+          runId = (await rig.client.createRun({ protocolId: protocol.id })).id;
+          for (const m of await rig.client.getModules()) rig.sim.detachModule(m.serialNumber);
+          rig.sim.setDoor(true);
+          rig.sim.setEstop(true);
+          actionsSeen = actions(rig.sim);
+        },
+        arbitrary: () =>
+          msgArb({
+            runId: mostly(fc.constant(runId)),
+            checks: or(fc.oneof(fc.boolean(), fc.array(fc.constantFrom(...CHECK_NAMES, 'Door', 'all', ''), { maxLength: 4 }))),
+            waitForStatus: junk,
+          }),
+        cleanup: async ({ rig, sim, id }) => {
+          const caught = rig.caught.find((m) => m._msgid === id);
+          const now = actions(sim);
+          if (caught && errorOf(caught).code === 'PreflightFailed') {
+            assert.equal(now, actionsSeen, `a failed check still sent an action: ${errorOf(caught).message}`);
+            const checks = caught.checks as Array<{ check: string; ok: boolean }>;
+            assert.ok(Array.isArray(checks) && checks.some((c) => !c.ok), 'msg.checks lists the failed check');
+            refusedByChecks += 1;
+          }
+          actionsSeen = now;
+          assert.equal((await rig.client.getRun(runId)).status, 'idle', 'the run never started');
+        },
       },
-      arbitrary: () =>
-        msgArb({
-          runId: mostly(fc.constant(runId)),
-          checks: or(fc.oneof(fc.boolean(), fc.array(fc.constantFrom(...CHECK_NAMES, 'Door', 'all', ''), { maxLength: 4 }))),
-          waitForStatus: junk,
-        }),
-      cleanup: async ({ rig, sim, id }) => {
-        const caught = rig.caught.find((m) => m._msgid === id);
-        const now = actions(sim);
-        if (caught && errorOf(caught).code === 'PreflightFailed') {
-          assert.equal(now, actionsSeen, `a failed check still sent an action: ${errorOf(caught).message}`);
-          const checks = caught.checks as Array<{ check: string; ok: boolean }>;
-          assert.ok(Array.isArray(checks) && checks.some((c) => !c.ok), 'msg.checks lists the failed check');
-          refusedByChecks += 1;
-        }
-        actionsSeen = now;
-        assert.equal((await rig.client.getRun(runId)).status, 'idle', 'the run never started');
-      },
-    },
-  ],
-  { model: 'Flex' },
-);
+    ],
+    { model: 'Flex' },
+  );
 });
