@@ -6,6 +6,7 @@ import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } fr
 import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
+import { LabwareOffsetsError, addLabwareOffsets, labwareOffsets } from './lib/labware-offsets';
 import { PreflightFailedError, checkSelection, preflight, type CheckSelection } from './lib/preflight';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
@@ -145,12 +146,15 @@ export = function register(RED: NodeAPI): void {
           return send(msg);
         }
         case 'add-labware-offsets': {
-          // One request per offset, in order; the first refusal stops the rest and reaches Catch.
-          const added: JsonObject[] = [];
-          for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
+          // One request per offset, in order; the first refusal stops the rest and reaches Catch, saying what was added.
+          msg.runId = runId;
+          const added = await addLabwareOffsets(client, runId as string, offsetsToAdd as LabwareOffsetCreate[], { signal }).catch((err: unknown) => {
+            if (err instanceof LabwareOffsetsError) msg.labwareOffsetsAdded = err.added;
+            throw err;
+          });
+          msg.labwareOffsetsAdded = added;
           // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
           // (a watcher told of an own change would wait for one and take push as silent)
-          msg.runId = runId;
           msg.payload = added;
           node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
           return send(msg);
@@ -287,26 +291,4 @@ function statusFill(status: unknown): 'green' | 'yellow' | 'red' | 'blue' {
   if (status === 'succeeded' || status === 'running') return 'green';
   if (typeof status === 'string' && (status.includes('paused') || status.startsWith('awaiting') || status.includes('door'))) return 'yellow';
   return 'blue';
-}
-
-/** Checks msg.labwareOffsets against the shape POST /runs takes, so a typo fails here and not at the robot. */
-function labwareOffsets(value: unknown): LabwareOffsetCreate[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const shape = 'each like {definitionUri, location: {slotName}, vector: {x, y, z}}';
-  if (!Array.isArray(value)) throw new InputError(`msg.labwareOffsets must be an array, ${shape}`);
-  return value.map((o: unknown, i: number) => {
-    const where = `msg.labwareOffsets[${i}]`;
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError(`${where} must be an object, ${shape}`);
-    const def = own(o, 'definitionUri');
-    const location = own(o, 'location');
-    const vector = own(o, 'vector');
-    if (typeof def !== 'string' || !def) throw new InputError(`${where}.definitionUri must be a string like "opentrons/opentrons_96_tiprack_300ul/1"`);
-    if (typeof location !== 'object' || location === null || typeof own(location, 'slotName') !== 'string') {
-      throw new InputError(`${where}.location must be an object with a slotName, e.g. {"slotName": "1"}`);
-    }
-    if (typeof vector !== 'object' || vector === null || !['x', 'y', 'z'].every((k) => typeof own(vector, k) === 'number' && Number.isFinite(own(vector, k)))) {
-      throw new InputError(`${where}.vector must be {x, y, z} with numbers (mm)`);
-    }
-    return o as LabwareOffsetCreate;
-  });
 }
