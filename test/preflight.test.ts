@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { RobotClient } from '../nodes/lib/client';
 import type { Check } from '../nodes/lib/fit';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
+import { setUpForFlexFixtures } from './helpers/fit-setup';
 import { NodeUnderTest, TestMsg, eventually, protocolFile, robotRequests, startRobot, unloadFlow } from './helpers/protocol-nodes';
 
 function checksOf(msg: TestMsg): Check[] {
@@ -158,13 +159,7 @@ describe('opentrons-run: check before play', function () {
   describe('Flex', function () {
     /** A Flex set up for flex-fixtures.json: its pipette, the gripper, the staging slot with waste chute, the module in D1. */
     async function setUpFlex(): Promise<string> {
-      robot.attachPipette({ mount: 'left', instrumentName: 'p1000_single_flex', instrumentModel: 'p1000_single_v3.4', serialNumber: 'P1KSV3420230101A09', channels: 1, minVolume: 5, maxVolume: 1000 });
-      robot.setGripper({ instrumentModel: 'gripperV1', serialNumber: 'GRPV1120230101A01' });
-      const deck = await client.getDeckConfiguration();
-      await client.setDeckConfiguration(deck.cutoutFixtures.map((f) => (f.cutoutId === 'cutoutD3' ? { ...f, cutoutFixtureId: 'stagingAreaSlotWithWasteChuteRightAdapterNoCover' } : f)));
-      const temperature = (await client.getModules()).find((m) => m.moduleModel === 'temperatureModuleV2');
-      robot.detachModule(temperature?.serialNumber as string);
-      robot.attachModule('temperatureModuleV2', 'TDV21P20230101A09', 'D1');
+      await setUpForFlexFixtures(robot, client);
       return idleRun('flex-fixtures.json');
     }
 
