@@ -99,6 +99,16 @@ describe('opentrons-run: check before play', function () {
       assert.deepEqual(checksOf(out), [{ check: 'door', ok: true, detail: 'the door is open; this OT-2 does not require it closed (doorRequiredClosedForProtocol is off)' }]);
     });
 
+    it('an open OT-2 door fails alone when the robot requires it closed (door switch setting on)', async function () {
+      const runId = await idleRun('ot2-modules-pause.json');
+      robot.setDoorSafetySwitch(true);
+      robot.setDoor(true);
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true });
+      const checks = await refused(t, runId);
+      assert.deepEqual(failed(checks), ['door']);
+      assert.match(checks.find((c) => c.check === 'door')?.detail ?? '', /the door is open: close it/);
+    });
+
     it('a run that has started is not checked again: resuming a paused run plays with msg.checks = []', async function () {
       const runId = await idleRun('ot2-modules-pause.json');
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true, waitForStatus: true, statusTimeout: 20 });
