@@ -180,10 +180,18 @@ describe('opentrons-run: check before play', function () {
     it('all pass: pipettes, gripper, module, fixtures, door and E-stop', async function () {
       const runId = await setUpFlex();
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true });
+      const from = robot.stats.requests.length;
       const checks = checksOf(await t.ok({ runId }, 20_000));
       assert.deepEqual(names(checks), ['analysis', 'robot type', 'pipette left', 'module temperatureModuleV2', 'fixture D1', 'fixture C2', 'fixture D3', 'fixture A3', 'gripper', 'door', 'estop']);
       assert.deepEqual(failed(checks), []);
       assert.equal(plays(runId), 1);
+      // What the checks read, once each, then play (the robot's model is the config node's /health read, left out).
+      const sent = robot.stats.requests.slice(from).filter((r) => r.path !== '/health').map((r) => `${r.method} ${r.path.replace(runId, '{run}').replace(/\/protocols\/[^/]+/, '/protocols/{p}').replace(/analyses\/[^/]+/, 'analyses/{a}')}`);
+      assert.deepEqual(sent.slice(0, 8).sort(), [
+        'GET /deck_configuration', 'GET /instruments', 'GET /modules', 'GET /protocols/{p}', 'GET /protocols/{p}/analyses/{a}',
+        'GET /robot/control/estopStatus', 'GET /robot/door/status', 'GET /runs/{run}',
+      ]);
+      assert.equal(sent[8], 'POST /runs/{run}/actions');
     });
 
     it('a fixture missing from the deck configuration fails alone', async function () {
