@@ -22,6 +22,7 @@ function byName(checks: Check[]): Map<string, Check> {
 }
 
 describe('fit check (nodes/lib/fit.ts)', function () {
+  this.timeout(60_000);
   const robots: SimulatedRobot[] = [];
   const clients: RobotClient[] = [];
 

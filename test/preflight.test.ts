@@ -16,6 +16,7 @@ const names = (checks: Check[]): string[] => checks.map((c) => c.check);
 const failed = (checks: Check[]): string[] => checks.filter((c) => !c.ok).map((c) => c.check);
 
 describe('opentrons-run: check before play', function () {
+  this.timeout(60_000);
   let robot: SimulatedRobot;
   let client: RobotClient;
 
