@@ -125,6 +125,21 @@ describe('opentrons-run: check before play', function () {
       assert.equal(plays(runId), 2);
     });
 
+    it('a Python protocol the simulated robot did not run (no analyzer): pipettes and modules pass, saying they are not known', async function () {
+      const runId = await idleRun('basic_transfer.py');
+      const { protocol } = await client.getProtocol((await client.getRun(runId)).protocolId as string);
+      const analysis = await client.getAnalysis(protocol.id, protocol.analysisSummaries[protocol.analysisSummaries.length - 1].id);
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play' });
+      const checks = checksOf(await t.ok({ runId, checks: ['pipettes', 'modules'] }, 20_000));
+      if ((analysis.simulation as { interpreted?: boolean } | undefined)?.interpreted === false) {
+        assert.deepEqual(names(checks), ['pipettes', 'modules']);
+        for (const c of checks) assert.match(c.detail, /^not known: the simulated robot did not run this protocol/);
+      } else {
+        // With Opentrons' analyzer the analysis is the real one: its pipette is checked on its mount.
+        assert.ok(names(checks).includes('pipette right'), JSON.stringify(checks));
+      }
+    });
+
     it('a run without a protocol has nothing to check from an analysis, and says so', async function () {
       const runId = (await client.createRun({})).id;
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play' });
