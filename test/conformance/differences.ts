@@ -53,7 +53,6 @@ export const DIFFERS: Record<number, string> = {
   154: PY_ANALYSIS,
   159: PY_RUN,
   166: HW2,
-  190: 'liquidProbe position: the simulator\'s coarse well geometry gives another x/y than the robot (14.28/74.18 for 178.28/181.18), and z_position 14.8 where robot-server has float noise (14.800000000000011)',
   199: PY_RUN,
   200: `${PY_COMMANDS} (totalLength counts the commands made so far)`,
   204: PY_RUN,

@@ -21,6 +21,10 @@ export interface LabwareDefinition {
   metadata: { displayName: string };
   parameters: { loadName: string; isTiprack: boolean; tipLength?: number; tipOverlap?: number };
   wells: Record<string, WellDef>;
+  cornerOffsetFromSlot?: { x: number; y: number; z: number };
+  dimensions?: { xDimension: number; yDimension: number; zDimension: number };
+  stackingOffsetWithLabware?: Record<string, { x: number; y: number; z: number }>;
+  stackingOffsetWithModule?: Record<string, { x: number; y: number; z: number }>;
   [k: string]: unknown;
 }
 
