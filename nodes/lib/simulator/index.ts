@@ -51,6 +51,7 @@ export interface SimulatorOptions {
 
 /** The analyzer choice of options, else $OPENTRONS_SIM_ANALYZER, else `auto`; an unknown value is an error. */
 export function analyzerChoice(given: string | undefined): AnalyzerChoice {
+  // given may come from a flow file, so it is checked here too
   const choice = given ?? process.env.OPENTRONS_SIM_ANALYZER ?? 'auto';
   if (!isAnalyzerChoice(choice)) {
     throw new Error(`analyzer must be ${ANALYZER_CHOICES.join(', ')}, got ${JSON.stringify(choice)}${given === undefined ? ' (from $OPENTRONS_SIM_ANALYZER)' : ''}`);
