@@ -5,7 +5,7 @@
 // otherwise this stops with one line naming the command to run. A test is never skipped for want of one.
 // Opentrons' protocol analyzer (the simulator's Python analyses) is found and installed here too: see ensureAnalyzer.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 interface TestBinary {
@@ -117,9 +117,9 @@ function indexReachable(): boolean {
   return r.status === 0;
 }
 
-function record(path: string | undefined): void {
-  if (path) writeFileSync(ANALYZER_RECORD, `${path}\n`);
-  else rmSync(ANALYZER_RECORD, { force: true });
+/** Only ever written, never removed here: a mocha run already going may have read it (test/setup/analyzer.ts). */
+function record(path: string): void {
+  writeFileSync(ANALYZER_RECORD, `${path}\n`);
 }
 
 /**
@@ -131,15 +131,11 @@ function record(path: string | undefined): void {
 export function ensureAnalyzer(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
   const given = process.env.OPENTRONS_ANALYZER;
   if (given) {
-    record(undefined);
     if (analyzes(given)) return 0;
     log(`npm test: OPENTRONS_ANALYZER=${given} does not answer \`--help\` as \`python3 -m opentrons.cli analyze\` does: point it at a working analyzer (e.g. ../shared/opentrons-analyzer/analyze) or unset it`);
     return 1;
   }
-  if (pythonHasOpentrons()) {
-    record(undefined);
-    return 0;
-  }
+  if (pythonHasOpentrons()) return 0;
   const shared = (): boolean => executable(SHARED_ANALYZER) && analyzes(SHARED_ANALYZER);
   if (shared()) {
     record(SHARED_ANALYZER);
@@ -157,12 +153,8 @@ export function ensureAnalyzer(log: (line: string) => void = (l) => process.stde
   if (onPath('python3') && indexReachable()) {
     log(`Opentrons' analyzer not found: pip install "${PIP_SPEC}"`);
     spawnSync('python3', ['-m', 'pip', 'install', '--timeout', '10', '--retries', '1', PIP_SPEC], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
-    if (pythonHasOpentrons()) {
-      record(undefined);
-      return 0;
-    }
+    if (pythonHasOpentrons()) return 0;
   }
-  record(undefined);
   const sudo = root ? '' : 'sudo ';
   log(
     `npm test needs Opentrons' protocol analyzer: \`${sudo}apt-get install -y --no-install-recommends ${ANALYZER_DEBS.join(' ')}\` and ` +
