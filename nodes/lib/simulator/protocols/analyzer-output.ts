@@ -33,9 +33,27 @@ export function failedAnalysis(robotType: RobotType, runTimeParameters: JsonObje
   return { result: 'not-ok', robotType, runTimeParameters, commands: [], labware: [], pipettes: [], modules: [], liquids: [], errors: [error] };
 }
 
-/** The same error for a run: robot-server's run makes its own occurrence (id, time) of what the analysis met. */
-function occurrenceForRun(e: ErrorOccurrence): ErrorOccurrence {
-  return { ...structuredClone(e), id: randomUUID(), createdAt: timestamp(), wrappedErrors: e.wrappedErrors.map(occurrenceForRun) };
+/**
+ * The same error for a run: robot-server's run makes its own occurrence (id, time) of what the analysis met. An id
+ * (or time) the analysis used twice — a wrapped error shares its wrapper's — stays shared.
+ */
+function occurrenceForRun(e: ErrorOccurrence, seen = new Map<string, string>()): ErrorOccurrence {
+  const fresh = (old: string, make: () => string): string => {
+    const known = seen.get(old);
+    if (known !== undefined) return known;
+    const v = make();
+    seen.set(old, v);
+    return v;
+  };
+  return { ...structuredClone(e), id: fresh(e.id, randomUUID), createdAt: fresh(e.createdAt, timestamp), wrappedErrors: e.wrappedErrors.map((w) => occurrenceForRun(w, seen)) };
+}
+
+/** Every string in `v` that is a key of `ids`, replaced by its value. */
+function renamed(v: unknown, ids: Map<string, string>): unknown {
+  if (typeof v === 'string') return ids.get(v) ?? v;
+  if (Array.isArray(v)) return v.map((x) => renamed(x, ids));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renamed(x, ids)]));
+  return v;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -52,20 +70,28 @@ export interface AnalysedRun {
 
 /**
  * What a run of an analysed protocol executes: the analysis's commands with their keys and params; a command that
- * failed in the analysis fails the same way in the run. Engine-made ids (UUIDs) are the run's own, as on the robot;
- * the Python API's legacy ids (`command.ASPIRATE-0`) and the ids loads gave are kept, since later params name them.
+ * failed in the analysis fails the same way in the run. Engine-made ids (UUIDs: commands, and labware, pipettes and
+ * modules loaded) are the run's own, as on the robot, and later params name the run's; the Python API's legacy ids
+ * (`command.ASPIRATE-0`, `labware-1`) are the same in every run, as on the robot.
  */
 export function runFromAnalysis(body: CompletedAnalysisBody): AnalysedRun {
+  const loaded = new Map<string, string>();
   const all = body.commands;
   const first = all[0];
   const homeKey = first?.commandType === 'home' ? first.key : undefined;
   const commands: PlannedCommand[] = [];
   const labwareDefinitions: JsonObject[] = [];
   for (const c of homeKey === undefined ? all : all.slice(1)) {
-    const planned: PlannedCommand = { commandType: c.commandType, params: structuredClone(c.params), key: c.key };
+    const planned: PlannedCommand = { commandType: c.commandType, params: renamed(c.params, loaded) as JsonObject, key: c.key };
     if (!UUID.test(c.id)) planned.id = c.id;
     const result = c.result ?? {};
-    const ids = Object.fromEntries(LOAD_IDS.filter((k) => typeof result[k] === 'string').map((k) => [k, result[k] as string]));
+    const ids: Record<string, string> = {};
+    for (const k of LOAD_IDS) {
+      const id = result[k];
+      if (typeof id !== 'string') continue;
+      if (UUID.test(id) && !loaded.has(id)) loaded.set(id, randomUUID());
+      ids[k] = loaded.get(id) ?? id;
+    }
     if (c.commandType.startsWith('load') && Object.keys(ids).length > 0) planned.loadIds = ids;
     if (c.commandType === 'loadLabware' && result.definition && typeof result.definition === 'object') labwareDefinitions.push(result.definition as JsonObject);
     if (c.status === 'failed' && c.error) {
