@@ -381,6 +381,23 @@ describe('simulated robot with Opentrons\' analyzer', function () {
       assert.equal(count(), 1, 'no analyzer process after the first');
       assert.ok(cachedMs < 10_000, `cached analysis took ${cachedMs} ms`);
     });
+
+    it('a CSV file with the same content under another robot\'s id is a cache hit that names that robot\'s file', async () => {
+      const calls = join(dir, 'calls-csv');
+      const counting = fake('counting-csv', `echo analyse >> ${calls}; exec "${requireAnalyzer()}" "$@"`);
+      const count = (): number => (existsSync(calls) ? readFileSync(calls, 'utf8').trim().split('\n').length : 0);
+      const [one, two] = await withAnalyzer(counting, async () => [await start({ analyzer: 'opentrons' }), await start({ analyzer: 'opentrons' })]);
+      const files: [string, Buffer][] = [['csv_plate_map.py', fixture('csv_plate_map.py')]];
+      const ids = [await uploadDataFile(one, 'plate_map.csv', fixture('plate_map.csv')), await uploadDataFile(two, 'plate_map.csv', fixture('plate_map.csv'))];
+      assert.notEqual(ids[0], ids[1]);
+      const first = await uploadAndAnalyse(one, files, { runTimeParameterFiles: JSON.stringify({ plate_map: ids[0] }) });
+      const second = await uploadAndAnalyse(two, files, { runTimeParameterFiles: JSON.stringify({ plate_map: ids[1] }) });
+      assert.equal(count(), 1, 'the second robot\'s analysis started no analyzer process');
+      assert.equal(arr(second.analysis.runTimeParameters)[0]?.file.id, ids[1]);
+      assert.equal(arr(first.analysis.runTimeParameters)[0]?.file.id, ids[0]);
+      assert.equal(second.analysis.result, 'ok');
+      assert.deepEqual(script(arr(second.analysis.commands)), script(arr(first.analysis.commands)));
+    });
   });
 });
 

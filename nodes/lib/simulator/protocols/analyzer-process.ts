@@ -40,10 +40,20 @@ function remember(key: string, output: JsonObject): void {
   while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
 }
 
-function recall(key: string): JsonObject | undefined {
+/**
+ * A cached output for these inputs. Data files are keyed by content, not id (another robot stores the same bytes under
+ * another id), so the hit names this input's files, as the analyzer would have.
+ */
+function recall(key: string, input: AnalyzerInput): JsonObject | undefined {
   const hit = cache.get(key);
-  if (hit) remember(key, hit);
-  return hit && structuredClone(hit);
+  if (!hit) return undefined;
+  remember(key, hit);
+  const out = structuredClone(hit);
+  for (const p of Array.isArray(out.runTimeParameters) ? out.runTimeParameters as JsonObject[] : []) {
+    const f = input.files.find((x) => x.variableName === p.variableName);
+    if (f && p.file && typeof p.file === 'object') p.file = { ...(p.file as JsonObject), id: f.id, name: f.name };
+  }
+  return out;
 }
 
 function sortedJson(v: unknown): string {
@@ -63,7 +73,7 @@ export function cacheKey(analyzer: OpentronsAnalyzer, input: AnalyzerInput): str
   for (const f of [...input.labware].sort((a, b) => a.name.localeCompare(b.name))) file('labware', f);
   h.update(`\0values\0${sortedJson(input.values)}`);
   for (const f of [...input.files].sort((a, b) => a.variableName.localeCompare(b.variableName))) {
-    h.update(`\0data\0${f.variableName}\0${f.id}\0${f.name}\0${f.content.length}\0`).update(f.content);
+    h.update(`\0data\0${f.variableName}\0${f.name}\0${f.content.length}\0`).update(f.content);
   }
   return h.digest('hex');
 }
@@ -88,15 +98,10 @@ export class AnalyzerRunner {
 
   constructor(readonly analyzer: OpentronsAnalyzer, private readonly opts: AnalyzerRunnerOptions) {}
 
-  /** The cached analysis for these inputs, if one exists: no process, no wait. */
-  cached(input: AnalyzerInput): JsonObject | undefined {
-    return recall(cacheKey(this.analyzer, input));
-  }
-
   /** Analyse after every analysis queued before this one; a cached result comes back at once. Never rejects. */
   analyze(input: AnalyzerInput): Promise<AnalyzerResult> {
     const key = cacheKey(this.analyzer, input);
-    const hit = recall(key);
+    const hit = recall(key, input);
     if (hit) return Promise.resolve({ kind: 'output', output: hit });
     const job = this.queue.then(() => this.runOnce(key, input));
     this.queue = job;
@@ -105,7 +110,7 @@ export class AnalyzerRunner {
 
   private async runOnce(key: string, input: AnalyzerInput): Promise<AnalyzerResult> {
     // an identical analysis queued before this one has filled the cache meanwhile
-    const hit = recall(key);
+    const hit = recall(key, input);
     if (hit) return { kind: 'output', output: hit };
     if (this.closed) return { kind: 'failed', errorType: 'AnalysisCancelled', detail: 'The simulated robot stopped before this analysis ran.' };
     let dir: string | undefined;
