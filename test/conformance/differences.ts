@@ -21,23 +21,23 @@ const COMMAND_PAGE = ['$.data!', '$.data[*].commandType', '$.data[*].id', '$.dat
 
 export const DIFFERENCES: readonly Allowance[] = [
   // --- the full replay of every capture, one simulator per recording session (simulator-conformance.test.ts)
-  { replay: 'sessions', captures: [23, 90], fields: ['$.data[*].commands', '$.data[*].labware', '$.data[*].pipettes'], why: PY_ANALYSIS },
-  { replay: 'sessions', captures: [24, 154], fields: ['$.data.commands', '$.data.labware', '$.data.pipettes'], why: PY_ANALYSIS },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [23, 90], fields: ['$.data[*].commands', '$.data[*].labware', '$.data[*].pipettes'], why: PY_ANALYSIS },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [24, 154], fields: ['$.data.commands', '$.data.labware', '$.data.pipettes'], why: PY_ANALYSIS },
   {
-    replay: 'sessions', captures: [47],
+    replay: 'sessions', analyzer: 'stand-in', captures: [47],
     fields: ['$.data[*].commands', '$.data[*].labware', '$.data[*].pipettes', '$.data[*].errors[*].detail', '$.data[*].errors[*].wrappedErrors[*].detail'],
     why: `${PY_ANALYSIS}; the tip error is found by reading the source, with the simulator's own detail text`,
   },
   {
-    replay: 'sessions', captures: [149], fields: ['$.data[*].commands[0].key'],
+    replay: 'sessions', analyzer: 'stand-in', captures: [149], fields: ['$.data[*].commands[0].key'],
     why: 'Python protocol not run: the initial home\'s key is not the one of the protocol\'s earlier analysis (robot-server derives keys from the protocol run; the stand-in makes new ones)',
   },
-  { replay: 'sessions', captures: [31, 32, 69, 73, 78, 79, 93, 121, 132, 137, 159, 199, 204], fields: ['$.data.labware', '$.data.pipettes'], why: PY_RUN },
-  { replay: 'sessions', captures: [37], fields: ['$.data[*].labware', '$.data[*].pipettes'], why: PY_RUN },
-  { replay: 'sessions', captures: [33, 34, 35, 94, 122, 123, 124, 125, 126, 127], fields: COMMAND_PAGE, why: PY_COMMANDS },
-  { replay: 'sessions', captures: [70, 200], fields: ['$.links.current.meta.index', '$.meta.cursor', '$.meta.totalLength'], why: `${PY_COMMANDS} (totalLength counts the commands made so far)` },
-  { replay: 'sessions', captures: [128], fields: ['$.data!', '$.data[*](json).commandType', '$.data[*](json).key', '$.data[*](json).params', '$.meta.totalLength'], why: `${PY_COMMANDS}; pre-serialized JSON strings use robot-server's spacing` },
-  { replay: 'sessions', captures: [36, 130], fields: WHOLE_ANSWER, why: PY_COMMAND_ID },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [31, 32, 69, 73, 78, 79, 93, 121, 132, 137, 159, 199, 204], fields: ['$.data.labware', '$.data.pipettes'], why: PY_RUN },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [37], fields: ['$.data[*].labware', '$.data[*].pipettes'], why: PY_RUN },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [33, 34, 35, 94, 122, 123, 124, 125, 126, 127], fields: COMMAND_PAGE, why: PY_COMMANDS },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [70, 200], fields: ['$.links.current.meta.index', '$.meta.cursor', '$.meta.totalLength'], why: `${PY_COMMANDS} (totalLength counts the commands made so far)` },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [128], fields: ['$.data!', '$.data[*](json).commandType', '$.data[*](json).key', '$.data[*](json).params', '$.meta.totalLength'], why: `${PY_COMMANDS}; pre-serialized JSON strings use robot-server's spacing` },
+  { replay: 'sessions', analyzer: 'stand-in', captures: [36, 130], fields: WHOLE_ANSWER, why: PY_COMMAND_ID },
   {
     replay: 'sessions', captures: [53], fields: ['$.data.result.tipLength'], why: TIP_LENGTH,
   },
@@ -45,18 +45,20 @@ export const DIFFERENCES: readonly Allowance[] = [
     replay: 'sessions', captures: [110], fields: ['$.data[*].data.currentTemperature', '$.data[*].data.status'],
     why: 'at this replay\'s speed the temperature module is still ramping (the recording reached 37 °C at once; the hardware replay runs the clock fast and matches)',
   },
-  { replay: 'sessions', captures: [119], fields: ['$.errors[*].meta'], why: '503 PreSerializedCommandsNotAvailable: robot-server\'s meta is its Python traceback, with its own file paths' },
   {
-    replay: 'sessions', captures: [153], fields: WHOLE_ANSWER,
-    why: 're-analysis of the same file right after the previous one completed: the simulator still answers 503 LastAnalysisPending at this replay\'s speed, robot-server 200',
+    replay: 'sessions', analyzer: 'opentrons', captures: [31, 78, 79], fields: ['$.data.labware', '$.data.pipettes'],
+    why: 'a run of an analysed Python protocol reports what its executed commands loaded: read right after play (31) or stop (78, 79), robot-server (simulated hardware, no waits) had run the loads, the simulated robot at this replay\'s pace (40 ms a command) had not',
   },
+  { replay: 'sessions', analyzer: 'opentrons', captures: [128], fields: ['$.data[*](json).result.tipLength'], why: TIP_LENGTH },
+  { replay: 'sessions', captures: [119], fields: ['$.errors[*].meta'], why: '503 PreSerializedCommandsNotAvailable: robot-server\'s meta is its Python traceback, with its own file paths' },
+
 
   // --- run records (simulator-records-conformance.test.ts): the paging run rebuilt from a JSON protocol
   { replay: 'records', captures: [119], fields: ['$.errors[*].meta'], why: '503 PreSerializedCommandsNotAvailable: robot-server\'s meta is its Python traceback, with its own file paths' },
-  { replay: 'records', captures: [121, 159], fields: ['$.data.labware', '$.data.pipettes'], why: PY_RUN },
-  { replay: 'records', captures: [154], fields: ['$.data.commands', '$.data.labware', '$.data.pipettes', '$.data.simulation'], why: `${PY_ANALYSIS}; ${STANDIN_MARKER}` },
+  { replay: 'records', analyzer: 'stand-in', captures: [121, 159], fields: ['$.data.labware', '$.data.pipettes'], why: PY_RUN },
+  { replay: 'records', analyzer: 'stand-in', captures: [154], fields: ['$.data.commands', '$.data.labware', '$.data.pipettes', '$.data.simulation'], why: `${PY_ANALYSIS}; ${STANDIN_MARKER}` },
   { replay: 'records', captures: [122, 124], fields: ['$.data[*].params.labwareId', '$.data[*].params.pipetteId'], why: REBUILT },
   { replay: 'records', captures: [128], fields: ['$.data[*](json).params.labwareId', '$.data[*](json).params.pipetteId'], why: REBUILT },
   { replay: 'records', captures: [128], fields: ['$.data[*](json).result.tipLength'], why: TIP_LENGTH },
-  { replay: 'records', captures: [149], fields: ['$.data[*].simulation'], why: STANDIN_MARKER },
+  { replay: 'records', analyzer: 'stand-in', captures: [149], fields: ['$.data[*].simulation'], why: STANDIN_MARKER },
 ];

@@ -6,9 +6,14 @@ import type { Problem } from './replay';
 /** The conformance replays; each capture is judged against the entries of the replay that ran it. */
 export type ReplayName = 'sessions' | 'hardware' | 'records';
 
+/** What analysed Python protocols in the replay: the simulator's stand-in, or Opentrons' own analyzer. */
+export type AnalyzerKind = 'stand-in' | 'opentrons';
+
 /** One known difference: which captures of which replay, the fields (paths with wildcards) that may differ, why. */
 export interface Allowance {
   replay: ReplayName;
+  /** only when the simulated robot analyses Python protocols with this analyzer (both when absent) */
+  analyzer?: AnalyzerKind;
   captures: number[];
   /**
    * Field paths as the harness reports them (`status`, `header.<name>`, `errors.ids`, `$.data.commands[2].params`).
@@ -64,11 +69,17 @@ export function fieldMatches(pattern: string, path: string): boolean {
   return re.test(path);
 }
 
-export function judge(replay: ReplayName, outcomes: Outcome[], table: readonly Allowance[]): Verdict {
+/** The entries that apply to a replay run with this analyzer. */
+export function applicable(replay: ReplayName, analyzer: AnalyzerKind, table: readonly Allowance[]): Allowance[] {
+  return table.filter((a) => a.replay === replay && (a.analyzer === undefined || a.analyzer === analyzer));
+}
+
+export function judge(replay: ReplayName, outcomes: Outcome[], table: readonly Allowance[], analyzer: AnalyzerKind = 'stand-in'): Verdict {
   const verdict: Verdict = { equal: [], unexplained: [], stale: [], unused: [] };
+  const rows = applicable(replay, analyzer, table);
   for (const o of outcomes) {
     const n = captureNumber(o.file);
-    const entries = table.filter((a) => a.replay === replay && a.captures.includes(n));
+    const entries = rows.filter((a) => a.captures.includes(n));
     if (o.problems.length === 0) {
       verdict.equal.push(o.file);
       if (entries.length > 0) verdict.stale.push(`${o.file}: ${entries.map((e) => e.why).join(' / ')}`);

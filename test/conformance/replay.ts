@@ -53,6 +53,23 @@ export function capture(n: number): Capture {
   return { file, ...(JSON.parse(fs.readFileSync(path.join(CAPTURE_DIR, file), 'utf8')) as Omit<Capture, 'file'>) };
 }
 
+/**
+ * Waits until every analysis of the protocol a capture's path names has completed, as the recording did before
+ * sending some requests (capture 153's note: "Sent after polling GET /protocols/{id} until both analyses were
+ * completed"); the polls were not recorded, so the replay makes its own.
+ */
+export async function untilAnalysesCompleted(base: string, c: Capture, ids: IdMap, timeoutMs = 60_000): Promise<void> {
+  const protocol = /^\/protocols\/[^/?]+/.exec(ids.apply(c.request.path))?.[0];
+  if (!protocol) throw new Error(`${c.file} names no protocol`);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const res = await fetch(base + protocol, { headers: { 'opentrons-version': '3' } });
+    const body = (await res.json()) as { data?: { analysisSummaries?: { status: string }[] } };
+    if ((body.data?.analysisSummaries ?? []).every((a) => a.status === 'completed')) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** One difference: where (a field path) and what. */
 export interface Problem {
   path: string;
