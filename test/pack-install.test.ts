@@ -112,6 +112,36 @@ describe('npm pack → install into a fresh Node-RED userDir', function () {
     }
   });
 
+  it('gives the simulated robot from its own entry point (`/simulator`), and the main entry loads none of it', function () {
+    // A script in the user's project, resolving the package by name the way an installed package is resolved.
+    const script = `const main = require('${pkg.name}');
+const loadedByMain = Object.keys(require.cache).filter((f) => f.includes('simulator'));
+const { SimulatedRobot } = require('${pkg.name}/simulator');
+SimulatedRobot.start({ host: '127.0.0.1' })
+  .then(async (robot) => {
+    const health = await fetch(robot.url + '/health', { headers: { 'Opentrons-Version': '*' } });
+    await robot.stop();
+    process.stdout.write(JSON.stringify({ main: Object.keys(main), loadedByMain, status: health.status, file: require.resolve('${pkg.name}/simulator') }));
+  });`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: join(installed, '..', '..', '..'), encoding: 'utf8' })) as {
+      main: string[];
+      loadedByMain: string[];
+      status: number;
+      file: string;
+    };
+    assert.ok(out.main.includes('RobotClient') && !out.main.includes('SimulatedRobot'));
+    assert.deepEqual(out.loadedByMain, []);
+    assert.equal(out.status, 200);
+    assert.equal(out.file, join(installed, 'dist', 'nodes', 'lib', 'simulator', 'index.js'));
+  });
+
+  it('ships module definitions without the unread twoDimensionalRendering', function () {
+    const dir = join(installed, 'dist', 'nodes', 'lib', 'data', 'module');
+    const files = readdirSync(dir);
+    assert.ok(files.length >= 9);
+    for (const f of files) assert.doesNotMatch(readFileSync(join(dir, f), 'utf8'), /twoDimensionalRendering/, f);
+  });
+
   it('lists every example under Import ▸ Examples', async function () {
     const res = await get(`library/examples/flows/${pkg.name}/`);
     assert.equal(res.status, 200);

@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from './helpers/nodered';
 
 const SCRIPT = join(PACKAGE_ROOT, 'dist', 'scripts', 'test-binaries.js');
 const ROOT = process.getuid?.() === 0;
+const ANALYZER_HELP = "#!/bin/sh\necho 'Usage: analyze [OPTIONS] FILES...  --json-output FILENAME  --rtp-values TEXT  --rtp-files TEXT'\n";
 
 describe('npm test: the test binaries check (scripts/test-binaries)', function () {
   this.timeout(20_000);
@@ -30,8 +31,10 @@ describe('npm test: the test binaries check (scripts/test-binaries)', function (
   const check = (env: Record<string, string>, pathDirs: string[] = [], withIp = true): { status: number | null; stdout: string; stderr: string; ms: number } => {
     const start = Date.now();
     if (withIp) executable('tools/ip');
+    // Opentrons' analyzer is checked by the same script: a stand-in that answers --help as it does, unless the test names one
+    const analyzer = executable('tools/analyze', ANALYZER_HELP);
     const r = spawnSync(process.execPath, [SCRIPT], {
-      env: { PATH: [...pathDirs, ...(withIp ? [join(dir, 'tools')] : [])].join(':') || join(dir, 'empty'), ...env },
+      env: { PATH: [...pathDirs, ...(withIp ? [join(dir, 'tools')] : [])].join(':') || join(dir, 'empty'), OPENTRONS_ANALYZER: analyzer, ...env },
       encoding: 'utf8',
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - start };
@@ -65,6 +68,18 @@ describe('npm test: the test binaries check (scripts/test-binaries)', function (
     assert.equal(noIp.status, 1);
     assert.match(noIp.stderr, /needs iproute2 \(/);
     assert.match(noIp.stderr, /apt-get install -y --no-install-recommends iproute2`$/m);
+  });
+
+  it('Opentrons\' analyzer: OPENTRONS_ANALYZER that works is taken as it is; one that does not is named in one line, exit 1', () => {
+    const ok = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: executable('chromium'), OPENTRONS_ANALYZER: executable('good/analyze', ANALYZER_HELP) });
+    assert.deepEqual([ok.status, ok.stdout, ok.stderr], [0, '', '']);
+    const broken = executable('broken/analyze', '#!/bin/sh\necho "ModuleNotFoundError: No module named serial" >&2\nexit 1\n');
+    const bad = check({ MOSQUITTO_PATH: executable('mosquitto'), CHROMIUM_PATH: executable('chromium'), OPENTRONS_ANALYZER: broken });
+    assert.equal(bad.status, 1);
+    const lines = bad.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, bad.stderr);
+    assert.match(lines[0], new RegExp(`OPENTRONS_ANALYZER=${broken} does not answer`));
+    assert.match(lines[0], /shared\/opentrons-analyzer\/analyze/);
   });
 
   it('everything there: exit 0 and silent', () => {

@@ -58,6 +58,9 @@ export class RunEngine {
   completedAt?: string;
   /** a waitForResume is holding the run */
   private heldBy?: CommandRecord;
+  /** Python plans from an analysis: the ids loads give, and the errors commands fail with, by command id */
+  private readonly loadIds = new Map<string, Record<string, string>>();
+  private readonly failWith = new Map<string, ErrorOccurrence>();
 
   constructor(
     readonly state: EngineState,
@@ -151,7 +154,7 @@ export class RunEngine {
       this.played = true;
       this.startedAt = timestamp();
       // Python protocols get their home when played; live runs home without a listed command
-      if (this.plan?.kind === 'python') this.enqueue({ commandType: 'home', params: {} }, undefined);
+      if (this.plan?.kind === 'python') this.enqueue({ commandType: 'home', params: {}, key: this.plan.homeKey }, undefined);
     }
     if (this.status === 'awaiting-recovery-paused') {
       this.setStatus('awaiting-recovery');
@@ -288,9 +291,19 @@ export class RunEngine {
     const key = c.key ?? (this.lastProtocolKey = chainedKey(this.lastProtocolKey, c.commandType, c.params));
     const rec: CommandRecord = { id, key, commandType: c.commandType, createdAt: timestamp(), status: 'queued', params: c.params };
     if (c.intent) rec.intent = c.intent;
+    if (c.loadIds) this.loadIds.set(id, c.loadIds);
+    if (c.failWith) this.failWith.set(id, c.failWith);
     this.commands.push(rec);
     this.byId.set(id, rec);
     return rec;
+  }
+
+  /** Execute a command, or fail it as its analysis did; a load gives the ids the analysis gave. */
+  private outcomeOf(c: CommandRecord): ReturnType<typeof execute> {
+    const planned = this.failWith.get(c.id);
+    if (planned) return { error: planned };
+    const ids = this.loadIds.get(c.id);
+    return execute(this.state, ids ? { ...c, params: { ...c.params, ...ids } } : c);
   }
 
   private pump(): void {
@@ -316,7 +329,7 @@ export class RunEngine {
         return;
       }
       this.cancelRunning = undefined;
-      const outcome = execute(this.state, next);
+      const outcome = this.outcomeOf(next);
       if ('pause' in outcome) {
         // waitForResume: the command stays running and the run pauses until play
         this.runningCmd = undefined;
@@ -360,7 +373,9 @@ export class RunEngine {
           this.env.onCommandsLinks();
           return;
         }
-        this.errors = [c.error as ErrorOccurrence];
+        // a command that failed as in its analysis fails the run with the analysis's (protocol) error
+        const planned = this.failWith.has(c.id) ? this.plan?.failure?.() : undefined;
+        this.errors = [planned ?? c.error as ErrorOccurrence];
         this.failQueued();
         this.pending = [];
         this.finish(true);

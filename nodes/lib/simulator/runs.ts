@@ -2,7 +2,7 @@
  * Runs: the store, the one-current-run rules (§6), the 20-run limit, and the run resource.
  */
 import { newId, timestamp, type Scheduler } from './clock';
-import type { NotifyPayload, ProtocolRunSource, RobotModel } from './context';
+import type { NotifyPayload, ProtocolRunSource, RobotModel, RunPlan } from './context';
 import { protocolNotFound, runAlreadyActive, runNotCurrent, runNotFound, runNotIdle, runStopped } from './errors';
 import { EngineState, type LabwareOffset } from './executor';
 import type { Hardware } from './hardware';
@@ -150,22 +150,31 @@ export class RunStore {
     this.env.notify(`robot-server/runs/${id}`, REFETCH);
   }
 
-  create(req: CreateRunRequest): Run {
+  /**
+   * POST /runs. Asynchronous only for a Python protocol whose run needs Opentrons' analyzer (its analysis for the
+   * run's parameters is not cached yet): the state checks are made again once the plan is there.
+   */
+  async create(req: CreateRunRequest): Promise<Run> {
     const estop = this.env.hardware.estopError();
     if (estop) throw estop;
     // robot-server makes room before it looks at the current run, so old runs go even if the create fails
     this.prune();
-    let plan;
+    let plan: RunPlan | undefined;
     if (req.protocolId !== undefined) {
-      plan = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
-      if (!plan) throw protocolNotFound(req.protocolId);
+      const planned = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
+      if (!planned) throw protocolNotFound(req.protocolId);
+      if (planned instanceof Promise) {
+        this.assertReplaceable();
+        plan = await planned;
+        const estopNow = this.env.hardware.estopError();
+        if (estopNow) throw estopNow;
+      } else {
+        plan = planned;
+      }
     }
+    this.assertReplaceable();
     const current = this.currentRun();
-    if (current) {
-      const e = current.engine;
-      if (!e.isTerminal() && !e.isIdleForReplacement()) throw runAlreadyActive();
-      this.archive(current);
-    }
+    if (current) this.archive(current);
     const state = new EngineState(this.env.model, this.env.hardware);
     const runRef: { run?: Run } = {};
     const engine = new RunEngine(
@@ -200,6 +209,12 @@ export class RunStore {
     plan?.onRunCreated?.();
     this.notifyRun(run.id);
     return run;
+  }
+
+  /** 409 RunAlreadyActive while the current run is neither finished nor idle. */
+  private assertReplaceable(): void {
+    const e = this.currentRun()?.engine;
+    if (e && !e.isTerminal() && !e.isIdleForReplacement()) throw runAlreadyActive();
   }
 
   /** Archive the current run: it stops being current; an idle one becomes stopped. */
