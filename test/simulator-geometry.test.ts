@@ -72,6 +72,19 @@ describe('simulated robot: geometry from the definitions', function () {
     return { status: res.status, body: (await res.json()) as Json };
   }
 
+  /** Moves a pipette the simulated robot has onto `mount` (the captures' Flex had its P1000 on the left). */
+  async function attachAs(pipetteName: string, mount: 'left' | 'right'): Promise<void> {
+    const spec = ((await call('GET', '/instruments')).body.data as Json[]).find((i) => i.instrumentName === pipetteName);
+    assert.ok(spec, `the simulated robot has no ${pipetteName} to attach`);
+    if (spec.mount === mount) return;
+    assert.ok(robot, 'a simulated robot is running');
+    const data = spec.data as { channels: number; min_volume: number; max_volume: number };
+    robot.attachPipette({
+      mount, instrumentName: pipetteName, instrumentModel: String(spec.instrumentModel), serialNumber: String(spec.serialNumber),
+      channels: data.channels, minVolume: data.min_volume, maxVolume: data.max_volume,
+    });
+  }
+
   async function command(runId: string, commandType: string, params: Json): Promise<Json> {
     const r = await call('POST', `/runs/${runId}/commands?waitUntilComplete=true&timeout=30000`, { data: { commandType, params, intent: 'setup' } });
     assert.equal(r.status, 201, JSON.stringify(r.body));
@@ -88,6 +101,11 @@ describe('simulated robot: geometry from the definitions', function () {
       for (const c of replay) {
         const m = String(c.params.model);
         if (c.commandType === 'loadModule' && m !== 'magneticBlockV1' && !attached.has(m)) robot.attachModule(m);
+      }
+      // A run loads only what is attached (as on the robot): put each pipette the oracle loads on its mount.
+      for (const c of replay.filter((x) => x.commandType === 'loadPipette')) {
+        const { pipetteName, mount } = c.params as { pipetteName: string; mount: 'left' | 'right' };
+        await attachAs(pipetteName, mount);
       }
       const runId = ((await call('POST', '/runs', { data: {} })).body.data as Json).id as string;
       for (const def of Object.values(oracle.definitions)) {
@@ -147,6 +165,7 @@ describe('simulated robot: geometry from the definitions', function () {
     const runId = ((await call('POST', '/runs', { data: {} })).body.data as Json).id as string;
     const tips = await command(runId, 'loadLabware', capture(179).request.body.data.params);
     const plate = await command(runId, 'loadLabware', capture(180).request.body.data.params);
+    await attachAs('p1000_single_flex', 'left');
     const pipette = await command(runId, 'loadPipette', capture(181).request.body.data.params);
     const pipetteId = (pipette.result as Json).pipetteId;
     await command(runId, 'pickUpTip', { pipetteId, labwareId: (tips.result as Json).labwareId, wellName: 'A1' });
@@ -172,6 +191,7 @@ describe('simulated robot: geometry from the definitions', function () {
     const offset = await call('POST', `/runs/${runId}/labware_offsets`, { data: { definitionUri: 'opentrons/nest_96_wellplate_200ul_flat/2', location, vector: { x: 0.5, y: -0.25, z: 1 } } });
     assert.equal(offset.status, 201);
     const plate = await command(runId, 'loadLabware', { location, loadName: 'nest_96_wellplate_200ul_flat', namespace: 'opentrons', version: 2 });
+    await attachAs('p1000_single_flex', 'left');
     const pipette = await command(runId, 'loadPipette', { pipetteName: 'p1000_single_flex', mount: 'left' });
     const at = async (wellLocation: Json): Promise<unknown> =>
       ((await command(runId, 'moveToWell', { pipetteId: (pipette.result as Json).pipetteId, labwareId: (plate.result as Json).labwareId, wellName: 'B2', wellLocation })).result as Json).position;
@@ -184,6 +204,7 @@ describe('simulated robot: geometry from the definitions', function () {
   it('fails a position the deck cannot give with the engine\'s error, not a made-up point', async function () {
     robot = await SimulatedRobot.start({ model: 'Flex', speed: 1000 });
     const runId = ((await call('POST', '/runs', { data: {} })).body.data as Json).id as string;
+    await attachAs('p1000_single_flex', 'left');
     const pipette = await command(runId, 'loadPipette', { pipetteName: 'p1000_single_flex', mount: 'left' });
     const r = await call('POST', `/runs/${runId}/commands?waitUntilComplete=true`, {
       data: { commandType: 'moveToAddressableArea', params: { pipetteId: (pipette.result as Json).pipetteId, addressableAreaName: 'noSuchArea' }, intent: 'setup' },
