@@ -4,7 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { timestamp } from '../clock';
-import type { RunPlan, SimulatorContext } from '../context';
+import type { LatePlan, RunPlan, SimulatorContext } from '../context';
 import { protocolNotFound, protocolUsedByRun } from '../errors';
 import { analyseCommands, internalErrorOccurrence } from './analysis';
 import { AnalyzerRunner, type AnalyzerInput } from './analyzer-process';
@@ -412,23 +412,20 @@ export class ProtocolStore {
     return record;
   }
 
-  /** A run's plan from the analysis of its own parameters (the analyzer's cache makes a repeated one instant). */
-  private async analysedRunPlan(p: ProtocolRecord, files: { protocol: UploadedFile; labware: UploadedFile[] }, applied: AppliedParameters, dataFiles: RtpFiles, base: ProtocolRunPlan): Promise<ProtocolRunPlan> {
+  /**
+   * A run's plan from the analysis of its own parameters, which comes later (the analyzer's cache makes a repeated one
+   * instant): the run is created at once, as on the robot, and its engine waits for the commands.
+   */
+  private analysedRunPlan(p: ProtocolRecord, files: { protocol: UploadedFile; labware: UploadedFile[] }, applied: AppliedParameters, dataFiles: RtpFiles, base: ProtocolRunPlan): ProtocolRunPlan {
     const runner = this.runner as AnalyzerRunner;
-    const r = await runner.analyze(this.analyzerInput(files, applied.parameters, dataFiles));
-    const body = r.kind === 'output'
-      ? analysisFromOutput(r.output, p.robotType)
-      : failedAnalysis(p.robotType, applied.parameters, r.errorType, r.detail);
-    const run = runFromAnalysis(body);
-    const plan: ProtocolRunPlan = {
-      ...base,
-      commands: run.commands,
-      labwareDefinitions: [...base.labwareDefinitions, ...run.labwareDefinitions],
-      interpreted: true,
-    };
-    if (run.homeKey !== undefined) plan.homeKey = run.homeKey;
-    if (run.failure) plan.failure = run.failure;
-    return plan;
+    const input = this.analyzerInput(files, applied.parameters, dataFiles);
+    const later = runner.analyze(input).then((r): LatePlan => {
+      const body = r.kind === 'output'
+        ? analysisFromOutput(r.output, p.robotType)
+        : failedAnalysis(p.robotType, applied.parameters, r.errorType, r.detail);
+      return runFromAnalysis(body);
+    });
+    return { ...base, commands: [], interpreted: true, later };
   }
 
   private jsonGetsFixedTrash(p: ProtocolRecord, reading: JsonProtocolReading): boolean {
@@ -454,7 +451,7 @@ export class ProtocolStore {
    * The commands a run of this protocol executes after the engine's initial `home`, in the
    * create-body shape. JSON protocols: their own commands. Python protocols: the stand-in timeline.
    */
-  runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | Promise<ProtocolRunPlan> | undefined {
+  runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | undefined {
     const p = this.get(protocolId);
     if (!p) return undefined;
     const labwareDefinitions = [...p.labwareDefinitions.values()];
