@@ -419,12 +419,11 @@ export class ProtocolStore {
   private analysedRunPlan(p: ProtocolRecord, files: { protocol: UploadedFile; labware: UploadedFile[] }, applied: AppliedParameters, dataFiles: RtpFiles, base: ProtocolRunPlan): ProtocolRunPlan {
     const runner = this.runner as AnalyzerRunner;
     const input = this.analyzerInput(files, applied.parameters, dataFiles);
-    const later = runner.analyze(input).then((r): LatePlan => {
-      const body = r.kind === 'output'
-        ? analysisFromOutput(r.output, p.robotType)
-        : failedAnalysis(p.robotType, applied.parameters, r.errorType, r.detail);
-      return runFromAnalysis(body);
-    });
+    const failed = (errorType: string, detail: string): LatePlan => runFromAnalysis(failedAnalysis(p.robotType, applied.parameters, errorType, detail));
+    // never rejects: a command list the run cannot follow fails the run, it does not become an unhandled rejection
+    const later = runner.analyze(input)
+      .then((r): LatePlan => (r.kind === 'output' ? runFromAnalysis(analysisFromOutput(r.output, p.robotType)) : failed(r.errorType, r.detail)))
+      .catch((e: unknown) => failed('AnalyzerFailed', `The simulated robot could not follow Opentrons' analysis: ${(e as Error).message}`));
     return { ...base, commands: [], interpreted: true, later };
   }
 
