@@ -75,18 +75,30 @@ export interface RunPlan {
   /** Python plans from a real analysis: the key of the initial home the engine adds at the first play */
   homeKey?: string;
   /**
+   * Python plans whose analysis (for the run's own parameters) is still being made by Opentrons' analyzer: the run
+   * exists at once, as on the robot, and executes these commands when they come; played before, it is `running` with
+   * nothing to do yet (as a robot loading the protocol). Replaces `commands`, `homeKey` and `failure`.
+   */
+  later?: Promise<LatePlan>;
+  /**
    * Called once the run exists (not when POST /runs is refused after the plan was made, e.g. 409 RunAlreadyActive):
    * the protocols part records the data files the run was given, as robot-server stores them with the run.
    */
   onRunCreated?: () => void;
 }
 
+/** What a Python plan learns from its analysis (RunPlan.later). */
+export interface LatePlan {
+  commands: PlannedCommand[];
+  homeKey?: string;
+  failure?: () => import('./commands').ErrorOccurrence;
+  /** definitions the analysis loaded, registered with the run before its first command */
+  labwareDefinitions: unknown[];
+}
+
 export interface ProtocolRunSource {
-  /**
-   * undefined when the protocol does not exist (→ 404 ProtocolNotFound on POST /runs). A Python protocol analysed by
-   * Opentrons' analyzer gives a promise: the plan is the analysis for the run's own parameter values and files.
-   */
-  runPlan(protocolId: string, runTimeParameterValues?: Record<string, unknown>, runTimeParameterFiles?: Record<string, string>): RunPlan | Promise<RunPlan> | undefined;
+  /** undefined when the protocol does not exist (→ 404 ProtocolNotFound on POST /runs) */
+  runPlan(protocolId: string, runTimeParameterValues?: Record<string, unknown>, runTimeParameterFiles?: Record<string, string>): RunPlan | undefined;
 }
 
 export interface ProtocolPart {

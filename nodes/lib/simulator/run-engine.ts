@@ -61,6 +61,12 @@ export class RunEngine {
   /** Python plans from an analysis: the ids loads give, and the errors commands fail with, by command id */
   private readonly loadIds = new Map<string, Record<string, string>>();
   private readonly failWith = new Map<string, ErrorOccurrence>();
+  /** Python plans: the run's error when the protocol raises (RunPlan.failure, or its late plan's) */
+  private failure?: () => ErrorOccurrence;
+  private homeKey?: string;
+  /** a late plan (RunPlan.later) has not come yet: the run must not finish, and its home waits for the key */
+  private waitingForPlan = false;
+  private homeDeferred = false;
 
   constructor(
     readonly state: EngineState,
@@ -72,6 +78,12 @@ export class RunEngine {
       for (const c of plan.commands) this.enqueue(c, c.intent);
     } else if (plan) {
       this.pending = plan.commands.slice();
+      this.failure = plan.failure;
+      this.homeKey = plan.homeKey;
+      if (plan.later) {
+        this.waitingForPlan = true;
+        void plan.later.then((late) => this.planArrived(late));
+      }
     }
   }
 
@@ -154,7 +166,10 @@ export class RunEngine {
       this.played = true;
       this.startedAt = timestamp();
       // Python protocols get their home when played; live runs home without a listed command
-      if (this.plan?.kind === 'python') this.enqueue({ commandType: 'home', params: {}, key: this.plan.homeKey }, undefined);
+      if (this.plan?.kind === 'python') {
+        if (this.waitingForPlan) this.homeDeferred = true;
+        else this.enqueue({ commandType: 'home', params: {}, key: this.homeKey }, undefined);
+      }
     }
     if (this.status === 'awaiting-recovery-paused') {
       this.setStatus('awaiting-recovery');
@@ -285,6 +300,21 @@ export class RunEngine {
     return undefined;
   }
 
+  /** The analysis of a Python run's parameters is there: its commands become the run's (unless the run ended meanwhile). */
+  private planArrived(late: import('./context').LatePlan): void {
+    this.waitingForPlan = false;
+    if (this.isStopping()) return;
+    for (const d of late.labwareDefinitions) this.state.addDefinition(d);
+    this.pending = late.commands.slice();
+    this.failure = late.failure;
+    this.homeKey = late.homeKey;
+    if (this.homeDeferred) {
+      this.homeDeferred = false;
+      this.enqueue({ commandType: 'home', params: {}, key: this.homeKey }, undefined);
+    }
+    this.pump();
+  }
+
   /** Generate a Python-plan command at the moment it runs (so totalLength grows as the run goes). */
   private enqueueSilently(c: PlannedCommand): CommandRecord {
     const id = c.id ?? newId();
@@ -310,8 +340,8 @@ export class RunEngine {
     if (this.runningCmd || this.heldBy || this.isStopping()) return;
     const next = this.nextCommand();
     if (!next) {
-      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0) {
-        const failure = this.plan?.failure;
+      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0 && !this.waitingForPlan) {
+        const failure = this.failure;
         if (failure) this.errors = [failure()];
         this.finish(failure !== undefined);
       }
@@ -374,7 +404,7 @@ export class RunEngine {
           return;
         }
         // a command that failed as in its analysis fails the run with the analysis's (protocol) error
-        const planned = this.failWith.has(c.id) ? this.plan?.failure?.() : undefined;
+        const planned = this.failWith.has(c.id) ? this.failure?.() : undefined;
         this.errors = [planned ?? c.error as ErrorOccurrence];
         this.failQueued();
         this.pending = [];

@@ -94,7 +94,7 @@ function policyRules(raw: unknown[]): PolicyRule[] {
 export function runRoutes(env: RunRoutesEnv): Route[] {
   const { runs } = env;
 
-  const createRun = async (req: SimRequest): Promise<SimResponse> => {
+  const createRun = (req: SimRequest): SimResponse => {
     const data = readData(req, true) ?? {};
     const create: CreateRunRequest = {};
     if (data.protocolId !== undefined && data.protocolId !== null) {
@@ -114,7 +114,7 @@ export function runRoutes(env: RunRoutesEnv): Route[] {
       }
       create.runTimeParameterFiles = files as Record<string, string>;
     }
-    const run = await runs.create(create);
+    const run = runs.create(create);
     return ok({ data: run.resource() }, 201);
   };
 

@@ -150,27 +150,15 @@ export class RunStore {
     this.env.notify(`robot-server/runs/${id}`, REFETCH);
   }
 
-  /**
-   * POST /runs. Asynchronous only for a Python protocol whose run needs Opentrons' analyzer (its analysis for the
-   * run's parameters is not cached yet): the state checks are made again once the plan is there.
-   */
-  async create(req: CreateRunRequest): Promise<Run> {
+  create(req: CreateRunRequest): Run {
     const estop = this.env.hardware.estopError();
     if (estop) throw estop;
     // robot-server makes room before it looks at the current run, so old runs go even if the create fails
     this.prune();
     let plan: RunPlan | undefined;
     if (req.protocolId !== undefined) {
-      const planned = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
-      if (!planned) throw protocolNotFound(req.protocolId);
-      if (planned instanceof Promise) {
-        this.assertReplaceable();
-        plan = await planned;
-        const estopNow = this.env.hardware.estopError();
-        if (estopNow) throw estopNow;
-      } else {
-        plan = planned;
-      }
+      plan = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
+      if (!plan) throw protocolNotFound(req.protocolId);
     }
     this.assertReplaceable();
     const current = this.currentRun();

@@ -3,7 +3,7 @@
 // analysis resource does not carry; robot-server adds the id and status).
 import { randomUUID } from 'node:crypto';
 import { timestamp } from '../clock';
-import type { PlannedCommand } from '../context';
+import type { LatePlan, PlannedCommand } from '../context';
 import type { AnalysisCommand, CompletedAnalysisBody, ErrorOccurrence, JsonObject, RobotType } from './types';
 
 const RESULTS = new Set(['ok', 'not-ok', 'parameter-value-required']);
@@ -59,14 +59,11 @@ function renamed(v: unknown, ids: Map<string, string>): unknown {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOAD_IDS = ['labwareId', 'pipetteId', 'moduleId'];
 
-export interface AnalysedRun {
-  commands: PlannedCommand[];
-  /** key of the analysis's initial home, which the run's engine adds itself at the first play */
-  homeKey?: string;
-  labwareDefinitions: JsonObject[];
-  /** the analysis's error, for a run that fails where its analysis failed (or, with no failed command, at its end) */
-  failure?: () => ErrorOccurrence;
-}
+/**
+ * `homeKey`: the analysis's initial home's, which the run's engine adds itself at the first play; `failure`: the
+ * analysis's error, for a run that fails where its analysis failed (or, with no failed command, at its end).
+ */
+export type AnalysedRun = LatePlan & { labwareDefinitions: JsonObject[] };
 
 /**
  * What a run of an analysed protocol executes: the analysis's commands with their keys and params; a command that

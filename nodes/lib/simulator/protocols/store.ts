@@ -7,8 +7,7 @@ import { timestamp } from '../clock';
 import type { RunPlan, SimulatorContext } from '../context';
 import { protocolNotFound, protocolUsedByRun } from '../errors';
 import { analyseCommands, internalErrorOccurrence } from './analysis';
-import { AnalyzerRunner, type AnalyzerInput } from './analyzer-process';
-import { analysisFromOutput, failedAnalysis, runFromAnalysis } from './analyzer-output';
+import { OpentronsAnalyses, type AnalyzerRequest, type PythonFiles } from './analyzer-analyses';
 import { lastAnalysisPending, protocolFilesInvalid, protocolRobotTypeMismatch, quickTransferLimit } from './errors';
 import { readJsonProtocol, seemsLikeLabware, seemsLikeProtocol, type JsonProtocolReading } from './json-protocol';
 import { uriOfDefinition } from './labware-library';
@@ -25,7 +24,7 @@ export const MAX_ANALYSES_PER_PROTOCOL = 5;
 type Source =
   | { kind: 'json'; reading: JsonProtocolReading }
   /** `files`: what Opentrons' analyzer is given (the main file and the custom labware files as uploaded) */
-  | { kind: 'python'; reading: PythonReading; files: { protocol: UploadedFile; labware: UploadedFile[] } };
+  | { kind: 'python'; reading: PythonReading; files: PythonFiles };
 
 interface AnalysisRecord {
   id: string;
@@ -97,18 +96,20 @@ function protocolName(record: { metadata: JsonObject; files: { name: string; rol
 export class ProtocolStore {
   private readonly protocols: ProtocolRecord[] = [];
   /** Opentrons' analyzer for this robot's Python protocols; undefined: the stand-in */
-  private readonly runner?: AnalyzerRunner;
+  private readonly analyses?: OpentronsAnalyses;
 
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly dataFiles: DataFileStore,
   ) {
-    if (ctx.analyzer.kind === 'opentrons') this.runner = new AnalyzerRunner(ctx.analyzer, { timeoutMs: ctx.analyzerTimeoutMs, log: ctx.log });
+    if (ctx.analyzer.kind === 'opentrons') {
+      this.analyses = new OpentronsAnalyses(ctx.analyzer, { timeoutMs: ctx.analyzerTimeoutMs, log: ctx.log }, (id) => this.dataFiles.require(id, 422));
+    }
   }
 
   /** End a running analyzer and remove its files (robot stopped). */
   close(): void {
-    this.runner?.close();
+    this.analyses?.close();
   }
 
   // ---- reading ----------------------------------------------------------------------------
@@ -324,8 +325,17 @@ export class ProtocolStore {
     }
     const runTimeParameters = applied.parameters;
     for (const id of Object.values(files)) p.dataFileIds.add(id);
-    if (p.source.kind === 'python' && this.runner && this.analyzerTakes(p, runTimeParameters, files)) {
-      return this.analyzerAnalysis(id, p, p.source.files, runTimeParameters, files, completesAt);
+    if (p.source.kind === 'python' && this.analyses) {
+      const req = this.analyzerRequest(p, p.source.files, runTimeParameters, files);
+      if (this.analyses.takes(req)) {
+        // pending while the analyzer works, and at least until the robot's own analysis time is over
+        const record: AnalysisRecord = { id, completesAt: Infinity, runTimeParameters, compute: () => { throw new Error('analysis pending'); } };
+        void this.analyses.analyse(req).then((body) => {
+          record.compute = () => body;
+          record.completesAt = Math.max(completesAt, performance.now());
+        });
+        return record;
+      }
     }
     const compute = (): CompletedAnalysisBody => {
       if (applied.missingFiles.length > 0 && p.source.kind === 'python') {
@@ -357,78 +367,8 @@ export class ProtocolStore {
 
   private readonly fileName = (id: string): string | undefined => this.dataFiles.get(id)?.name;
 
-  // ---- Opentrons' analyzer ----------------------------------------------------------------
-
-  /**
-   * Whether Opentrons' analyzer can analyse with these parameters: one without --rtp-values/--rtp-files (opentrons
-   * before 8.2) only with the defaults; otherwise the stand-in analyses, and the log says why.
-   */
-  private analyzerTakes(p: ProtocolRecord, parameters: JsonObject[], files: RtpFiles): boolean {
-    if (!this.runner || this.runner.analyzer.rtpOptions) return true;
-    const changed = Object.keys(this.analyzerValues(parameters)).length > 0 || Object.keys(files).length > 0;
-    if (changed) {
-      this.ctx.log(`opentrons-sim: ${protocolName(p)} analysed by the stand-in for these run-time parameter values: ` +
-        `Opentrons' analyzer (${this.runner.analyzer.label}) has no --rtp-values/--rtp-files (opentrons 8.2 or later has)`);
-    }
-    return !changed;
-  }
-
-  /** The values the analyzer is given: those that differ from their defaults (so defaults given or omitted share a cache entry). */
-  private analyzerValues(parameters: JsonObject[]): Record<string, unknown> {
-    const values: Record<string, unknown> = {};
-    for (const q of parameters) {
-      if (q.type !== 'csv_file' && q.value !== q.default) values[String(q.variableName)] = q.value;
-    }
-    return values;
-  }
-
-  private analyzerInput(files: { protocol: UploadedFile; labware: UploadedFile[] }, parameters: JsonObject[], dataFiles: RtpFiles): AnalyzerInput {
-    return {
-      protocol: files.protocol,
-      labware: files.labware,
-      values: this.analyzerValues(parameters),
-      files: Object.entries(dataFiles).map(([variableName, id]) => {
-        const f = this.dataFiles.require(id, 422);
-        return { variableName, id, name: f.name, content: f.content };
-      }),
-    };
-  }
-
-  /** Analyse with Opentrons' analyzer (queued); `completesAt` is when the robot's minimum analysis time is over. */
-  private analyzerAnalysis(id: string, p: ProtocolRecord, files: { protocol: UploadedFile; labware: UploadedFile[] }, runTimeParameters: JsonObject[], dataFiles: RtpFiles, completesAt: number): AnalysisRecord {
-    const robotType = p.robotType;
-    const record: AnalysisRecord = {
-      id, completesAt: Infinity, runTimeParameters,
-      compute: () => failedAnalysis(robotType, runTimeParameters, 'AnalysisPending', 'The analysis has not finished.'),
-    };
-    const runner = this.runner as AnalyzerRunner;
-    void runner.analyze(this.analyzerInput(files, runTimeParameters, dataFiles)).then((r) => {
-      const body = r.kind === 'output'
-        ? analysisFromOutput(r.output, robotType)
-        : failedAnalysis(robotType, runTimeParameters, r.errorType, r.detail);
-      record.compute = () => body;
-      record.completesAt = Math.max(completesAt, performance.now());
-    });
-    return record;
-  }
-
-  /** A run's plan from the analysis of its own parameters (the analyzer's cache makes a repeated one instant). */
-  private async analysedRunPlan(p: ProtocolRecord, files: { protocol: UploadedFile; labware: UploadedFile[] }, applied: AppliedParameters, dataFiles: RtpFiles, base: ProtocolRunPlan): Promise<ProtocolRunPlan> {
-    const runner = this.runner as AnalyzerRunner;
-    const r = await runner.analyze(this.analyzerInput(files, applied.parameters, dataFiles));
-    const body = r.kind === 'output'
-      ? analysisFromOutput(r.output, p.robotType)
-      : failedAnalysis(p.robotType, applied.parameters, r.errorType, r.detail);
-    const run = runFromAnalysis(body);
-    const plan: ProtocolRunPlan = {
-      ...base,
-      commands: run.commands,
-      labwareDefinitions: [...base.labwareDefinitions, ...run.labwareDefinitions],
-      interpreted: true,
-    };
-    if (run.homeKey !== undefined) plan.homeKey = run.homeKey;
-    if (run.failure) plan.failure = run.failure;
-    return plan;
+  private analyzerRequest(p: ProtocolRecord, files: PythonFiles, parameters: JsonObject[], dataFiles: RtpFiles): AnalyzerRequest {
+    return { name: protocolName(p), robotType: p.robotType, files, parameters, dataFiles };
   }
 
   private jsonGetsFixedTrash(p: ProtocolRecord, reading: JsonProtocolReading): boolean {
@@ -454,7 +394,7 @@ export class ProtocolStore {
    * The commands a run of this protocol executes after the engine's initial `home`, in the
    * create-body shape. JSON protocols: their own commands. Python protocols: the stand-in timeline.
    */
-  runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | Promise<ProtocolRunPlan> | undefined {
+  runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | undefined {
     const p = this.get(protocolId);
     if (!p) return undefined;
     const labwareDefinitions = [...p.labwareDefinitions.values()];
@@ -485,8 +425,10 @@ export class ProtocolStore {
         for (const id of Object.values(files)) p.dataFileIds.add(id);
       },
     };
-    if (this.runner && this.analyzerTakes(p, applied.parameters, files)) {
-      return this.analysedRunPlan(p, p.source.files, applied, files, plan);
+    if (this.analyses) {
+      // the run is created at once, as on the robot; its engine waits for the analysis of the run's own parameters
+      const req = this.analyzerRequest(p, p.source.files, applied.parameters, files);
+      if (this.analyses.takes(req)) return { ...plan, commands: [], interpreted: true, later: this.analyses.runPlan(req) };
     }
     const missing = applied.missingFiles;
     if (missing.length > 0) {
