@@ -88,7 +88,10 @@ describe('example: plate-reader-loop.json', function () {
     const topics = statuses.map((m) => m.topic);
     assert.deepEqual(finished.map((m) => m.topic), ['succeeded'], `statuses seen: ${topics.join(', ')}`);
     assert.ok(topics.includes('paused'), topics.join(', '));
-    assert.ok(topics.indexOf('paused') < topics.lastIndexOf('running'), `resumed after the pause: ${topics.join(', ')}`);
+    // Resumed: a status after the pause that only a played run reaches (`running` may be over before the next read
+    // on a loaded machine: the remaining commands take a few hundred ms).
+    const afterPause = topics.slice(topics.indexOf('paused') + 1);
+    assert.ok(afterPause.some((t) => t === 'running' || t === 'finishing'), `resumed after the pause: ${topics.join(', ')}`);
     assert.equal(topics.filter((t) => t === 'succeeded').length, 1);
     const paused = statuses.find((m) => m.topic === 'paused') as Msg;
     assert.equal((paused.payload as { pauseMessage: string }).pauseMessage, 'Read the plate in the plate reader');
