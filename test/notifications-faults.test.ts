@@ -146,7 +146,8 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
 
   beforeEach(async () => {
     logs.length = 0;
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 100 });
+    // Analysis on the simulated clock too (800 ms at speed 1 by default): no test here is about it.
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 100, analysisMs: 20 });
     client = clientFor(robot);
   });
 
@@ -302,7 +303,7 @@ describe('notifications: a silent broker through the config node (opentrons-run 
   let silent: Mosquitto;
 
   beforeEach(async () => {
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 1_000 });
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 1_000, analysisMs: 20 });
     client = clientFor(robot);
     silent = await Mosquitto.create(); // accepts and acknowledges, but no robot publishes to it
   });
@@ -315,7 +316,8 @@ describe('notifications: a silent broker through the config node (opentrons-run 
   });
 
   it('a broker that is not the robot\'s: after an opentrons-run play the status node polls, says so, and sees the run end within the poll interval', async () => {
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 6) });
+    // 2 s of running before the pause (push is taken as silent 3 s after the play), 4 s after it: 4 polls at 1 s.
+    const run = await client.createRun({ protocolId: await uploadPausing(client, 2) });
     const flow: FlowNode[] = [
       { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: silent.port, notifications: 'auto' },
       { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: 1000, autostart: true, wires: [['out'], []] },
