@@ -19,6 +19,8 @@ import { Mosquitto, Recorder, clientFor, essential, sleep, testNotifications, un
 
 const NEVER = 10 * 60_000;
 const ALL = ['idle', 'running', 'paused', 'running', 'succeeded'];
+/** Homes after the pause: 400 ms of running at commandMs 100, eight of the watchers' 50 ms polls (before it: 210 ms). */
+const AFTER_PAUSE = 2;
 
 interface TestBroker {
   url: string;
@@ -136,7 +138,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   const pollsThroughout = async (broker: TestBroker): Promise<{ n: RobotNotifications; rec: Recorder }> => {
     cleanups.push(() => broker.close());
     const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50);
     await until('idle', () => rec.has('idle'));
     assert.equal(kind(rec), 'polling');
@@ -194,7 +196,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     const broker = await misbehavingBroker({ authorizeSubscribe: (c) => c.close() });
     cleanups.push(() => broker.close());
     const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const byId = watch(run.id, n, 50);
     const current = watch(undefined, n, 50);
     await until('idle', () => byId.has('idle') && current.has('idle'));
@@ -223,7 +225,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   it('Mosquitto with an ACL that lets nothing through: accepted and silent, so an own run change turns it to polling', async () => {
     // Mosquitto 2.0 grants the SUBSCRIBE and applies the ACL on delivery: from here it is a silent broker.
     const { n } = await robotBroker(['topic read somewhere-else/#']);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
     await client.createRunAction(run.id, 'play');
@@ -247,7 +249,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
 
   it('the broker killed during UNSUBSCRIBE: no rejection; the remaining watcher polls and sees every status', async () => {
     const { mosquitto, n } = await robotBroker();
-    const protocolId = await uploadPausing(client, 5);
+    const protocolId = await uploadPausing(client, AFTER_PAUSE);
     const old = await client.createRun({ protocolId });
     const leaving = watch(old.id, n, 50);
     await until('push', () => kind(leaving) === 'push');
@@ -265,7 +267,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     const started = await robotBroker();
     const { mosquitto, n } = started;
     let bridge = started.bridge;
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
     await until('idle', () => rec.has('idle'));
