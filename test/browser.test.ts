@@ -205,7 +205,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     noErrors();
   });
 
-  it('removes the dropped nodes again (they have no robot, so they would stop a deploy)', async function () {
+  it('removes the dropped nodes again with the Delete key', async function () {
     for (const id of Object.values(dropped)) {
       await page.locator(`#red-ui-workspace-chart g[id="${id}"] .red-ui-flow-node`).first().click();
       await page.keyboard.press('Delete');
