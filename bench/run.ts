@@ -4,7 +4,7 @@
 // (keeping node options such as --cpu-prof).
 //   npm run bench                       every part; the command overhead 5 times (median and spread)
 //   npm run bench -- overhead --runs 9  one part alone, 9 times
-//   parts: overhead, memory, upload, fleet, hardware, push, log, deck
+//   parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { Pool } from 'undici';
 import { RobotClient } from '../nodes/lib/client';
 import { SimFleet } from './fleet';
 import { runDeckBench } from './deck';
+import { runAnalyzerBench } from './analyzer';
 import { runHardwareWatchBench } from './hardware';
 import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
 
@@ -23,8 +24,8 @@ const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
 const WARMUP = 200;
 
-// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, log, deck (default all).
-const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'log', 'deck'] as const;
+// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer (default all).
+const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'log', 'deck', 'analyzer'] as const;
 type Part = (typeof PARTS)[number];
 function parseArgs(argv: string[]): { parts: Set<Part>; runs: number } {
   const parts = new Set<Part>();
@@ -280,6 +281,24 @@ function deckRender(): void {
   row('opentrons-deck: SVG size (gzipped)', `${r.svgBytes} bytes (${r.svgGzipBytes})`);
 }
 
+/** 7: upload → completed analysis of the sample Python protocols with Opentrons' analyzer, cold and cached (bench/analyzer.ts). */
+async function analyzerTimes(): Promise<void> {
+  let r: Awaited<ReturnType<typeof runAnalyzerBench>>;
+  try {
+    r = await runAnalyzerBench();
+  } catch (e) {
+    // a machine without Opentrons' analyzer measures everything else; the row says why this part is missing
+    if ((e as { code?: string }).code !== 'AnalyzerNotFound') throw e;
+    row('Python analyses with Opentrons\' analyzer', `not measured: ${(e as Error).message}`);
+    return;
+  }
+  results.analyzer = r;
+  for (const x of r.rows) {
+    const real = x.robotServerMs === undefined ? 'not captured' : `${x.robotServerMs} ms`;
+    row(`analysis of ${x.protocol} (${x.result}): cold / cached / robot-server 8.1.0`, `${x.coldMs} / ${x.cachedMs} ms / ${real}`);
+  }
+}
+
 /** 5: status latency and request rate, push vs polling (bench/status-push.ts by the notifications work). */
 async function statusLatency(): Promise<void> {
   const file = join(__dirname, 'status-push.js');
@@ -289,13 +308,27 @@ async function statusLatency(): Promise<void> {
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { runStatusPushBench } = require(file) as { runStatusPushBench(o: { windowS?: number; latencyRuns?: number }): Promise<Record<string, unknown>> };
-  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined, latencyRuns: 5 });
+  const r = await runStatusPushBench({ windowS: Number(process.env.BENCH_WINDOW_S) || undefined });
   results.statusPush = r;
   for (const mode of ['push', 'polling']) {
     const m = r[mode] as Record<string, number> | undefined;
     if (!m) continue;
-    row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`);
-    row(`requests per minute (${mode}): running / paused (windows ${m.runningWindowS} s / ${m.pausedWindowS} s)`, `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused}`);
+    const polling = mode === 'polling';
+    row(`status latency (${mode}): median / p95 ms`, `${m.latencyMedianMs} / ${m.latencyP95Ms}`, polling ? 'p95 ≤ 3000' : 'p95 ≤ 100', polling ? m.latencyP95Ms <= 3000 : m.latencyP95Ms <= 100);
+    row(
+      `requests per minute (${mode}): running / paused / idle run / idle robot (windows ${m.runningWindowS} s / ${m.pausedWindowS} s)`,
+      `${m.requestsPerMinRunning} / ${m.requestsPerMinPaused} / ${m.requestsPerMinIdleRun} / ${m.requestsPerMinIdleRobot}`,
+    );
+  }
+  const app = r.app as { requestsPerMin: number; pollingRunningVsApp: number } | undefined;
+  const polling = r.polling as Record<string, number> | undefined;
+  if (app && polling) {
+    row(
+      `polling a running run vs the Opentrons App (run every 5 s + current command every 3 s = ${app.requestsPerMin}/min)`,
+      `${polling.requestsPerMinRunning}/min = ${(polling.requestsPerMinRunning / app.requestsPerMin).toFixed(2)}× the App`,
+      `≤ ${app.requestsPerMin}/min`,
+      polling.requestsPerMinRunning <= app.requestsPerMin,
+    );
   }
 }
 
@@ -329,6 +362,7 @@ async function main(): Promise<void> {
   if (parts.has('push')) await statusLatency();
   if (parts.has('log')) await commandLog();
   if (parts.has('deck')) deckRender();
+  if (parts.has('analyzer')) await analyzerTimes();
   const env = { parts: [...parts], runs: RUNS, node: process.version, platform: `${process.platform} ${process.arch}`, cpus: (await import('node:os')).cpus().length, durationS: (Date.now() - t0) / 1000 };
   console.log('');
   console.table(rows);

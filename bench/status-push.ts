@@ -1,10 +1,14 @@
 // Status push vs polling, side by side: two simulated robots run the same protocol at the same time;
 // one is watched through MQTT push (the simulator publishing to an embedded broker), the other by
 // polling at the default interval. Measured: latency from the robot's status change to the watcher's
-// message (median, p95), and HTTP requests per minute to the robot while the run is running and paused.
+// message (median, p95), and HTTP requests per minute to the robot from one watched run while it is idle
+// (created, not played), running and paused, and from a robot watched with no run at all (follow mode,
+// as a fleet watches its free robots) — set beside the Opentrons App's own 32 a minute.
 //   node dist/bench/status-push.js            (bench/run.ts calls runStatusPushBench())
-//   BENCH_WINDOW_S=20 shortens the running window (default 60 s). The paused window is never shorter than
-//   two push safety-poll periods (2 × 30 s), or a push watcher's paused rate would read 0 by chance.
+//   BENCH_LATENCY_RUNS=10 plays more short runs for the latency figures (default 5).
+//   BENCH_INTERVAL_MS=1000 watches at another poll interval (default: the status node's default).
+//   BENCH_WINDOW_S=20 shortens the running window (default 60 s). The other windows are never shorter than
+//   two push safety-poll periods (2 × 30 s), or a push watcher's quiet rate would read 0 by chance.
 import { RobotClient } from '../nodes/lib/client';
 import { DEFAULT_SAFETY_POLL_MS, RobotNotifications, PushSource } from '../nodes/lib/notifications';
 import { SimulatedRobot } from '../nodes/lib/simulator';
@@ -12,8 +16,17 @@ import { MqttBridge } from '../nodes/lib/simulator/mqtt-bridge';
 import { jsonProtocol } from './long-run';
 import { DEFAULT_INTERVAL_MS, PollingSource, watchRun, type SourceFactory, type Subscription, type WatchEvent } from '../nodes/lib/watch';
 
+/** The watchers' poll interval: the status node's default unless BENCH_INTERVAL_MS says otherwise. */
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS) || DEFAULT_INTERVAL_MS;
+
 /** Simulated duration of one command: slow enough that a run has distinct phases, like a real robot. */
 const COMMAND_MS = 500;
+
+/**
+ * The Opentrons App's load on a robot while it shows a run without MQTT: the run every 5 s and its current
+ * command every 3 s (12 + 20 a minute).
+ */
+export const APP_REQUESTS_PER_MIN = 32;
 
 interface Side {
   name: 'push' | 'polling';
@@ -71,16 +84,16 @@ async function upload(s: Side, homes: number): Promise<string> {
   }
 }
 
-/** Watches a run; each status msg's latency is measured from the robot's latest change before it. */
-function watch(s: Side, runId: string, statuses: string[]): Subscription {
+/** Watches a run (undefined: the current run); each status msg's latency is measured from the robot's latest change before it. */
+function watch(s: Side, runId: string | undefined, statuses: string[]): Subscription {
   return watchRun(s.client, runId, {
-    intervalMs: DEFAULT_INTERVAL_MS,
+    intervalMs: INTERVAL_MS,
     progress: false,
     onEvent: (e: WatchEvent) => {
       if (e.type !== 'status') return;
       const at = Date.now();
       statuses.push(e.snapshot.status);
-      if (statuses.length === 1) return; // the first read is not a change
+      if (statuses.length === 1 || runId === undefined) return; // the first read is not a change
       const before = (s.changes.get(runId) ?? []).filter((t) => t <= at);
       if (before.length) s.latencies.push(at - before[before.length - 1]);
     },
@@ -130,9 +143,15 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
   const windowS = opts.windowS ?? (Number(process.env.BENCH_WINDOW_S) || 60);
   // Steady state of the push side while paused is one safety poll per period: a window must hold several.
   const pausedWindowS = Math.max(windowS, (2 * DEFAULT_SAFETY_POLL_MS) / 1000 + 5);
-  const latencyRuns = opts.latencyRuns ?? 5;
+  const latencyRuns = opts.latencyRuns ?? (Number(process.env.BENCH_LATENCY_RUNS) || 5);
   const sides = [await side('push'), await side('polling')];
   try {
+    // 0. a robot with no run, watched in follow mode (what a fleet does with each free robot)
+    const follow = sides.map((s) => watch(s, undefined, []));
+    await sleep(2_000);
+    const idleRobot = await Promise.all(sides.map((s) => rate(s, pausedWindowS)));
+    follow.forEach((sub) => sub.release());
+
     // 1. latency: the same short runs on both robots at once
     const short = await Promise.all(sides.map((s) => upload(s, 3)));
     for (let i = 0; i < latencyRuns; i++) await Promise.all(sides.map((s, k) => latencyRun(s, short[k])));
@@ -143,12 +162,16 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
     const runs = await Promise.all(sides.map((s, k) => s.client.createRun({ protocolId: long[k] })));
     const statuses: string[][] = sides.map(() => []);
     const subs = sides.map((s, k) => watch(s, runs[k].id, statuses[k]));
+    await until(() => statuses.every((st) => st.includes('idle')), 30_000);
+    await sleep(2_000);
+    const idleRun = await Promise.all(sides.map((s) => rate(s, pausedWindowS)));
     await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
     await until(() => statuses.every((st) => st.includes('paused')), 30_000);
     await sleep(2_000); // let the watchers settle into the paused rhythm
     const paused = await Promise.all(sides.map((s) => rate(s, pausedWindowS)));
     await Promise.all(sides.map((s, k) => s.client.createRunAction(runs[k].id, 'play')));
-    await until(() => statuses.every((st) => st.filter((x) => x === 'running').length >= 2), 30_000);
+    // A watcher may miss the brief first `running` (play → paused within one command): running after paused counts.
+    await until(() => statuses.every((st) => st.lastIndexOf('running') > st.indexOf('paused')), 30_000);
     await sleep(1_000);
     const running = await Promise.all(sides.map((s) => rate(s, windowS)));
     subs.forEach((sub) => sub.release());
@@ -161,18 +184,24 @@ export async function runStatusPushBench(opts: { windowS?: number; latencyRuns?:
         latencySamples: s.latencies.length,
         requestsPerMinRunning: Math.round(running[k] * 10) / 10,
         requestsPerMinPaused: Math.round(paused[k] * 10) / 10,
+        requestsPerMinIdleRun: Math.round(idleRun[k] * 10) / 10,
+        requestsPerMinIdleRobot: Math.round(idleRobot[k] * 10) / 10,
         runningWindowS: windowS,
         pausedWindowS,
       };
     });
+    const pollingRunning = table.polling.requestsPerMinRunning as number;
     return {
       name: 'status push vs polling',
-      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${DEFAULT_INTERVAL_MS} ms (paused: ×5), push safety poll ${DEFAULT_SAFETY_POLL_MS / 1000} s, windows ${windowS} s running / ${pausedWindowS} s paused`,
+      setup: `one watched run per simulated OT-2, ${COMMAND_MS} ms per command, poll interval ${INTERVAL_MS} ms, push safety poll ${DEFAULT_SAFETY_POLL_MS / 1000} s, windows ${windowS} s running / ${pausedWindowS} s idle robot, idle run, paused`,
       push: table.push,
       polling: table.polling,
+      app: { requestsPerMin: APP_REQUESTS_PER_MIN, pollingRunningVsApp: Math.round((pollingRunning / APP_REQUESTS_PER_MIN) * 100) / 100 },
       targets: {
         pushP95Le100ms: (table.push.latencyP95Ms as number) <= 100,
         pushPausedLe3PerMin: (table.push.requestsPerMinPaused as number) <= 3,
+        pollingRunningLeApp: pollingRunning <= APP_REQUESTS_PER_MIN,
+        pollingP95Le3s: (table.polling.latencyP95Ms as number) <= 3000,
       },
     };
   } finally {

@@ -6,7 +6,7 @@ import { RobotClient } from './lib/client';
 import { robotPush, type RobotPush } from './lib/notifications';
 import type { RobotConfigNode } from './lib/node-support';
 import { parseApiVersion, parseRobotAddress } from './lib/robot-address';
-import type { SimulatedRobot } from './lib/simulator';
+import type { AnalyzerChoice, SimulatedRobot } from './lib/simulator';
 import type { Advertisement } from './lib/discovery/advertise';
 import { mdnsOptions } from './lib/discovery/mdns';
 
@@ -18,6 +18,8 @@ interface RobotDef extends NodeDef {
   https?: boolean;
   simulate?: boolean;
   model?: string;
+  /** Simulated robot: what analyses Python protocols (`auto`, `opentrons`, `stand-in`; empty = `auto`). */
+  analyzer?: string;
   /** Simulated robot: announce it over mDNS on loopback, as a robot announces itself. */
   advertise?: boolean;
   /** Simulated robot: require the token for every non-GET request (access control). */
@@ -80,7 +82,10 @@ export = function register(RED: NodeAPI): void {
       const model = def.model === 'Flex' ? 'Flex' : 'OT-2';
       readyPromise = import('./lib/simulator').then(async ({ SimulatedRobot }) => {
         const requireToken = def.requireToken === true ? this.credentials?.token : undefined;
-        const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model, requireToken });
+        // no analyzer set (flows from before the option): the simulator's default, `auto` unless $OPENTRONS_SIM_ANALYZER
+        // says otherwise; an unknown value, or `opentrons` with none installed, fails the start with a message saying so
+        const analyzer = def.analyzer ? def.analyzer as AnalyzerChoice : undefined;
+        const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model, requireToken, analyzer, log: (line) => this.log(line) });
         if (closed) {
           await sim.stop();
           throw new Error('closed before the simulated robot started');
@@ -90,7 +95,7 @@ export = function register(RED: NodeAPI): void {
         this.simulatedRobot = sim;
         this.client = makeClient(simulator.url);
         this.robotLabel = def.name || `simulated ${model}`;
-        this.log(`simulated ${model} robot listening on ${simulator.url}`);
+        this.log(`simulated ${model} robot listening on ${simulator.url}; Python protocols analysed by ${sim.analyzerDescription}`);
         if (def.advertise === true) {
           // Loopback only, where the simulated robot listens: never announced to the lab network.
           advertising = import('./lib/simulator/advertise')

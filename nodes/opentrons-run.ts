@@ -6,6 +6,8 @@ import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } fr
 import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
+import { LabwareOffsetsError, addLabwareOffsets, labwareOffsets } from './lib/labware-offsets';
+import { PreflightFailedError, checkSelection, preflight, type CheckSelection } from './lib/preflight';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
 import { runTimeParameterFilesOf } from './lib/data-files';
@@ -34,6 +36,8 @@ interface RunDef extends NodeDef {
   statusTimeout?: string | number;
   /** `commands` / `command-errors`: read every page, not one. */
   allPages?: boolean;
+  /** `play`: run every check that applies before a run that has not started (msg.checks overrides). */
+  checkBeforePlay?: boolean;
 }
 
 const DEFAULT_STATUS_TIMEOUT_S = 60;
@@ -68,6 +72,7 @@ export = function register(RED: NodeAPI): void {
       const wait = waitWanted(msg);
       const logRequest = action === 'commands' || action === 'command-errors' ? logRequestOf(msg, def.allPages === true) : undefined;
       const offsetsToAdd = action === 'add-labware-offsets' ? offsetsOf(msg) : undefined;
+      const checks = action === 'play' ? checkSelection(own(msg, 'checks'), def.checkBeforePlay === true) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -141,18 +146,21 @@ export = function register(RED: NodeAPI): void {
           return send(msg);
         }
         case 'add-labware-offsets': {
-          // One request per offset, in order; the first refusal stops the rest and reaches Catch.
-          const added: JsonObject[] = [];
-          for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
+          // One request per offset, in order; the first refusal stops the rest and reaches Catch, saying what was added.
+          msg.runId = runId;
+          const added = await addLabwareOffsets(client, runId as string, offsetsToAdd as LabwareOffsetCreate[], { signal }).catch((err: unknown) => {
+            if (err instanceof LabwareOffsetsError) msg.labwareOffsetsAdded = err.added;
+            throw err;
+          });
+          msg.labwareOffsetsAdded = added;
           // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
           // (a watcher told of an own change would wait for one and take push as silent)
-          msg.runId = runId;
           msg.payload = added;
           node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
           return send(msg);
         }
         default: {
-          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
+          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg, checks);
           if ('run' in outcome) {
             setRun(msg, outcome.run);
             break;
@@ -180,10 +188,12 @@ export = function register(RED: NodeAPI): void {
      * Sends the action; returns the run (with "wait until the status settles", once it has), or the
      * error of reading it when the robot accepted the action but the read after it failed.
      */
-    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<{ run: Run } | { readError: OpentronsError }> {
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg, checks?: CheckSelection): Promise<{ run: Run } | { readError: OpentronsError }> {
       const signal = work.signal;
       // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
-      const before = wait ? (await client.getRun(runId, { signal })).status : '';
+      const run = wait || checks ? await client.getRun(runId, { signal }) : undefined;
+      const before = run?.status ?? '';
+      if (checks && run) await checkBeforePlay(client, run, checks, msg);
       try {
         msg.runAction = await client.createRunAction(runId, action, { signal });
       } catch (err) {
@@ -198,6 +208,21 @@ export = function register(RED: NodeAPI): void {
         if (isReadFailure(err) && !signal.aborted) return { readError: err };
         throw err;
       }
+    }
+
+    /**
+     * Only a run that has not started is checked (a paused run being resumed is not); msg.checks gets every
+     * check's result, [] when the run had started. A failed check stops here: play is not sent.
+     */
+    async function checkBeforePlay(client: RobotClient, run: Run, which: CheckSelection, msg: Msg): Promise<void> {
+      if (run.status !== 'idle') {
+        msg.checks = [];
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: 'play: checking' });
+      const results = await preflight(client, run, which, { signal: work.signal });
+      msg.checks = results;
+      if (results.some((c) => !c.ok)) throw new PreflightFailedError(run.id, results);
     }
 
     function waitWanted(msg: Msg): boolean {
@@ -266,26 +291,4 @@ function statusFill(status: unknown): 'green' | 'yellow' | 'red' | 'blue' {
   if (status === 'succeeded' || status === 'running') return 'green';
   if (typeof status === 'string' && (status.includes('paused') || status.startsWith('awaiting') || status.includes('door'))) return 'yellow';
   return 'blue';
-}
-
-/** Checks msg.labwareOffsets against the shape POST /runs takes, so a typo fails here and not at the robot. */
-function labwareOffsets(value: unknown): LabwareOffsetCreate[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const shape = 'each like {definitionUri, location: {slotName}, vector: {x, y, z}}';
-  if (!Array.isArray(value)) throw new InputError(`msg.labwareOffsets must be an array, ${shape}`);
-  return value.map((o: unknown, i: number) => {
-    const where = `msg.labwareOffsets[${i}]`;
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError(`${where} must be an object, ${shape}`);
-    const def = own(o, 'definitionUri');
-    const location = own(o, 'location');
-    const vector = own(o, 'vector');
-    if (typeof def !== 'string' || !def) throw new InputError(`${where}.definitionUri must be a string like "opentrons/opentrons_96_tiprack_300ul/1"`);
-    if (typeof location !== 'object' || location === null || typeof own(location, 'slotName') !== 'string') {
-      throw new InputError(`${where}.location must be an object with a slotName, e.g. {"slotName": "1"}`);
-    }
-    if (typeof vector !== 'object' || vector === null || !['x', 'y', 'z'].every((k) => typeof own(vector, k) === 'number' && Number.isFinite(own(vector, k)))) {
-      throw new InputError(`${where}.vector must be {x, y, z} with numbers (mm)`);
-    }
-    return o as LabwareOffsetCreate;
-  });
 }

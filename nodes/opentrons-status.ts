@@ -96,8 +96,10 @@ export = function register(RED: NodeAPI): void {
 
     const subscriber = {
       intervalMs: Number.isFinite(intervalMs) ? intervalMs : DEFAULT_INTERVAL_MS,
-      // Progress is always taken so the node status can show it; msgs for it only with the option.
+      // Progress is always taken so the node status can show it; msgs for it only with the option, which
+      // also has the current command read on every read of a running run (see COMMAND_READ_EVERY).
       progress: true,
+      followCommands: wantsProgress,
       onEvent: (event: WatchEvent): void => onEvent(event),
     };
 

@@ -5,6 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchNodeRed, packageDir, readExample } from './launch-node-red';
+import { analyzerChoice } from '../nodes/lib/simulator';
+import { describeAnalyzer, resolveAnalyzer } from '../nodes/lib/simulator/protocols';
 
 const DEMO_EXAMPLE = 'run-a-protocol';
 
@@ -25,12 +27,16 @@ async function main(): Promise<void> {
     }
   }
 
+  // the same search the simulated robot inside Node-RED makes (same environment), said up front
+  const analyzer = describeAnalyzer(await resolveAnalyzer(analyzerChoice(undefined)));
   console.log(`Starting Node-RED with @labwire/node-red-opentrons (userDir ${userDir})…`);
   const nodeRed = await launchNodeRed({ userDir, port, host, flows, onLog: (line) => console.log(line) });
   console.log('');
   console.log(`  Node-RED is running at ${nodeRed.url}`);
   if (keep) console.log('  Your flows from last time are deployed.');
   else if (flows?.length) console.log(`  The "${DEMO_EXAMPLE}" example is deployed against a simulated robot: click its inject buttons.`);
+  console.log(`  Python protocols on the simulated robot are analysed by ${analyzer}.`);
+  console.log('  (OPENTRONS_ANALYZER=<analyzer executable> or `pip install "opentrons>=8.2"` for Opentrons\' own; OPENTRONS_SIM_ANALYZER=stand-in for the stand-in.)');
   console.log('  More examples: menu ▸ Import ▸ Examples ▸ @labwire/node-red-opentrons. Ctrl-C stops.');
   console.log('');
 

@@ -121,7 +121,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
     return commandHarness([
       { id: 'tiprack', commandType: 'loadLabware', params: JSON.stringify({ location: { slotName: '1' }, ...TIPRACK }), storeIdAs: 'tiprack' },
       { id: 'plate', commandType: 'loadLabware', params: JSON.stringify({ location: { slotName: '2' }, ...PLATE }), storeIdAs: 'plate' },
-      { id: 'pipette', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"left"}', storeIdAs: 'pipette' },
+      { id: 'pipette', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"right"}', storeIdAs: 'pipette' },
       {
         id: 'pick',
         commandType: 'pickUpTip',
@@ -206,7 +206,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
 
   it('the run id setting is a typedInput (msg property here); a plain saved run id (no runIdType) still works', async () => {
     h = await commandHarness([
-      { id: 'typed', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"left"}', runId: 'target.run', runIdType: 'msg' },
+      { id: 'typed', commandType: 'loadPipette', params: '{"pipetteName":"p300_single_gen2","mount":"right"}', runId: 'target.run', runIdType: 'msg' },
     ]);
     const run = await h.client.createRun({});
     const typed = expectOut(await h.send({ target: { run: run.id } }, 'typed'));
@@ -300,7 +300,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
         {
           payload: [
             { commandType: 'loadLabware', params: { location: { slotName: '3' }, ...TIPRACK } },
-            { commandType: 'loadPipette', params: { pipetteName: 'p20_single_gen2', mount: 'right' }, key: 'my-pipette' },
+            { commandType: 'loadPipette', params: { pipetteName: 'p20_single_gen2', mount: 'left' }, key: 'my-pipette' },
           ],
         },
         'generic',
@@ -318,7 +318,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
   it('msg.commandType + msg.params override the editor and are consumed', async () => {
     h = await setupNodes();
     await h.client.createRun({});
-    const msg = expectOut(await h.send({ commandType: 'loadPipette', params: { pipetteName: 'p20_single_gen2', mount: 'right' } }, 'tiprack'));
+    const msg = expectOut(await h.send({ commandType: 'loadPipette', params: { pipetteName: 'p20_single_gen2', mount: 'left' } }, 'tiprack'));
     assert.equal(command(msg).commandType, 'loadPipette');
     assert.equal(typeof msg.pipetteId, 'string');
     assert.equal(msg.commandType, undefined);
@@ -351,7 +351,7 @@ describe('opentrons-command: atomic commands in a protocol-less run', function (
         payload: [
           { commandType: 'loadLabware', params: { location: { slotName: 'C2' }, loadName: 'nest_96_wellplate_200ul_flat', namespace: 'opentrons', version: 2 } },
           { commandType: 'loadModule', params: { model: 'temperatureModuleV2', location: { slotName: 'D1' } } },
-          { commandType: 'loadPipette', params: { pipetteName: 'p1000_single_flex', mount: 'left' } },
+          { commandType: 'loadPipette', params: { pipetteName: 'p1000_single_flex', mount: 'right' } },
         ],
       }),
     );

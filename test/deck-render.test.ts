@@ -104,7 +104,7 @@ describe('opentrons-deck node', function () {
     assert.equal(deck.slots['3'].module?.displayName, 'Temperature Module GEN2');
     assert.deepEqual(deck.slots['2'].labware[0].liquids, { A1: 'Buffer' });
     assert.deepEqual(deck.slots['3'].labware[0].liquids, { A1: 'Sample', B1: 'Sample', C1: 'Sample' });
-    assert.deepEqual(deck.pipettes.left, { id: 'p300', pipetteName: 'p300_single_gen2', displayName: 'P300 Single-Channel GEN2' });
+    assert.deepEqual(deck.pipettes.right, { id: 'p300', pipetteName: 'p300_single_gen2', displayName: 'P300 Single-Channel GEN2' });
     assert.deepEqual(deck.fixtures, [{ cutoutId: 'cutout12', kind: 'fixedTrash', label: 'Trash' }]);
     assert.equal(deck.slots['12'], undefined, 'the fixed trash names the fixture, not a labware over it');
 
@@ -151,7 +151,7 @@ describe('opentrons-deck node', function () {
     assert.equal(deck.slots.B2.labware[0].definitionUri, 'custom_beta/labwire_24_tuberack_2ml/1');
     assert.deepEqual(deck.slots.C4.labware.map((l) => l.displayName), ['Buffer (staging)']);
     assert.deepEqual(deck.fixtures.map((f) => `${f.cutoutId} ${f.kind}`), ['cutoutD3 wasteChute']);
-    assert.equal(deck.pipettes.left.pipetteName, 'p1000_single_flex');
+    assert.equal(deck.pipettes.right.pipetteName, 'p1000_single_flex');
 
     const { svg, slot, labware, label } = parsed(out);
     for (const s of ['A1', 'A2', 'A3', 'B1', 'B2', 'B3', 'C1', 'C2', 'C3', 'D1', 'D2', 'C4']) slot(s);

@@ -35,6 +35,17 @@ function robotClient(ex: DeployedExample): NonNullable<RobotConfigNode['client']
   return node.client;
 }
 
+/** The example's simulated robot itself, to change its hardware as a lab would (move a pipette). */
+async function simulatedRobot(ex: DeployedExample): Promise<NonNullable<RobotConfigNode['simulatedRobot']>> {
+  const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.simulate === true);
+  assert.ok(config, 'the example has a simulated robot');
+  const node = helper.getNode(config.id) as unknown as RobotConfigNode;
+  await node.ready();
+  const sim = node.simulatedRobot;
+  assert.ok(sim, 'the simulated robot is running');
+  return sim;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scenarios, one per example. An example without one fails the suite.
 const scenarios: Record<string, Scenario> = {
@@ -80,6 +91,17 @@ const scenarios: Record<string, Scenario> = {
   },
 
   async 'atomic-liquid-handling'(ex) {
+    // The flow loads its P300 on whichever mount holds one, so the simulated robot's P300 is moved from the right
+    // to the left first; before that, with none attached, the flow stops and says what is there.
+    const sim = await simulatedRobot(ex);
+    const before = await robotClient(ex).getInstruments();
+    assert.deepEqual(before.map((i) => `${String(i.mount)} ${String(i.instrumentName)}`), ['left p20_single_gen2', 'right p300_single_gen2']);
+    sim.detachPipette('right');
+    ex.click('transfer 100 µL reservoir A1 → plate A1');
+    const missing = await ex.next('missing pipette', 30_000);
+    assert.match(String(missing.payload), /this robot has none\. Attached: left p20_single_v2\.0$/);
+    assert.equal((await robotClient(ex).listRuns()).data.length, 0, 'no run was created');
+    sim.attachPipette({ mount: 'left', instrumentName: 'p300_single_gen2', instrumentModel: 'p300_single_v2.0', serialNumber: 'P3HSV2020070101', channels: 1, minVolume: 20, maxVolume: 300 });
     ex.click('transfer 100 µL reservoir A1 → plate A1');
     const done = await ex.next('done', 30_000);
     assert.deepEqual(ex.pending('errors'), [], 'no command error was caught');
@@ -93,6 +115,7 @@ const scenarios: Record<string, Scenario> = {
     assert.ok(types.indexOf('pickUpTip') < types.indexOf('aspirate') && types.indexOf('aspirate') < types.indexOf('dispense'), 'in order');
     assert.deepEqual(commands.filter((c) => c.status !== 'succeeded').map((c) => `${c.commandType}: ${c.status}`), [], 'every command succeeded');
     assert.equal(commands.find((c) => c.commandType === 'aspirate')?.params.volume, 100);
+    assert.equal(commands.find((c) => c.commandType === 'loadPipette')?.params.mount, 'left', 'loaded where the P300 now is');
   },
 
   async 'run-a-protocol'(ex) {

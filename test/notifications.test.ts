@@ -182,6 +182,34 @@ describe('notifications: push from the simulated robot through an embedded broke
     assert.deepEqual(rec.statuses(), ['idle'], 'no change, no message');
   });
 
+  it('a commands hint costs one request: the command page alone, not the run', async () => {
+    const run = await client.createRun({});
+    const n = pushNotifications(bridge.url);
+    const rec = watch(run.id, n);
+    await until('idle', () => rec.has('idle'));
+    await client.createRunCommand(run.id, { commandType: 'home', params: {} }, { waitUntilComplete: true });
+    await sleep(300); // the hints of that command have been read
+    const runReads = gets(run.id);
+    const pageReads = (): number => robot.stats.count('GET', `/runs/${run.id}/commands`);
+    const pages = pageReads();
+    // What robot-server publishes when only the current command moved.
+    const pub = connect(bridge.url, { protocolVersion: 4, reconnectPeriod: 0 });
+    await new Promise<void>((resolve) => pub.once('connect', () => resolve()));
+    await pub.publishAsync('robot-server/runs/commands_links', '{"refetch": true}', { qos: 1 });
+    await until('the command page read', () => pageReads() > pages);
+    await sleep(200);
+    await pub.endAsync(true);
+    assert.equal(pageReads() - pages, 1, 'one read of the page');
+    assert.equal(gets(run.id), runReads, 'the run is not read for a commands hint');
+    // What the page said is kept with the run's last state: a subscriber joining now hears both at once.
+    const late = watch(run.id, n);
+    const greeting = late.events[0]?.event;
+    assert.ok(greeting?.type === 'status', 'a late subscriber hears the last status at once');
+    assert.equal(greeting.snapshot.status, 'idle');
+    assert.equal(greeting.snapshot.currentCommand?.commandType, 'home');
+    assert.deepEqual(rec.statuses(), ['idle'], 'no status change, no status message');
+  });
+
   it('notifications off: the watcher polls and says so', async () => {
     const run = await client.createRun({ protocolId: await uploadPausing(client) });
     const n = pushNotifications(bridge.url, { enabled: false });

@@ -2,14 +2,17 @@
 // node_modules as `npm install <tarball>` would, registers every node type, serves our icons,
 // locales and help, and lists our examples under Import ▸ Examples.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
+import { connectAsync } from 'mqtt';
 import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../scripts/launch-node-red';
 
 interface PackageJson {
   name: string;
+  bin: Record<string, string>;
   dependencies?: Record<string, string>;
   'node-red': { nodes: Record<string, string> };
 }
@@ -27,6 +30,9 @@ describe('npm pack → install into a fresh Node-RED userDir', function () {
   let work: string;
   let nodeRed: RunningNodeRed | undefined;
   let installed: string;
+  let tarball: string;
+  /** The environment npm runs in here: the npm on PATH, no npm_* variables of an enclosing `npm test`. */
+  let npmEnv: NodeJS.ProcessEnv;
 
   before(async function () {
     work = mkdtempSync(join(tmpdir(), 'nr-opentrons-pack-'));
@@ -43,6 +49,8 @@ describe('npm pack → install into a fresh Node-RED userDir', function () {
     assert.doesNotMatch(pack.stderr, /prepare/, 'npm pack ran no lifecycle script (it would rebuild dist/ under the running tests)');
     const out = pack.stdout;
     const [{ filename }] = JSON.parse(out) as Array<{ filename: string }>;
+    tarball = join(work, filename);
+    npmEnv = env;
     const userDir = join(work, 'userDir');
     installed = join(userDir, 'node_modules', ...pkg.name.split('/'));
     mkdirSync(installed, { recursive: true });
@@ -104,11 +112,111 @@ describe('npm pack → install into a fresh Node-RED userDir', function () {
     }
   });
 
+  it('gives the simulated robot from its own entry point (`/simulator`), and the main entry loads none of it', function () {
+    // A script in the user's project, resolving the package by name the way an installed package is resolved.
+    const script = `const main = require('${pkg.name}');
+const loadedByMain = Object.keys(require.cache).filter((f) => f.includes('simulator'));
+const { SimulatedRobot } = require('${pkg.name}/simulator');
+SimulatedRobot.start({ host: '127.0.0.1' })
+  .then(async (robot) => {
+    const health = await fetch(robot.url + '/health', { headers: { 'Opentrons-Version': '*' } });
+    await robot.stop();
+    process.stdout.write(JSON.stringify({ main: Object.keys(main), loadedByMain, status: health.status, file: require.resolve('${pkg.name}/simulator') }));
+  });`;
+    const out = JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: join(installed, '..', '..', '..'), encoding: 'utf8' })) as {
+      main: string[];
+      loadedByMain: string[];
+      status: number;
+      file: string;
+    };
+    assert.ok(out.main.includes('RobotClient') && !out.main.includes('SimulatedRobot'));
+    assert.deepEqual(out.loadedByMain, []);
+    assert.equal(out.status, 200);
+    assert.equal(out.file, join(installed, 'dist', 'nodes', 'lib', 'simulator', 'index.js'));
+  });
+
+  it('ships module definitions without the unread twoDimensionalRendering', function () {
+    const dir = join(installed, 'dist', 'nodes', 'lib', 'data', 'module');
+    const files = readdirSync(dir);
+    assert.ok(files.length >= 9);
+    for (const f of files) assert.doesNotMatch(readFileSync(join(dir, f), 'utf8'), /twoDimensionalRendering/, f);
+  });
+
   it('lists every example under Import ▸ Examples', async function () {
     const res = await get(`library/examples/flows/${pkg.name}/`);
     assert.equal(res.status, 200);
     const listed = ((await res.json()) as Array<string | { fn?: string }>).map((e) => (typeof e === 'string' ? e : String(e.fn ?? ''))).map((f) => f.replace(/\.json$/, ''));
     const shipped = readdirSync(join(installed, 'examples')).map((f) => f.replace(/\.json$/, ''));
     assert.deepEqual([...listed].sort(), [...shipped].sort());
+  });
+
+  /**
+   * The package installed as a user installs it, in `work/<name>`: the tarball, and only the packages its
+   * `dependencies` pull in (npm's own --omit=dev closure of this checkout, less `leaveOut`), so a devDependency
+   * the code needed would be missing. Returns the path of the installed `opentrons-sim`.
+   */
+  const installWithRuntimeDependencies = (name: string, leaveOut: string[] = []): { cli: string; closure: string[] } => {
+    const app = join(work, name);
+    const dir = join(app, 'node_modules', ...pkg.name.split('/'));
+    mkdirSync(dir, { recursive: true });
+    execFileSync('tar', ['-xzf', tarball, '-C', dir, '--strip-components=1']);
+    const top = join(packageDir, 'node_modules') + sep;
+    const closure = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: packageDir, encoding: 'utf8', env: npmEnv })
+      .split('\n').filter((p) => p.startsWith(top)).map((p) => p.slice(top.length))
+      .filter((rel) => !rel.includes(`${sep}node_modules${sep}`));
+    for (const rel of closure.filter((r) => !leaveOut.includes(r))) {
+      const link = join(app, 'node_modules', rel);
+      mkdirSync(join(link, '..'), { recursive: true });
+      symlinkSync(join(top, rel), link, 'junction');
+    }
+    return { cli: join(dir, pkg.bin['opentrons-sim']), closure };
+  };
+
+  it('opentrons-sim --mqtt-port works from the installed package with nothing but its runtime dependencies', async function () {
+    const { cli: bin, closure } = installWithRuntimeDependencies('cli-only');
+    assert.ok(closure.includes('aedes'), `aedes is a runtime dependency: ${closure.join(', ')}`);
+    assert.ok(!closure.includes('mocha'), 'no devDependency in the closure');
+    const cli = spawn(process.execPath, [bin, '--port', '0', '--mqtt-port', '0'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      let err = '';
+      cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const started = new Promise<[string, string]>((resolve, reject) => {
+        cli.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const http = /listening on (http:\/\/\S+)/.exec(out);
+          const broker = /embedded MQTT broker at (mqtt:\/\/\S+)/.exec(out);
+          if (http && broker) resolve([http[1], broker[1]]);
+        });
+        cli.once('exit', (code) => reject(new Error(`opentrons-sim exited ${String(code)}: ${out}${err}`)));
+      });
+      const [base, brokerUrl] = await started;
+      const sub = await connectAsync(brokerUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 10_000 });
+      try {
+        await sub.subscribeAsync('robot-server/#', { qos: 1 });
+        const hint = new Promise<string>((resolve) => sub.on('message', (topic) => resolve(topic)));
+        const created = await fetch(`${base}/runs`, { method: 'POST', headers: { 'opentrons-version': '3', 'content-type': 'application/json' }, body: '{"data": {}}' });
+        assert.equal(created.status, 201);
+        assert.match(await hint, /^robot-server\/runs/, 'the run\'s refetch hint came through the embedded broker');
+      } finally {
+        await sub.endAsync(true);
+      }
+      const exited = once(cli, 'exit');
+      cli.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0, `exit code; stderr: ${err}`);
+    } finally {
+      if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
+    }
+  });
+
+  it('an install that lacks aedes: --mqtt-port fails at once with a message that says what to do', async function () {
+    const { cli: bin } = installWithRuntimeDependencies('cli-no-aedes', ['aedes']);
+    const cli = spawn(process.execPath, [bin, '--port', '0', '--mqtt-port', '0'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    cli.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await once(cli, 'exit')) as [number | null];
+    assert.equal(code, 1, err);
+    assert.match(err, /the embedded MQTT broker needs the "aedes" package, a dependency of @labwire\/node-red-opentrons that this install lacks \(reinstall the package, or npm install aedes beside it\), or give an external broker with --mqtt-url/);
   });
 });

@@ -272,6 +272,29 @@ describe('opentrons-robot config node', function () {
     await loadFlow([], { types: ['opentrons-robot'] });
   });
 
+  it('simulate with Python analyzer "opentrons" and none installed: a configuration error naming what to install or set', async function () {
+    const before = process.env.OPENTRONS_ANALYZER;
+    process.env.OPENTRONS_ANALYZER = join(__dirname, 'no-such-analyzer');
+    try {
+      await loadFlow([{ id: 'sim', type: 'opentrons-robot', simulate: true, model: 'OT-2', host: '', analyzer: 'opentrons' }], { types: ['opentrons-robot'] });
+      const robot = getNode<RobotConfigNode>('sim');
+      await assert.rejects(robot.ready(), (e: Error & { code?: string }) => {
+        assert.equal(e.code, 'AnalyzerNotFound');
+        assert.match(e.message, /OPENTRONS_ANALYZER=.*no-such-analyzer/);
+        assert.match(e.message, /pip install "opentrons>=8\.2"/);
+        return true;
+      });
+      await unloadFlow();
+      await loadFlow([{ id: 'sim2', type: 'opentrons-robot', simulate: true, model: 'OT-2', host: '', analyzer: 'stand-in' }], { types: ['opentrons-robot'] });
+      const standIn = getNode<RobotConfigNode>('sim2');
+      await standIn.ready();
+      assert.equal(standIn.simulatedRobot?.analyzer.kind, 'stand-in');
+    } finally {
+      if (before === undefined) delete process.env.OPENTRONS_ANALYZER;
+      else process.env.OPENTRONS_ANALYZER = before;
+    }
+  });
+
   it('shows "simulated" on every action node that uses a simulated robot, from deploy on', async function () {
     const robotFlow = [
       { id: 'sim', type: 'opentrons-robot', simulate: true, model: 'OT-2', host: '' },
@@ -358,6 +381,7 @@ describe('opentrons-robot editor definition', function () {
       simulate: false,
       advertise: false,
       requireToken: false,
+      analyzer: 'auto',
       model: 'OT-2',
       notifications: 'auto',
       mqttPort: 1883,
@@ -399,12 +423,14 @@ describe('opentrons-robot editor definition', function () {
     assert.equal(check('model', 'OT-3'), 'opentrons-robot.errors.model');
     assert.equal(check('notifications', 'off'), true);
     assert.equal(check('notifications', 'on'), 'opentrons-robot.errors.notifications');
+    for (const v of ['auto', 'opentrons', 'stand-in', '', undefined]) assert.equal(check('analyzer', v), true, String(v));
+    assert.equal(check('analyzer', 'python'), 'opentrons-robot.errors.analyzer');
   });
 
   it('has an en-US label for every key the editor uses', function () {
     const html = readFileSync(join(__dirname, '..', 'nodes', 'opentrons-robot.html'), 'utf8');
     const labels = JSON.parse(readFileSync(join(__dirname, '..', 'nodes', 'locales', 'en-US', 'opentrons-robot.json'), 'utf8')) as Record<string, unknown>;
-    const keys = new Set([...html.matchAll(/opentrons-robot\.((?:label|placeholder|notifications|errors|test)\.[A-Za-z]+)/g)].map((m) => m[1]));
+    const keys = new Set([...html.matchAll(/opentrons-robot\.((?:label|placeholder|notifications|analyzer|errors|test)\.[A-Za-z]+(?:-[A-Za-z]+)*)/g)].map((m) => m[1]));
     assert.ok(keys.size > 20, `${keys.size} keys`);
     for (const key of keys) {
       const value = key.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], labels['opentrons-robot']);

@@ -92,6 +92,21 @@ describe('simulator: opentrons-sim CLI', () => {
     assert.match(out, /--mqtt-url URL/);
   });
 
+  it('reads --analyzer and --analyzer-timeout, refuses other analyzers; --help says what `auto` finds here', async () => {
+    assert.deepEqual(parseCommandLine(['--analyzer', 'stand-in', '--analyzer-timeout', '30']).robot, { host: '127.0.0.1', port: 31950, model: 'OT-2', analyzer: 'stand-in', analyzerTimeoutMs: 30_000 });
+    assert.equal(parseCommandLine(['--analyzer=opentrons']).robot.analyzer, 'opentrons');
+    assert.throws(() => parseCommandLine(['--analyzer', 'python']), /--analyzer must be auto, opentrons or stand-in, got python/);
+    assert.throws(() => parseCommandLine(['--analyzer-timeout', '0']), /--analyzer-timeout must be above 0/);
+    const child = spawn(process.execPath, [CLI, '--help'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENTRONS_SIM_ANALYZER: 'stand-in' } });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0);
+    assert.match(out, /--analyzer {7}what analyses Python protocols/);
+    assert.match(out, /^analyzer here: stand-in/m);
+  });
+
   it('reads --mqtt-port / --mqtt-url beside the simulator options and refuses bad values', () => {
     assert.deepEqual(parseCommandLine(['--port', '0', '--mqtt-port', '1884', '--model', 'Flex']), {
       robot: { host: '127.0.0.1', port: 0, model: 'Flex' }, mqtt: { port: 1884 },

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SimulatedRobot, startSimulator } from '../nodes/lib/simulator';
 import { request } from 'undici';
-import { arr, call, liveRunWithLabware, waitStatus, waitUntil } from './simulator-util';
+import { arr, call, liveRunWithLabware, runStatus, waitStatus, waitUntil } from './simulator-util';
 
 describe('simulator: run commands', () => {
   let robot: SimulatedRobot;
@@ -287,18 +287,139 @@ describe('simulator: stateless /commands and rail lights', () => {
     const t = arr(after.body.data).find((m) => String(m.moduleModel) === 'temperatureModuleV2');
     assert.equal(t?.data.targetTemperature, 37);
   });
+});
 
-  it('409 RunActive while a protocol run is in progress; accepted again once it is terminal', async () => {
-    const id = String((await call(robot, 'POST', '/runs', { data: {} })).body.data.id);
-    assert.equal((await call(robot, 'POST', '/commands', { data: { commandType: 'home', params: {} } })).status, 201, 'an idle run does not block');
-    await call(robot, 'POST', `/runs/${id}/commands`, { data: { commandType: 'waitForDuration', intent: 'protocol', params: { seconds: 30 } } });
-    await call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType: 'play' } });
-    const r = await call(robot, 'POST', '/commands', { data: { commandType: 'home', params: {} } });
-    assert.equal(r.status, 409);
-    assert.equal(r.body.errors[0].id, 'RunActive');
-    await call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType: 'stop' } });
+// robot-server 8.1.0 refuses its default engine (all of /commands) only while the current run has been played and
+// has not stopped (RunOrchestratorStore.get_default_orchestrator): one test per state of the current run.
+describe('simulator: stateless /commands while a run is current', () => {
+  let robot: SimulatedRobot;
+  beforeEach(async () => {
+    robot = await startSimulator({ speed: 100, commandMs: 20 });
+  });
+  afterEach(async () => {
+    await robot.stop();
+  });
+
+  const setTarget = async (): Promise<Awaited<ReturnType<typeof call>>> => {
+    const temp = arr((await call(robot, 'GET', '/modules')).body.data).find((m) => String(m.moduleModel) === 'temperatureModuleV2');
+    return call(robot, 'POST', '/commands?waitUntilComplete=true', {
+      data: { commandType: 'temperatureModule/setTargetTemperature', params: { moduleId: String(temp?.id), celsius: 30 } },
+    });
+  };
+  const accepted = async (why: string): Promise<void> => {
+    const r = await setTarget();
+    assert.equal(r.status, 201, `${why}: ${r.text}`);
+    assert.equal(r.body.data.status, 'succeeded', why);
+  };
+  const refused = async (why: string): Promise<void> => {
+    const r = await setTarget();
+    assert.equal(r.status, 409, `${why}: ${r.text}`);
+    // RunActive.from_exc(RunConflictError(...)): the wrapped exception's text replaces the default detail
+    const detail = 'robot_server.runs.run_orchestrator_store.RunConflictError: A run is currently active';
+    assert.deepEqual(r.body, {
+      errors: [{
+        id: 'RunActive', title: 'Run Active', detail,
+        meta: { type: 'RunConflictError', code: '4000', message: detail, detail: { args: "('A run is currently active',)", class: 'RunConflictError' }, wrapping: [] },
+        errorCode: '4000',
+      }],
+    }, why);
+  };
+  const createRun = async (): Promise<string> => String((await call(robot, 'POST', '/runs', { data: {} })).body.data.id);
+  const action = (id: string, actionType: string): Promise<unknown> => call(robot, 'POST', `/runs/${id}/actions`, { data: { actionType } });
+  const queue = (id: string, commandType: string, params: Record<string, unknown>): Promise<unknown> =>
+    call(robot, 'POST', `/runs/${id}/commands`, { data: { commandType, params, intent: 'protocol' } });
+
+  it('no current run: accepted', async () => {
+    await accepted('no run at all');
+    const id = await createRun();
+    await call(robot, 'PATCH', `/runs/${id}`, { data: { current: false } });
+    await accepted('the only run was dismissed');
+  });
+
+  it('a current run that was never played: accepted, even with setup commands done and protocol commands queued', async () => {
+    const id = await createRun();
+    await call(robot, 'POST', `/runs/${id}/commands?waitUntilComplete=true`, { data: { commandType: 'home', params: {}, intent: 'setup' } });
+    await queue(id, 'waitForDuration', { seconds: 600 });
+    await accepted('idle, never played');
+    assert.equal(await runStatus(robot, id), 'idle');
+  });
+
+  it('running: refused with robot-server\'s RunActive body, on all three /commands routes', async () => {
+    const before = await setTarget();
+    const id = await createRun();
+    await queue(id, 'waitForDuration', { seconds: 600 });
+    await action(id, 'play');
+    await waitStatus(robot, id, 'running');
+    await refused('running');
+    const list = await call(robot, 'GET', '/commands');
+    assert.equal(list.status, 409);
+    assert.equal(list.body.errors[0].id, 'RunActive');
+    const one = await call(robot, 'GET', `/commands/${String(before.body.data.id)}`);
+    assert.equal(one.status, 409);
+    assert.equal(one.body.errors[0].id, 'RunActive');
+    // robot-server resolves the default engine before it validates body and query, so those wait for the 409 ...
+    const bad = await call(robot, 'POST', '/commands?timeout=0', { data: { commandType: 'aspirate', params: {} } });
+    assert.equal(bad.status, 409);
+    assert.equal(bad.body.errors[0].id, 'RunActive');
+    // ... but not the JSON decoding, which comes first
+    const garbled = await call(robot, 'POST', '/commands', '{"data": ');
+    assert.equal(garbled.status, 422);
+    assert.equal(garbled.body.errors[0].id, 'InvalidRequest');
+    assert.equal((await call(robot, 'GET', '/commands')).status, 409, 'nothing was queued by the refused requests');
+    await action(id, 'stop');
     await waitStatus(robot, id, 'stopped');
-    assert.equal((await call(robot, 'POST', '/commands', { data: { commandType: 'home', params: {} } })).status, 201);
+    assert.equal((await call(robot, 'GET', '/commands')).body.meta.totalLength, 1, 'only the command sent before the run');
+  });
+
+  it('paused (by a pause action and by waitForResume): refused', async () => {
+    const id = await createRun();
+    await queue(id, 'waitForDuration', { seconds: 600 });
+    await action(id, 'play');
+    await waitStatus(robot, id, 'running');
+    await action(id, 'pause');
+    await waitStatus(robot, id, 'paused');
+    await refused('paused by the pause action');
+    await action(id, 'stop');
+    await waitStatus(robot, id, 'stopped');
+    const held = await createRun();
+    await queue(held, 'waitForResume', { message: 'hold' });
+    await action(held, 'play');
+    await waitStatus(robot, held, 'paused');
+    await refused('held by waitForResume');
+  });
+
+  it('succeeded and still current: accepted', async () => {
+    const id = await createRun();
+    await queue(id, 'comment', { message: 'one' });
+    await action(id, 'play');
+    await waitStatus(robot, id, 'succeeded');
+    assert.equal((await call(robot, 'GET', `/runs/${id}`)).body.data.current, true);
+    await accepted('succeeded, current');
+  });
+
+  it('stopped and still current: accepted (played before the stop, and never played)', async () => {
+    const id = await createRun();
+    await queue(id, 'waitForDuration', { seconds: 600 });
+    await action(id, 'play');
+    await waitStatus(robot, id, 'running');
+    await action(id, 'stop');
+    await waitStatus(robot, id, 'stopped');
+    assert.equal((await call(robot, 'GET', `/runs/${id}`)).body.data.current, true);
+    await accepted('stopped after play, current');
+    const never = await createRun();
+    await action(never, 'stop');
+    await waitStatus(robot, never, 'stopped');
+    await accepted('stopped before play, current');
+  });
+
+  it('failed and still current: accepted', async () => {
+    const id = await createRun();
+    // an OT-2 run fails on the first failed protocol command: this pipette was never loaded
+    await queue(id, 'aspirate', { pipetteId: 'nope', labwareId: 'nope', wellName: 'A1', volume: 5, flowRate: 5 });
+    await action(id, 'play');
+    await waitStatus(robot, id, 'failed');
+    assert.equal((await call(robot, 'GET', `/runs/${id}`)).body.data.current, true);
+    await accepted('failed, current');
   });
 });
 

@@ -2,11 +2,12 @@
 // and against a loopback server for what the simulator never says (a status from newer robot software).
 import { strict as assert } from 'node:assert';
 import type { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from 'node-red';
 import { RobotClient } from '../nodes/lib/client';
 import { SimulatedRobot } from '../nodes/lib/simulator';
-import { liveWatchers } from '../nodes/lib/watch';
+import { DEFAULT_INTERVAL_MS, liveWatchers } from '../nodes/lib/watch';
 import { json, startLoopback, type LoopbackServer } from './helpers/loopback';
 import { PACKAGE_ROOT, getNode, loadFlow, unloadFlow, type FlowNode, type NodeModule } from './helpers/nodered';
 
@@ -319,6 +320,47 @@ describe('opentrons-status node', function () {
     const n = reads() - from;
     assert.ok(n >= 1 && n <= 6, `${n} reads of the run in 2 s (at 1 ms it would be hundreds)`);
     assert.equal(warnings().filter((w) => /interval 1 ms is below the minimum of 500 ms/.test(w)).length, 1, `one warning: ${warnings().join(' | ')}`);
+  });
+
+  it('reads a running run\'s current command every fourth read, or every read with the progress option (which sends it on)', async () => {
+    const run = await other.createRun({});
+    await other.createRunCommand(run.id, { commandType: 'waitForDuration', params: { seconds: 120 }, intent: 'protocol' });
+    await other.createRunAction(run.id, 'play');
+    const runReads = (): number => robot.stats.count('GET', `/runs/${run.id}`);
+    const pageReads = (): number => robot.stats.count('GET', `/runs/${run.id}/commands`);
+    /** Run reads and command-page reads over the next `reads` reads of the run (whole reads, not time). */
+    const window = async (reads: number): Promise<{ runs: number; pages: number }> => {
+      const r0 = runReads();
+      const p0 = pageReads();
+      const end = Date.now() + 30_000;
+      while (runReads() - r0 < reads) {
+        if (Date.now() > end) throw new Error(`only ${runReads() - r0} reads of the run`);
+        await sleep(20);
+      }
+      return { runs: runReads() - r0, pages: pageReads() - p0 };
+    };
+    for (const progress of [false, true]) {
+      await loadFlow([robotNode(robot.port), statusNode('st1', { runId: run.id, interval: '500', autostart: true, progress }), ...helpers('out1', 'out2')], {
+        types: ['opentrons-robot', 'opentrons-status'],
+      });
+      const out1 = collect('out1');
+      await out1.until('running', (m) => m.some((x) => x.topic === 'running'));
+      await window(1); // the first reads took the page for the new status
+      const w = await window(progress ? 6 : 8);
+      const expected = progress ? w.runs : w.runs / 4;
+      assert.ok(Math.abs(w.pages - expected) <= 1, `progress ${progress}: ${w.pages} command pages for ${w.runs} reads of the run`);
+      if (progress) assert.ok(out1.msgs.some((m) => m.topic === 'progress'), 'progress msgs are sent');
+      await unloadFlow();
+    }
+    assert.equal((await other.getRun(run.id)).status, 'running', 'both windows were of a running run');
+  });
+
+  it('the editor\'s default interval is the runtime\'s (2.5 s)', () => {
+    const html = readFileSync(join(PACKAGE_ROOT, 'nodes', 'opentrons-status.html'), 'utf8');
+    const m = /interval:\s*\{\s*value:\s*(\d+)/.exec(html);
+    assert.ok(m, 'the interval default in opentrons-status.html');
+    assert.equal(Number(m[1]), DEFAULT_INTERVAL_MS);
+    assert.equal(DEFAULT_INTERVAL_MS, 2500);
   });
 
   it('reads only the run\'s analysis (the newest), once per run, however many the protocol has', async () => {

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { RobotClient } from '../nodes/lib/client';
 import { SimulatedRobot } from '../nodes/lib/simulator';
 import type { CommandCreate } from '../nodes/lib/types';
-import { liveWatchers, watchRun, type Subscription, type WatchEvent } from '../nodes/lib/watch';
+import {
+  COMMAND_READ_EVERY,
+  DEFAULT_INTERVAL_MS,
+  WAITING_READ_MS,
+  liveWatchers,
+  nextDelay,
+  watchRun,
+  type Subscription,
+  type WatchEvent,
+} from '../nodes/lib/watch';
 import { PACKAGE_ROOT } from './helpers/nodered';
 
 const PROTOCOLS = join(PACKAGE_ROOT, 'test', 'fixtures', 'protocols');
@@ -58,6 +67,37 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function activeTimers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
+
+describe('RunWatcher: when it reads (the polling load on a robot)', () => {
+  const at = (phase: 'active' | 'waiting' | 'quiet' | 'unreachable', intervalMs: number, failures = 0): number => nextDelay({ phase, failures, intervalMs });
+
+  it('reads a running run every interval (2.5 s by default, within the 3 s a status change may take to reach a flow)', () => {
+    assert.equal(DEFAULT_INTERVAL_MS, 2500);
+    assert.equal(at('active', DEFAULT_INTERVAL_MS), 2500);
+    assert.equal(at('active', 500), 500);
+  });
+
+  it('reads a run that waits for someone (idle, paused, recovery) every 2.5 s, or every interval when that is longer', () => {
+    // Its next status comes from a person, maybe at the App: no slower than the running rate at the default.
+    assert.equal(WAITING_READ_MS, 2500);
+    assert.equal(at('waiting', DEFAULT_INTERVAL_MS), 2500);
+    assert.equal(at('waiting', 1000), 2500, 'a flow saved with the old 1000 ms default: was 5 s, now 2.5 s');
+    assert.equal(at('waiting', 500), 2500);
+    assert.equal(at('waiting', 10_000), 10_000, 'never faster than the interval asked for');
+    assert.equal(at('waiting', 50), 250, 'test-sized intervals keep the five-fold spacing');
+  });
+
+  it('reads an ended run or a robot with no current run five times less often, at most every 30 s', () => {
+    assert.equal(at('quiet', DEFAULT_INTERVAL_MS), 12_500);
+    assert.equal(at('quiet', 1000), 5000);
+    assert.equal(at('quiet', 10_000), 30_000);
+  });
+
+  it('backs off from an unreachable robot from the interval up to 30 s', () => {
+    assert.equal(at('unreachable', DEFAULT_INTERVAL_MS, 1), 5000);
+    assert.equal(at('unreachable', DEFAULT_INTERVAL_MS, 20), 30_000);
+  });
+});
 
 describe('RunWatcher (simulated robot, real HTTP)', function () {
   this.timeout(30_000);
@@ -274,6 +314,46 @@ describe('RunWatcher (simulated robot, real HTTP)', function () {
     assert.notEqual(now.status, 'paused', 'the simulator ended the paused run on restart');
     assert.equal(follow.statuses(runId).at(-1), now.status, 'follow mode reports the run as the robot now describes it');
     assert.equal(await other.getCurrentRunId(), undefined);
+  });
+
+  it('a running run costs one request per read: its command page every fourth read, every read for a subscriber passing progress on', async () => {
+    await startRobot(100);
+    // One long command: the run stays running through both windows.
+    const runId = await liveRun([{ commandType: 'waitForDuration', params: { seconds: 60 } }]);
+    const rec = new Recorder();
+    const sub = watch(runId, rec, 40);
+    await other.createRunAction(runId, 'play');
+    sub.refresh();
+    await rec.until('running', () => rec.statuses().includes('running'));
+    const runReads = (): number => robot.stats.count('GET', `/runs/${runId}`);
+    const pageReads = (): number => robot.stats.count('GET', `/runs/${runId}/commands`);
+
+    // Counted over whole reads, not time: each read takes the run, every fourth also its command page.
+    const window = async (reads: number): Promise<{ runs: number; pages: number }> => {
+      const r0 = runReads();
+      const p0 = pageReads();
+      await rec.until(`${reads} reads`, () => runReads() - r0 >= reads, 20_000);
+      return { runs: runReads() - r0, pages: pageReads() - p0 };
+    };
+    const plain = await window(4 * COMMAND_READ_EVERY);
+    assert.ok(
+      Math.abs(plain.pages - plain.runs / COMMAND_READ_EVERY) <= 1,
+      `${plain.pages} command pages for ${plain.runs} run reads (expected one per ${COMMAND_READ_EVERY})`,
+    );
+
+    const follower = watchRun(client, runId, { intervalMs: 40, progress: true, followCommands: true, onEvent: () => undefined });
+    subs.push(follower);
+    assert.equal(follower.watcher, sub.watcher, 'shared');
+    await window(1); // the read in flight when it joined
+    const every = await window(12);
+    assert.ok(Math.abs(every.pages - every.runs) <= 1, `${every.pages} command pages for ${every.runs} run reads (expected one each)`);
+
+    follower.release();
+    await window(1);
+    const again = await window(4 * COMMAND_READ_EVERY);
+    assert.ok(Math.abs(again.pages - again.runs / COMMAND_READ_EVERY) <= 1, `after the follower left: ${again.pages} pages for ${again.runs} reads`);
+    assert.equal(rec.statuses().at(-1), 'running', 'every window was of a running run');
+    assert.equal(rec.statuses().filter((s) => s === 'running').length, 1);
   });
 
   it('never overlaps requests: a burst of triggers makes at most one extra read', async () => {

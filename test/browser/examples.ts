@@ -29,7 +29,7 @@ const checks: Record<string, BrowserCheck> = {
   'robot-basics': { steps: [{ click: 'lights on', debug: 'done', shows: /setRailLights/ }] },
   // the module reaches 4 °C on the simulated Flex, then the run is created and played
   'modules-and-door': { steps: [{ click: 'start: cool to 4 °C, then run', debug: 'run started', shows: UUID }] },
-  'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /commandId: "[0-9a-f]{8}-/ }] },
+  'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /mount: "right", runId: "[0-9a-f]{8}-/ }] },
   'run-a-protocol': {
     steps: [
       { click: 'start: upload + run', debug: 'status', shows: /paused/ },

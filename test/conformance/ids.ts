@@ -17,6 +17,21 @@ export function splitIds(text: string): string[] {
 export class IdMap {
   private readonly map = new Map<string, string>();
   private readonly reverse = new Map<string, string>();
+  /** Values the robot generated that do not look like ids (serial numbers), paired by the key that holds them. */
+  private readonly literal = new Map<string, string>();
+
+  /**
+   * Pair a generated value found under an id key (values.ts `idKeys`), such as a serial number; like `pair`, the
+   * pairing must stay one-to-one, and `apply` replaces the value wherever it appears later.
+   */
+  pairValue(expected: string, actual: string): string | undefined {
+    if (splitIds(expected).length > 1) return this.pair(expected, actual);
+    const known = this.literal.get(expected);
+    if (known !== undefined) return known === actual ? undefined : `value ${expected} was ${known} before, now ${actual}`;
+    if (expected === actual) return undefined;
+    this.literal.set(expected, actual);
+    return undefined;
+  }
 
   /**
    * Pair a captured id with the simulator's. Returns a problem text when the pairing contradicts an
@@ -55,9 +70,16 @@ export class IdMap {
     }
   }
 
+  /** The simulator's value paired with a captured serial-like value, if one was paired (pairValue). */
+  literalOf(expected: string): string | undefined {
+    return this.literal.get(expected);
+  }
+
   /** Replace every known captured id in a text (a path or a JSON body). */
   apply(text: string): string {
-    return splitIds(text).map((part, i) => (i % 2 === 1 ? this.map.get(part) ?? part : part)).join('');
+    let out = splitIds(text).map((part, i) => (i % 2 === 1 ? this.map.get(part) ?? part : part)).join('');
+    for (const [from, to] of this.literal) out = out.split(from).join(to);
+    return out;
   }
 
   get size(): number {

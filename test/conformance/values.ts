@@ -19,6 +19,9 @@ function clip(v: unknown): string {
 
 function compareString(expected: string, actual: string, ids: IdMap, path: string): string[] {
   if (TIMESTAMP.test(expected)) return TIMESTAMP.test(actual) ? [] : [`${path}: expected a timestamp, got ${clip(actual)}`];
+  // a serial number seen before under an id key (a legacy /pipettes `id` is the pipette's serial)
+  const serial = ids.literalOf(expected);
+  if (serial !== undefined) return serial === actual ? [] : [`${path}: expected ${clip(expected)} (${serial} here), got ${clip(actual)}`];
   const e = splitIds(expected);
   const a = splitIds(actual);
   const differ = [`${path}: expected ${clip(expected)}, got ${clip(actual)}`];
@@ -38,6 +41,10 @@ export interface ValueOptions {
   keys?: boolean;
   /** with `keys`: keys the simulator may add that the capture lacks */
   extra?: ReadonlySet<string>;
+  /** keys whose string values the robot generated without an id's look (serial numbers): paired like ids */
+  idKeys?: ReadonlySet<string>;
+  /** keys whose arrays compare as multisets (robot-server's 422 lists, whose order changed between recordings) */
+  unordered?: ReadonlySet<string>;
 }
 
 export function compareValues(expected: unknown, actual: unknown, ids: IdMap, opts: ValueOptions = {}, path = '$'): string[] {
@@ -58,7 +65,19 @@ export function compareValues(expected: unknown, actual: unknown, ids: IdMap, op
     const problems: string[] = [];
     for (const k of Object.keys(expected)) {
       if (opts.skip?.has(k)) continue;
-      if (k in actual) problems.push(...compareValues(expected[k], actual[k], ids, opts, `${path}.${k}`));
+      const e = expected[k];
+      const a = actual[k];
+      if (opts.idKeys?.has(k) && typeof e === 'string' && typeof a === 'string') {
+        const conflict = ids.pairValue(e, a);
+        if (conflict) problems.push(`${path}.${k}: ${conflict}`);
+        continue;
+      }
+      if (opts.unordered?.has(k) && Array.isArray(e) && Array.isArray(a)) {
+        const order = (x: unknown[]): unknown[] => [...x].sort((p, q) => JSON.stringify(p).localeCompare(JSON.stringify(q)));
+        problems.push(...compareValues(order(e), order(a), ids, opts, `${path}.${k}`));
+        continue;
+      }
+      if (k in actual) problems.push(...compareValues(e, a, ids, opts, `${path}.${k}`));
       else if (opts.keys) problems.push(`${path}.${k}: missing`);
     }
     if (opts.keys) for (const k of Object.keys(actual)) if (!(k in expected) && !opts.extra?.has(k) && !opts.skip?.has(k)) problems.push(`${path}.${k}: not in the capture`);

@@ -1,5 +1,6 @@
-// The Opentrons deck and module definitions shipped in nodes/lib/data/ (unmodified shared-data files, see
-// NOTICE), read once and reduced to the few fields the deck map draws from.
+// The Opentrons deck and module definitions shipped in nodes/lib/data/ (shared-data files, see NOTICE), read
+// once and reduced to the fields the deck map draws from and the simulated robot's geometry computes with.
+// No simulator import: the runtime shares this module with the simulator, never the other way round.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -17,17 +18,19 @@ export interface Rect {
 interface DeckFile {
   locations: {
     cutouts: Array<{ id: string; position: number[] }>;
-    addressableAreas: Array<{ id: string; areaType: string; displayName: string; offsetFromCutoutFixture: number[]; boundingBox: { xDimension: number; yDimension: number } }>;
+    addressableAreas: Array<{ id: string; areaType: string; displayName: string; offsetFromCutoutFixture: number[]; boundingBox: { xDimension: number; yDimension: number; zDimension: number } }>;
   };
-  cutoutFixtures: Array<{ id: string; displayName: string; providesAddressableAreas: Record<string, string[]> }>;
+  cutoutFixtures: Array<{ id: string; displayName: string; providesAddressableAreas: Record<string, string[]>; fixtureGroup?: Record<string, Array<Record<string, string>>> }>;
 }
 
 export interface DeckDefinition {
   robotType: RobotType;
   /** cutout id → its front-left corner on the deck (mm). */
-  cutouts: Map<string, { x: number; y: number }>;
-  areas: Map<string, { areaType: string; displayName: string; dx: number; dy: number; w: number; h: number }>;
-  fixtures: Map<string, { displayName: string; provides: Record<string, string[]> }>;
+  cutouts: Map<string, { x: number; y: number; z: number }>;
+  /** Offsets (dx, dy, dz) from the cutout that provides the area; w × h × d its bounding box. */
+  areas: Map<string, { areaType: string; displayName: string; dx: number; dy: number; dz: number; w: number; h: number; d: number }>;
+  /** fixture id → the areas it provides per cutout it may mount to, and the fixtures it must sit with (thermocycler front and rear). */
+  fixtures: Map<string, { displayName: string; provides: Record<string, string[]>; group: Record<string, Array<Record<string, string>>> }>;
 }
 
 type Matrix = number[][];
@@ -36,11 +39,13 @@ export interface ModuleDefinition {
   model: string;
   displayName: string;
   moduleType: string;
+  /** Requested models an attached module of this model also satisfies (the engine's loadModule match). */
+  compatibleWith: string[];
   /** The module's body relative to the slot's front-left corner. */
   cornerOffset: { x: number; y: number };
   size: { x: number; y: number };
   /** Where labware on the module sits, relative to the slot's front-left corner. */
-  labwareOffset: { x: number; y: number };
+  labwareOffset: { x: number; y: number; z: number };
   /** Per deck, per slot: transforms the robot applies to these offsets (right-column modules are turned round). */
   slotTransforms: Record<string, Record<string, { labwareOffset?: Matrix; cornerOffsetFromSlot?: Matrix }>>;
 }
@@ -58,14 +63,23 @@ export function deckDefinition(robotType: RobotType): DeckDefinition {
     const raw = JSON.parse(readFileSync(join(DATA_DIR, 'deck', `${DECK_FILES[robotType]}.json`), 'utf8')) as DeckFile;
     deck = {
       robotType,
-      cutouts: new Map(raw.locations.cutouts.map((c) => [c.id, { x: c.position[0], y: c.position[1] }])),
+      cutouts: new Map(raw.locations.cutouts.map((c) => [c.id, { x: c.position[0], y: c.position[1], z: c.position[2] }])),
       areas: new Map(
         raw.locations.addressableAreas.map((a) => [
           a.id,
-          { areaType: a.areaType, displayName: a.displayName, dx: a.offsetFromCutoutFixture[0], dy: a.offsetFromCutoutFixture[1], w: a.boundingBox.xDimension, h: a.boundingBox.yDimension },
+          {
+            areaType: a.areaType,
+            displayName: a.displayName,
+            dx: a.offsetFromCutoutFixture[0],
+            dy: a.offsetFromCutoutFixture[1],
+            dz: a.offsetFromCutoutFixture[2],
+            w: a.boundingBox.xDimension,
+            h: a.boundingBox.yDimension,
+            d: a.boundingBox.zDimension,
+          },
         ]),
       ),
-      fixtures: new Map(raw.cutoutFixtures.map((f) => [f.id, { displayName: f.displayName, provides: f.providesAddressableAreas }])),
+      fixtures: new Map(raw.cutoutFixtures.map((f) => [f.id, { displayName: f.displayName, provides: f.providesAddressableAreas, group: f.fixtureGroup ?? {} }])),
     };
     decks.set(robotType, deck);
   }
@@ -87,17 +101,19 @@ export function moduleDefinition(model: string): ModuleDefinition | undefined {
       displayName: string;
       moduleType: string;
       cornerOffsetFromSlot: { x: number; y: number };
-      labwareOffset: { x: number; y: number };
+      labwareOffset: { x: number; y: number; z: number };
       dimensions: { xDimension: number; yDimension: number };
       slotTransforms?: ModuleDefinition['slotTransforms'];
+      compatibleWith?: string[];
     };
     def = {
       model,
       displayName: raw.displayName,
       moduleType: raw.moduleType,
+      compatibleWith: raw.compatibleWith ?? [],
       cornerOffset: { x: raw.cornerOffsetFromSlot.x, y: raw.cornerOffsetFromSlot.y },
       size: { x: raw.dimensions.xDimension, y: raw.dimensions.yDimension },
-      labwareOffset: { x: raw.labwareOffset.x, y: raw.labwareOffset.y },
+      labwareOffset: { x: raw.labwareOffset.x, y: raw.labwareOffset.y, z: raw.labwareOffset.z },
       slotTransforms: raw.slotTransforms ?? {},
     };
     modules.set(model, def);

@@ -2,7 +2,7 @@
 // deck, module and labware definitions. No drawing here: svg.ts draws a DeckLayout, and the same layout is
 // the node's msg.deck.
 import { InputError } from '../errors';
-import { findDefinition } from '../simulator/labware';
+import { findDefinition } from '../labware/definitions';
 import pipetteNameList from '../data/pipette-names.json';
 import type { JsonObject } from '../types';
 import { deckDefinition, deckIdOf, moduleDefinition, transformed, type DeckDefinition, type Rect, type RobotType } from './definitions';

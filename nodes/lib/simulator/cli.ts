@@ -2,10 +2,12 @@
 /**
  * opentrons-sim: run the simulated robot from a shell.
  *   opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]
+ *                 [--analyzer auto|opentrons|stand-in] [--analyzer-timeout S]
  *                 [--require-token TOKEN] [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]
  * Binds to loopback unless told otherwise; stops cleanly (robot, MQTT bridge, mDNS goodbye) on SIGINT/SIGTERM.
  */
-import { startSimulator, type SimulatorOptions } from './index';
+import { analyzerChoice, isAnalyzerChoice, startSimulator, type SimulatorOptions } from './index';
+import { describeAnalyzer, resolveAnalyzer } from './protocols';
 import { MqttBridge, takeMqttArgs, type MqttBridgeOptions } from './mqtt-bridge';
 import type { Advertisement } from '../discovery/advertise';
 import { mdnsOptions, type MdnsOptions } from '../discovery/mdns';
@@ -13,9 +15,14 @@ import { advertiseSimulatedRobot } from './advertise';
 
 const USAGE = [
   'usage: opentrons-sim [--host 127.0.0.1] [--port 31950] [--model OT-2|Flex] [--speed N] [--boot-ms N] [--name NAME]',
+  '                     [--analyzer auto|opentrons|stand-in] [--analyzer-timeout S]',
   '                     [--require-token TOKEN] [--mqtt-port N | --mqtt-url URL] [--advertise [--mdns-interface IP] [--mdns-port N]]',
+  '  --analyzer       what analyses Python protocols: auto (default; env OPENTRONS_SIM_ANALYZER): Opentrons\' analyzer',
+  '                   when found (the executable in env OPENTRONS_ANALYZER, else `python3 -m opentrons.cli analyze`),',
+  '                   else the stand-in source reader; opentrons: the analyzer or a start-up error; stand-in',
+  '  --analyzer-timeout S  kill an analyzer still running after S seconds (default 120); the analysis fails',
   '  --require-token TOKEN  access control: every non-GET request needs this token (403 AuthenticationFailed without it)',
-  '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port; needs the aedes package)',
+  '  --mqtt-port N    publish refetch hints to an embedded MQTT broker on 127.0.0.1:N (0 = any free port)',
   '  --mqtt-url URL   publish refetch hints to an external broker instead, e.g. mqtt://127.0.0.1:1883',
   '  --advertise      announce the robot over mDNS as a robot does (DNS-SD _http._tcp, TXT robotModel), on the',
   '                   interface of --host (loopback by default; --host 0.0.0.0: the default network), so',
@@ -115,6 +122,13 @@ export function parseArgs(argv: string[]): SimulatorOptions {
         opts.requireToken = t;
         break;
       }
+      case '--analyzer': {
+        const a = value();
+        if (!isAnalyzerChoice(a)) throw new Error(`--analyzer must be auto, opentrons or stand-in, got ${a}`);
+        opts.analyzer = a;
+        break;
+      }
+      case '--analyzer-timeout': opts.analyzerTimeoutMs = number() * 1000; if (opts.analyzerTimeoutMs === 0) throw new Error('--analyzer-timeout must be above 0'); break;
       case '-h':
       case '--help':
         throw new Error(USAGE);
@@ -136,9 +150,20 @@ async function main(): Promise<void> {
   }
   if (line.help) {
     process.stdout.write(`${USAGE}\n`);
+    // what `auto` finds on this machine, so a user knows before starting (the search takes a second or two)
+    const found = await resolveAnalyzer(analyzerChoice(undefined) === 'stand-in' ? 'stand-in' : 'auto');
+    process.stdout.write(`\nanalyzer here: ${describeAnalyzer(found)}\n`);
     return;
   }
-  const robot = await startSimulator(line.robot);
+  let robot: Awaited<ReturnType<typeof startSimulator>>;
+  try {
+    // the start-up line below says which analyzer; no separate log line for it
+    robot = await startSimulator({ ...line.robot, log: line.robot.log ?? quietFirst() });
+  } catch (e) {
+    process.stderr.write(`opentrons-sim: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+    return;
+  }
   let bridge: MqttBridge | undefined;
   if (line.mqtt) {
     try {
@@ -160,6 +185,7 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`opentrons-sim: simulated ${robot.model} "${robot.name}" listening on ${robot.url}\n`);
   if (line.robot.requireToken) process.stdout.write('opentrons-sim: access control on: every non-GET request needs the --require-token token\n');
+  process.stdout.write(`opentrons-sim: Python protocols analysed by ${robot.analyzerDescription}\n`);
   if (advertisement) {
     const where = line.advertise?.interface ?? (line.robot.host === '0.0.0.0' ? 'the default network' : line.robot.host);
     process.stdout.write(`opentrons-sim: announced over mDNS as "${robot.name}" (_http._tcp) on ${where}\n`);
@@ -183,6 +209,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** stderr for every diagnostic but the analyzer line the start-up line repeats */
+function quietFirst(): (line: string) => void {
+  let first = true;
+  return (line) => {
+    if (first && line.startsWith('opentrons-sim: Python protocols analysed by')) {
+      first = false;
+      return;
+    }
+    process.stderr.write(`${line}\n`);
+  };
 }
 
 if (require.main === module) {

@@ -7,6 +7,7 @@
  */
 import type { Scheduler } from './clock';
 import type { Route } from './http';
+import type { Analyzer } from './protocols/analyzer';
 
 export type RobotModel = 'OT-2' | 'Flex';
 export type RobotType = 'OT-2 Standard' | 'OT-3 Standard';
@@ -27,6 +28,12 @@ export interface SimulatorContext {
   runsReferencingProtocol(protocolId: string): string[];
   /** MQTT-style refetch hint (robot-server topics, e.g. 'robot-server/runs') */
   notify(topic: string, payload: NotifyPayload): void;
+  /** what analyses Python protocols: Opentrons' analyzer, or the stand-in reader */
+  readonly analyzer: Analyzer;
+  /** real ms after which a running analyzer is killed and its analysis fails */
+  readonly analyzerTimeoutMs: number;
+  /** diagnostics (why an analysis fell back to the stand-in, what a failing analyzer printed); never in an HTTP answer */
+  log(line: string): void;
 }
 
 /** One command a protocol run will execute, as the protocol file (or the Python stand-in) describes it. */
@@ -38,6 +45,10 @@ export interface PlannedCommand {
   key?: string;
   /** JSON protocol commands may carry an intent; Python-generated commands carry none */
   intent?: 'protocol' | 'setup';
+  /** ids a load command of an analysed protocol gives what it loads (the analysis's, which later params name); not part of its params */
+  loadIds?: Record<string, string>;
+  /** the command fails with this error instead of executing (it failed so in the protocol's analysis) */
+  failWith?: import('./commands').ErrorOccurrence;
 }
 
 /**
@@ -56,13 +67,33 @@ export interface RunPlan {
   runTimeParameters: unknown[];
   /** labware definitions the protocol carries (JSON `labwareDefinitions`, uploaded labware files); loadLabware prefers them */
   labwareDefinitions?: unknown[];
-  /** Python plans: the protocol's code raises after the initial home (a CSV parameter without a file), failing the run with this error */
+  /**
+   * Python plans: the run's error when the protocol's code raises — after its last command (a CSV parameter without a
+   * file), or at a command with `failWith` (the run's `errors` then hold this, the command its own error)
+   */
   failure?: () => import('./commands').ErrorOccurrence;
+  /** Python plans from a real analysis: the key of the initial home the engine adds at the first play */
+  homeKey?: string;
+  /**
+   * Python plans whose analysis (for the run's own parameters) is still being made by Opentrons' analyzer: the run
+   * exists at once, as on the robot, and executes these commands when they come; played before, it is `running` with
+   * nothing to do yet (as a robot loading the protocol). Replaces `commands`, `homeKey` and `failure`.
+   */
+  later?: Promise<LatePlan>;
   /**
    * Called once the run exists (not when POST /runs is refused after the plan was made, e.g. 409 RunAlreadyActive):
    * the protocols part records the data files the run was given, as robot-server stores them with the run.
    */
   onRunCreated?: () => void;
+}
+
+/** What a Python plan learns from its analysis (RunPlan.later). */
+export interface LatePlan {
+  commands: PlannedCommand[];
+  homeKey?: string;
+  failure?: () => import('./commands').ErrorOccurrence;
+  /** definitions the analysis loaded, registered with the run before its first command */
+  labwareDefinitions: unknown[];
 }
 
 export interface ProtocolRunSource {
@@ -73,7 +104,7 @@ export interface ProtocolRunSource {
 export interface ProtocolPart {
   routes: Route[];
   source: ProtocolRunSource;
-  /** optional: clear timers etc. on stop */
+  /** optional: clear timers, end analyzer processes etc. on stop */
   close?(): void;
 }
 

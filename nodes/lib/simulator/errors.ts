@@ -166,8 +166,17 @@ export function commandNotAllowed(detail: string): ApiError {
   return one(400, 'CommandNotAllowed', 'Command Not Allowed', detail);
 }
 
+/**
+ * 409 RunActive from /commands while the current run has started and not stopped. robot-server 8.1.0 builds it
+ * with `RunActive.from_exc(RunConflictError("A run is currently active"))`, so the class's default detail is
+ * replaced by the wrapped Python exception's text and `meta` describes that exception (as capture 119 shows for
+ * another wrapped error). The robot's `meta.detail.traceback` names its own source files: left out here.
+ */
 export function runActive(): ApiError {
-  return one(409, 'RunActive', 'Run Active', 'There is an active run. Close the current run to issue commands via POST /commands.');
+  const message = 'robot_server.runs.run_orchestrator_store.RunConflictError: A run is currently active';
+  return one(409, 'RunActive', 'Run Active', message, '4000', {
+    meta: { type: 'RunConflictError', code: '4000', message, detail: { args: "('A run is currently active',)", class: 'RunConflictError' }, wrapping: [] },
+  });
 }
 
 export function protocolUsedByRun(protocolId: string): ApiError {

@@ -9,7 +9,8 @@ import { errorOccurrence, type CommandRecord, type ErrorOccurrence } from './com
 import { newId } from './clock';
 import type { Hardware } from './hardware';
 import type { SimModule } from './modules';
-import type { RobotModel } from './context';
+import { robotTypeOf, type RobotModel } from './context';
+import { alternateDropOffset, areaMoveToPosition, GeometryError, wellPosition, type DeckContents, type Point } from './geometry';
 import { isObject } from './http';
 
 export interface LoadedLabware {
@@ -28,8 +29,11 @@ export interface LoadedPipette {
   pipetteName: string;
   mount: string;
   maxVolume: number;
+  channels: number;
   tip?: { volume: number; length: number; diameter: number };
   volume: number;
+  /** Where the last move left it (moveRelative starts there). */
+  position?: Point;
 }
 
 export interface LoadedModule {
@@ -56,6 +60,10 @@ export class EngineState {
   labwareOffsets: LabwareOffset[] = [];
   /** definitions from the protocol or POST /runs/{id}/labware_definitions, keyed by definitionUri */
   customDefinitions = new Map<string, LabwareDefinition>();
+  /** The side of each trash area the last alternating tip drop used (the engine alternates right, left, …). */
+  lastDropSide = new Map<string, 'left' | 'right'>();
+  /** This state's deck as the geometry module reads it. */
+  readonly deck: DeckContents;
 
   /** Add a definition if it looks like one; returns its definitionUri. */
   addDefinition(def: unknown): string | undefined {
@@ -65,7 +73,18 @@ export class EngineState {
     return uri;
   }
 
-  constructor(readonly model: RobotModel, readonly hardware: Hardware) {}
+  constructor(readonly model: RobotModel, readonly hardware: Hardware) {
+    this.deck = {
+      robotType: robotTypeOf(model),
+      labware: (id) => {
+        const lw = this.labware.get(id);
+        if (!lw) return undefined;
+        const offset = lw.offsetId === undefined ? undefined : this.labwareOffsets.find((o) => o.id === lw.offsetId)?.vector;
+        return { loadName: lw.loadName, definition: lw.definition, location: lw.location, offset };
+      },
+      module: (id) => this.modules.get(id),
+    };
+  }
 }
 
 export type Outcome = { result: Record<string, unknown> } | { error: ErrorOccurrence } | { pause: true };
@@ -73,11 +92,52 @@ export type Outcome = { result: Record<string, unknown> } | { error: ErrorOccurr
 interface PipetteSpec {
   name: string;
   maxVolume: number;
+  /** older load names this pipette also answers to (shared-data's backCompatNames: a GEN2 P300 loads as p300_single) */
+  backCompatNames?: string[];
+  channels: number;
 }
 const names = pipetteNames as unknown as { ot2: PipetteSpec[]; flex: PipetteSpec[] };
 
 function pipetteSpec(model: RobotModel, name: string): PipetteSpec | undefined {
   return (model === 'Flex' ? names.flex : names.ot2).find((p) => p.name === name);
+}
+
+/**
+ * Why a run cannot load `name` on `mount`, in the words of robot-server 8.1.0's hardware controller
+ * (`cache_instruments`, which the engine's equipment handler turns into FailedToLoadPipetteError, errorCode 3010):
+ * the mount must hold that pipette, or one whose backCompatNames list the name. The mismatch text is that of the
+ * robot-server the captures come from; an empty mount gets the OT-2 controller's text.
+ */
+function mountProblem(state: EngineState, mount: string, name: string): string | undefined {
+  const attached = state.hardware.pipettes.find((x) => x.mount === mount);
+  const label = mount.toUpperCase();
+  if (!attached) return `mount ${label}: instrument ${name} was requested, but no instrument is present`;
+  const accepted = [attached.instrumentName, ...(pipetteSpec(state.model, attached.instrumentName)?.backCompatNames ?? [])];
+  if (accepted.includes(name)) return undefined;
+  return `mount ${label}: expected instrument ${name} but got ${attached.instrumentModel}`;
+}
+
+/** compatibleWith of shared-data's module definitions (v8.1.0): a load of the key may use hardware of these models. */
+const COMPATIBLE_MODULES: Record<string, string[]> = {
+  temperatureModuleV1: ['temperatureModuleV2'],
+  temperatureModuleV2: ['temperatureModuleV1'],
+};
+
+/**
+ * The attached module a run's loadModule gets, as the engine's select_hardware_module_to_load picks it: the first
+ * attached module of that model (or one its definition is compatible with) that this run has not loaded yet; on a
+ * Flex, when the deck configuration records a module serial for the slot, that module.
+ */
+function moduleToLoad(state: EngineState, model: string, location: unknown): SimModule | undefined {
+  const taken = new Set([...state.modules.values()].map((m) => m.serialNumber));
+  const slot = isObject(location) && typeof location.slotName === 'string' ? location.slotName : undefined;
+  const configured = state.model === 'Flex' && slot !== undefined
+    ? state.hardware.deckConfiguration.find((f) => f.cutoutId === `cutout${slot}`)?.opentronsModuleSerialNumber
+    : undefined;
+  return state.hardware.modules.find((m) =>
+    !taken.has(m.serialNumber) &&
+    (m.moduleModel === model || (COMPATIBLE_MODULES[m.moduleModel] ?? []).includes(model)) &&
+    (configured === undefined || m.serialNumber === configured));
 }
 
 const fail = (errorType: string, errorCode: string, detail: string, info: Record<string, unknown> = {}): Outcome => ({
@@ -92,20 +152,14 @@ function num(v: unknown, d = 0): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : d;
 }
 
-/** Deck position of a well's top, close enough for a simulation: the slot grid plus the well's own x/y/z. */
-function wellPosition(lw: LoadedLabware, wellName: string, params: Record<string, unknown>): { x: number; y: number; z: number } {
-  const w = lw.definition.wells[wellName];
-  const loc = isObject(lw.location) ? lw.location : {};
-  const slot = str(loc.slotName);
-  const n = parseInt(slot, 10);
-  const idx = Number.isNaN(n) ? 0 : n - 1;
-  const sx = (idx % 3) * 132.5;
-  const sy = Math.floor(idx / 3) * 90.5;
-  const wl = isObject(params.wellLocation) ? params.wellLocation : {};
-  const off = isObject(wl.offset) ? wl.offset : {};
-  const origin = str(wl.origin) || 'top';
-  const z = origin === 'bottom' ? w.z : origin === 'center' ? w.z + w.depth / 2 : w.z + w.depth;
-  return { x: round(sx + w.x + num(off.x)), y: round(sy + w.y + num(off.y)), z: round(z + num(off.z)) };
+/** A well's deck position for the command's wellLocation (geometry.ts), or the engine's error when there is none. */
+function positionAt(state: EngineState, labwareId: string, wellName: string, params: Record<string, unknown>): Point | Outcome {
+  try {
+    return wellPosition(state.deck, labwareId, wellName, params.wellLocation);
+  } catch (e) {
+    if (e instanceof GeometryError) return fail(e.errorType, '4000', e.message);
+    throw e;
+  }
 }
 
 function round(v: number): number {
@@ -217,9 +271,11 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         return fail('InvalidSpecificationForRobotTypeError', '4000', `Cannot load a ${name} on a ${state.model === 'Flex' ? 'Flex' : 'OT-2'}.`);
       }
       const mount = str(p.mount);
+      const problem = mountProblem(state, mount, name);
+      if (problem) return fail('FailedToLoadPipetteError', '3010', problem);
       for (const [id, other] of state.pipettes) if (other.mount === mount) state.pipettes.delete(id);
       const id = typeof p.pipetteId === 'string' && p.pipetteId ? p.pipetteId : newId();
-      state.pipettes.set(id, { id, pipetteName: name, mount, maxVolume: spec.maxVolume, volume: 0 });
+      state.pipettes.set(id, { id, pipetteName: name, mount, maxVolume: spec.maxVolume, channels: spec.channels, volume: 0 });
       return { result: { pipetteId: id } };
     }
     case 'loadModule': {
@@ -232,11 +288,11 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         state.modules.set(id, { id, model, location: loc.location });
         return { result: { moduleId: id, model } };
       }
-      const attached = state.hardware.modules.find((m) => m.moduleModel === model) ??
-        state.hardware.modules.find((m) => m.moduleModel.replace(/V\d+$/, '') === model.replace(/V\d+$/, ''));
-      if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} with serial number found.`);
+      // as the engine: the location is checked before the hardware is looked for
       const loc = resolveLocation(state, p.location);
       if (loc.error) return loc.error;
+      const attached = moduleToLoad(state, model, loc.location);
+      if (!attached) return fail('ModuleNotAttachedError', '4000', `No available ${model} found.`);
       const id = typeof p.moduleId === 'string' && p.moduleId ? p.moduleId : attached.id;
       state.modules.set(id, { id, model: attached.moduleModel, location: loc.location, serialNumber: attached.serialNumber });
       return { result: { moduleId: id, model: attached.moduleModel, serialNumber: attached.serialNumber } };
@@ -254,12 +310,15 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       if (!w.lw.definition.parameters.isTiprack) return fail('LabwareIsNotTipRackError', '4000', `Labware ${w.lw.id} is not a tip rack.`);
       // robot-server 8.1.0's words and (empty) errorInfo, capture 189
       if (pip.tip) return fail('UnexpectedTipAttachError', '3012', 'Cannot perform pick_up_tip with a tip already attached.');
+      const position = positionAt(state, w.lw.id, w.well, p);
+      if (isOutcome(position)) return position;
       const well = w.lw.definition.wells[w.well];
       const length = (w.lw.definition.parameters.tipLength ?? well.depth) - (w.lw.definition.parameters.tipOverlap ?? 0);
       pip.tip = { volume: Math.min(well.totalLiquidVolume, pip.maxVolume), length, diameter: well.diameter ?? 0 };
       pip.volume = 0;
       w.lw.usedTips.add(w.well);
-      return { result: { position: wellPosition(w.lw, w.well, p), tipVolume: pip.tip.volume, tipLength: pip.tip.length, tipDiameter: pip.tip.diameter } };
+      pip.position = position;
+      return { result: { position, tipVolume: pip.tip.volume, tipLength: pip.tip.length, tipDiameter: pip.tip.diameter } };
     }
     case 'aspirate':
     case 'aspirateInPlace':
@@ -271,11 +330,13 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     case 'moveToWell': {
       const pip = pipetteOf(state, p);
       if (isOutcome(pip)) return pip;
-      let position: { x: number; y: number; z: number } | undefined;
+      let position: Point | undefined;
       if (!cmd.commandType.endsWith('InPlace')) {
         const w = wellOf(state, p);
         if (isOutcome(w)) return w;
-        position = wellPosition(w.lw, w.well, p);
+        const at = positionAt(state, w.lw.id, w.well, p);
+        if (isOutcome(at)) return at;
+        position = at;
       }
       const liquid = cmd.commandType !== 'moveToWell';
       if (liquid && !pip.tip && cmd.commandType !== 'touchTip') {
@@ -295,7 +356,7 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
         pip.volume = 0;
       }
       const result: Record<string, unknown> = {};
-      if (position) result.position = position;
+      if (position) result.position = pip.position = position;
       if (cmd.commandType.startsWith('aspirate') || cmd.commandType.startsWith('dispense')) result.volume = volume;
       return { result };
     }
@@ -304,26 +365,53 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
     case 'unsafe/dropTipInPlace': {
       const pip = pipetteOf(state, p);
       if (isOutcome(pip)) return pip;
-      let position: { x: number; y: number; z: number } | undefined;
+      let position: Point | undefined;
       if (cmd.commandType === 'dropTip') {
         const lw = state.labware.get(str(p.labwareId));
         if (!lw) return fail('LabwareNotLoadedError', '4000', `Labware ${str(p.labwareId)} not found.`);
         const wname = str(p.wellName) || 'A1';
         if (!lw.definition.wells[wname]) return fail('WellDoesNotExistError', '4000', `${wname} does not exist in ${lw.id}.`);
-        position = wellPosition(lw, wname, p);
+        const at = positionAt(state, lw.id, wname, p);
+        if (isOutcome(at)) return at;
+        position = pip.position = at;
       }
       pip.tip = undefined;
       pip.volume = 0;
       return { result: position ? { position } : {} };
     }
     case 'moveToAddressableArea':
-    case 'moveToAddressableAreaForDropTip':
-    case 'moveToCoordinates':
-    case 'moveRelative': {
+    case 'moveToAddressableAreaForDropTip': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      const name = str(p.addressableAreaName);
+      try {
+        const offset = cmd.commandType === 'moveToAddressableAreaForDropTip' && p.alternateDropLocation === true
+          ? alternateDropOffset(state.deck.robotType, name, pip, state.lastDropSide)
+          : p.offset;
+        pip.position = areaMoveToPosition(state.deck.robotType, name, offset);
+      } catch (e) {
+        if (e instanceof GeometryError) return fail(e.errorType, '4000', e.message);
+        throw e;
+      }
+      return { result: { position: pip.position } };
+    }
+    case 'moveToCoordinates': {
       const pip = pipetteOf(state, p);
       if (isOutcome(pip)) return pip;
       const c = isObject(p.coordinates) ? p.coordinates : {};
-      return { result: { position: { x: num(c.x), y: num(c.y), z: num(c.z) } } };
+      pip.position = { x: num(c.x), y: num(c.y), z: num(c.z) };
+      return { result: { position: pip.position } };
+    }
+    case 'moveRelative': {
+      const pip = pipetteOf(state, p);
+      if (isOutcome(pip)) return pip;
+      // From where the last move left the pipette; the engine starts from the hardware's position, which the
+      // simulator only knows after a move (before one, the deck origin).
+      const from = pip.position ?? { x: 0, y: 0, z: 0 };
+      const axis = str(p.axis);
+      const d = num(p.distance);
+      pip.position = { x: from.x + (axis === 'x' ? d : 0), y: from.y + (axis === 'y' ? d : 0), z: from.z + (axis === 'z' ? d : 0) };
+      return { result: { position: pip.position } };
     }
     case 'setRailLights':
       state.hardware.railLights = p.on === true;
@@ -339,7 +427,9 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       // Like the robot's own simulation (capture 190), the sensor always "finds" liquid, just below the
       // probing position; a real empty well gives liquidNotFound (SimulatedRobot.failNextCommand).
       if (!pip.tip) return fail('TipNotAttachedError', '3005', 'Cannot perform LIQUIDPROBE without a tip attached.', tipInfo(pip));
-      const position = wellPosition(w.lw, w.well, p);
+      const position = positionAt(state, w.lw.id, w.well, p);
+      if (isOutcome(position)) return position;
+      pip.position = position;
       return { result: { position, z_position: position.z + 0.5 } };
     }
     default:

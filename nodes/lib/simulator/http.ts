@@ -64,14 +64,26 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function jsonBodyExpected(req: SimRequest): boolean {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return !type || type === 'application/json' || type.endsWith('+json');
+}
+
+/**
+ * FastAPI's first step: decode a JSON body (422 if it cannot), before it resolves a route's dependencies. Only
+ * then does it validate the body and query against their models, so a dependency's refusal comes before those.
+ */
+export function decodeJsonBody(req: SimRequest): void {
+  if (jsonBodyExpected(req)) parseJson(req);
+}
+
 /**
  * The `data` object of a new-style request body `{"data": {...}}`. A missing wrapper is a 422 with pointer `/data`.
  * With `optional`, an empty body gives `undefined` (POST /runs accepts no body).
  */
 export function readData(req: SimRequest, optional = false): Record<string, unknown> | undefined {
   // FastAPI reads a JSON body only without a Content-Type or with a JSON one; anything else fails validation
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type && type !== 'application/json' && !type.endsWith('+json') && req.body.length > 0) {
+  if (!jsonBodyExpected(req) && req.body.length > 0) {
     throw invalidRequest('value is not a valid dict', { pointer: '/data' });
   }
   const body = parseJson(req);

@@ -10,7 +10,7 @@ import { robotTypeOf, type NotifyPayload, type ProtocolPart, type RobotModel, ty
 import { FaultPlan } from './faults';
 import { Hardware, type AttachedGripper, type AttachedPipette } from './hardware';
 import { hardwareRoutes } from './hardware-routes';
-import { createProtocolPart } from './protocols';
+import { ANALYZER_CHOICES, createProtocolPart, describeAnalyzer, isAnalyzerChoice, resolveAnalyzer, type Analyzer, type AnalyzerChoice } from './protocols';
 import { RunStore } from './runs';
 import { runRoutes } from './runs-routes';
 import { openApiDocument } from './openapi';
@@ -21,6 +21,8 @@ import { Stats } from './stats';
 
 export type { RobotModel } from './context';
 export type { AttachedGripper, AttachedPipette } from './hardware';
+export { AnalyzerNotFound, ANALYZER_CHOICES, isAnalyzerChoice } from './protocols';
+export type { Analyzer, AnalyzerChoice } from './protocols';
 
 export interface SimulatorOptions {
   host?: string;
@@ -40,6 +42,26 @@ export interface SimulatorOptions {
    * (`Authorization: Bearer …` or `authenticationBearer: …`), else 403 AuthenticationFailed. GETs stay open.
    */
   requireToken?: string;
+  /**
+   * What analyses Python protocols: `auto` (default) Opentrons' analyzer when one is found ($OPENTRONS_ANALYZER, else
+   * `python3 -m opentrons.cli analyze`), else the stand-in; `opentrons` the analyzer or a start-up error
+   * (AnalyzerNotFound); `stand-in` the source reader. The default can be set with $OPENTRONS_SIM_ANALYZER.
+   */
+  analyzer?: AnalyzerChoice;
+  /** real ms after which a running analyzer is killed and its analysis fails (default 120 000) */
+  analyzerTimeoutMs?: number;
+  /** one line per diagnostic: the analyzer chosen (once per process), why an analysis used the stand-in, what a failing analyzer printed. Default: stderr */
+  log?: (line: string) => void;
+}
+
+/** The analyzer choice of options, else $OPENTRONS_SIM_ANALYZER, else `auto`; an unknown value is an error. */
+export function analyzerChoice(given: string | undefined): AnalyzerChoice {
+  // given may come from a flow file, so it is checked here too
+  const choice = given ?? process.env.OPENTRONS_SIM_ANALYZER ?? 'auto';
+  if (!isAnalyzerChoice(choice)) {
+    throw new Error(`analyzer must be ${ANALYZER_CHOICES.join(', ')}, got ${JSON.stringify(choice)}${given === undefined ? ' (from $OPENTRONS_SIM_ANALYZER)' : ''}`);
+  }
+  return choice;
 }
 
 export interface FaultTarget {
@@ -62,12 +84,15 @@ export class SimulatedRobot extends EventEmitter {
   private readonly faultPlan = new FaultPlan();
   private bootUntil = 0;
   private readonly bootMs: number;
+  /** what analyses this robot's Python protocols */
+  readonly analyzer: Analyzer;
   private listening = false;
   private stopped = false;
   readonly stats: Stats;
 
-  private constructor(opts: SimulatorOptions) {
+  private constructor(opts: SimulatorOptions, analyzer: Analyzer) {
     super();
+    this.analyzer = analyzer;
     this.host = opts.host ?? '127.0.0.1';
     this._port = opts.port ?? 0;
     this.model = opts.model ?? 'OT-2';
@@ -91,6 +116,9 @@ export class SimulatedRobot extends EventEmitter {
       analysisMs: opts.analysisMs ?? 800,
       runsReferencingProtocol: (id) => this.runs.referencing(id),
       notify,
+      analyzer,
+      analyzerTimeoutMs: opts.analyzerTimeoutMs ?? 120_000,
+      log: opts.log ?? defaultLog,
     };
     this.protocolPart = createProtocolPart(ctx);
     this.stateless = new StatelessEngine(this.hardware, this.scheduler, commandMs);
@@ -118,10 +146,22 @@ export class SimulatedRobot extends EventEmitter {
     ]);
   }
 
+  /** Rejects with AnalyzerNotFound for `analyzer: 'opentrons'` when no analyzer is found (nothing is started then). */
   static async start(opts: SimulatorOptions = {}): Promise<SimulatedRobot> {
-    const robot = new SimulatedRobot(opts);
-    await robot.listen();
+    const analyzer = await resolveAnalyzer(analyzerChoice(opts.analyzer), opts.log ?? defaultLog);
+    const robot = new SimulatedRobot(opts, analyzer);
+    try {
+      await robot.listen();
+    } catch (e) {
+      await robot.stop();
+      throw e;
+    }
     return robot;
+  }
+
+  /** One line saying what analyses this robot's Python protocols. */
+  get analyzerDescription(): string {
+    return describeAnalyzer(this.analyzer);
   }
 
   get port(): number {
@@ -180,6 +220,15 @@ export class SimulatedRobot extends EventEmitter {
   /** Open or close the robot's door (fault injection; the same switch as setDoorOpen). */
   setDoor(open: boolean): void {
     this.hardware.setDoor(open);
+  }
+
+  /**
+   * OT-2: the robot setting `enableDoorSafetySwitch` (off by default). On, `/robot/door/status` says
+   * `doorRequiredClosedForProtocol: true` and an open door blocks a running run as on a Flex. A Flex always has it on.
+   */
+  setDoorSafetySwitch(on: boolean): void {
+    if (this.model === 'Flex' && !on) throw new Error('a Flex always requires its door closed for a protocol');
+    this.hardware.doorSafetySwitch = on;
   }
 
   /**
@@ -276,6 +325,10 @@ export class SimulatedRobot extends EventEmitter {
       this.hardware.clearCommandFaults();
     },
   };
+}
+
+function defaultLog(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 export function startSimulator(opts?: SimulatorOptions): Promise<SimulatedRobot> {

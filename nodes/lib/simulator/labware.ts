@@ -1,43 +1,11 @@
 /**
- * Labware definitions shipped in nodes/lib/data/labware (from Opentrons shared-data, Apache-2.0) and deck slot names.
+ * The engine's view of labware definitions (field order, defaults) and deck slot names. The definitions themselves are
+ * read by ../labware/definitions, which the deck map shares.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RobotModel } from './context';
+import type { LabwareDefinition } from '../labware/definitions';
 
-export interface WellDef {
-  depth: number;
-  x: number;
-  y: number;
-  z: number;
-  totalLiquidVolume: number;
-  diameter?: number;
-  shape: string;
-}
-
-export interface LabwareDefinition {
-  version: number;
-  namespace: string;
-  metadata: { displayName: string };
-  parameters: { loadName: string; isTiprack: boolean; tipLength?: number; tipOverlap?: number };
-  wells: Record<string, WellDef>;
-  [k: string]: unknown;
-}
-
-export const LABWARE_DIR = join(__dirname, '..', 'data', 'labware');
-
-const cache = new Map<string, LabwareDefinition | null>();
-
-/** The definition for loadName/version, or undefined when we do not ship it. Only the `opentrons` namespace is shipped. */
-export function findDefinition(namespace: string, loadName: string, version: number): LabwareDefinition | undefined {
-  if (namespace !== 'opentrons' || !/^[a-z0-9_]+$/.test(loadName)) return undefined;
-  const k = `${loadName}/${version}`;
-  if (!cache.has(k)) {
-    const file = join(LABWARE_DIR, loadName, `${version}.json`);
-    cache.set(k, existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LabwareDefinition) : null);
-  }
-  return cache.get(k) ?? undefined;
-}
+export { findDefinition, type LabwareDefinition, type WellDef } from '../labware/definitions';
 
 const FIELD_ORDER = [
   'schemaVersion', 'version', 'namespace', 'metadata', 'brand', 'parameters', 'ordering', 'cornerOffsetFromSlot',

@@ -1,7 +1,7 @@
 /**
  * Publishes the simulated robot's refetch hints to an MQTT broker, as robot-server publishes to the
  * robot's local Mosquitto: an MQTT client, QoS 1, not retained, in the order the robot emits them.
- * The broker is either an embedded one (aedes, a devDependency, loaded only when asked for) listening on
+ * The broker is either an embedded one (aedes, a dependency loaded only when asked for) listening on
  * 127.0.0.1, or an external broker given by URL (e.g. a real Mosquitto in the interop test).
  * Like the real server, hints raised while the broker is unreachable are dropped, not queued.
  */
@@ -41,8 +41,8 @@ async function startEmbeddedBroker(host: string, port: number): Promise<Embedded
     mod = await import('aedes');
   } catch (err) {
     throw new Error(
-      `the embedded MQTT broker needs the "aedes" package (a devDependency: npm install --save-dev aedes), ` +
-        `or give an external broker with --mqtt-url: ${(err as Error).message}`,
+      `the embedded MQTT broker needs the "aedes" package, a dependency of @labwire/node-red-opentrons that this ` +
+        `install lacks (reinstall the package, or npm install aedes beside it), or give an external broker with --mqtt-url: ${(err as Error).message}`,
     );
   }
   const broker = await mod.Aedes.createBroker();

@@ -58,6 +58,15 @@ export class RunEngine {
   completedAt?: string;
   /** a waitForResume is holding the run */
   private heldBy?: CommandRecord;
+  /** Python plans from an analysis: the ids loads give, and the errors commands fail with, by command id */
+  private readonly loadIds = new Map<string, Record<string, string>>();
+  private readonly failWith = new Map<string, ErrorOccurrence>();
+  /** Python plans: the run's error when the protocol raises (RunPlan.failure, or its late plan's) */
+  private failure?: () => ErrorOccurrence;
+  private homeKey?: string;
+  /** a late plan (RunPlan.later) has not come yet: the run must not finish, and its home waits for the key */
+  private waitingForPlan = false;
+  private homeDeferred = false;
 
   constructor(
     readonly state: EngineState,
@@ -69,6 +78,12 @@ export class RunEngine {
       for (const c of plan.commands) this.enqueue(c, c.intent);
     } else if (plan) {
       this.pending = plan.commands.slice();
+      this.failure = plan.failure;
+      this.homeKey = plan.homeKey;
+      if (plan.later) {
+        this.waitingForPlan = true;
+        void plan.later.then((late) => this.planArrived(late));
+      }
     }
   }
 
@@ -151,7 +166,10 @@ export class RunEngine {
       this.played = true;
       this.startedAt = timestamp();
       // Python protocols get their home when played; live runs home without a listed command
-      if (this.plan?.kind === 'python') this.enqueue({ commandType: 'home', params: {} }, undefined);
+      if (this.plan?.kind === 'python') {
+        if (this.waitingForPlan) this.homeDeferred = true;
+        else this.enqueue({ commandType: 'home', params: {}, key: this.homeKey }, undefined);
+      }
     }
     if (this.status === 'awaiting-recovery-paused') {
       this.setStatus('awaiting-recovery');
@@ -282,23 +300,48 @@ export class RunEngine {
     return undefined;
   }
 
+  /** The analysis of a Python run's parameters is there: its commands become the run's (unless the run ended meanwhile). */
+  private planArrived(late: import('./context').LatePlan): void {
+    this.waitingForPlan = false;
+    if (this.isStopping()) return;
+    for (const d of late.labwareDefinitions) this.state.addDefinition(d);
+    this.pending = late.commands.slice();
+    this.failure = late.failure;
+    this.homeKey = late.homeKey;
+    if (this.homeDeferred) {
+      this.homeDeferred = false;
+      this.enqueue({ commandType: 'home', params: {}, key: this.homeKey }, undefined);
+    }
+    this.pump();
+  }
+
   /** Generate a Python-plan command at the moment it runs (so totalLength grows as the run goes). */
   private enqueueSilently(c: PlannedCommand): CommandRecord {
     const id = c.id ?? newId();
     const key = c.key ?? (this.lastProtocolKey = chainedKey(this.lastProtocolKey, c.commandType, c.params));
     const rec: CommandRecord = { id, key, commandType: c.commandType, createdAt: timestamp(), status: 'queued', params: c.params };
     if (c.intent) rec.intent = c.intent;
+    if (c.loadIds) this.loadIds.set(id, c.loadIds);
+    if (c.failWith) this.failWith.set(id, c.failWith);
     this.commands.push(rec);
     this.byId.set(id, rec);
     return rec;
+  }
+
+  /** Execute a command, or fail it as its analysis did; a load gives the ids the analysis gave. */
+  private outcomeOf(c: CommandRecord): ReturnType<typeof execute> {
+    const planned = this.failWith.get(c.id);
+    if (planned) return { error: planned };
+    const ids = this.loadIds.get(c.id);
+    return execute(this.state, ids ? { ...c, params: { ...c.params, ...ids } } : c);
   }
 
   private pump(): void {
     if (this.runningCmd || this.heldBy || this.isStopping()) return;
     const next = this.nextCommand();
     if (!next) {
-      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0) {
-        const failure = this.plan?.failure;
+      if (this.played && this.status === 'running' && this.protocolQueue.length === 0 && this.pending.length === 0 && !this.waitingForPlan) {
+        const failure = this.failure;
         if (failure) this.errors = [failure()];
         this.finish(failure !== undefined);
       }
@@ -316,7 +359,7 @@ export class RunEngine {
         return;
       }
       this.cancelRunning = undefined;
-      const outcome = execute(this.state, next);
+      const outcome = this.outcomeOf(next);
       if ('pause' in outcome) {
         // waitForResume: the command stays running and the run pauses until play
         this.runningCmd = undefined;
@@ -360,7 +403,9 @@ export class RunEngine {
           this.env.onCommandsLinks();
           return;
         }
-        this.errors = [c.error as ErrorOccurrence];
+        // a command that failed as in its analysis fails the run with the analysis's (protocol) error
+        const planned = this.failWith.has(c.id) ? this.failure?.() : undefined;
+        this.errors = [planned ?? c.error as ErrorOccurrence];
         this.failQueued();
         this.pending = [];
         this.finish(true);

@@ -2,7 +2,7 @@
  * Runs: the store, the one-current-run rules (§6), the 20-run limit, and the run resource.
  */
 import { newId, timestamp, type Scheduler } from './clock';
-import type { NotifyPayload, ProtocolRunSource, RobotModel } from './context';
+import type { NotifyPayload, ProtocolRunSource, RobotModel, RunPlan } from './context';
 import { protocolNotFound, runAlreadyActive, runNotCurrent, runNotFound, runNotIdle, runStopped } from './errors';
 import { EngineState, type LabwareOffset } from './executor';
 import type { Hardware } from './hardware';
@@ -91,9 +91,9 @@ export class RunStore {
 
   constructor(private readonly env: RunStoreEnv) {
     env.hardware.onEstopEngaged = () => this.currentRun()?.engine.estop();
-    // the OT-2's door switch setting is off (its default), so only a Flex run reacts to the door
+    // a run reacts to the door only where the robot requires it closed: a Flex, or an OT-2 with its door switch setting on
     env.hardware.onDoorChange = (open) => {
-      if (env.model === 'Flex') this.currentRun()?.engine.doorChanged(open);
+      if (env.hardware.doorSafetySwitch) this.currentRun()?.engine.doorChanged(open);
     };
   }
 
@@ -139,7 +139,7 @@ export class RunStore {
     this.env.notify('robot-server/maintenance_runs/current_run', REFETCH);
   }
 
-  /** A protocol run has been started and has not reached a terminal status (blocks POST /commands). */
+  /** The current run has been played and has not stopped: robot-server then refuses its /commands routes (RunActive). */
   protocolRunActive(): boolean {
     const c = this.currentRun();
     return !!c && c.engine.played && !c.engine.isTerminal();
@@ -155,17 +155,14 @@ export class RunStore {
     if (estop) throw estop;
     // robot-server makes room before it looks at the current run, so old runs go even if the create fails
     this.prune();
-    let plan;
+    let plan: RunPlan | undefined;
     if (req.protocolId !== undefined) {
       plan = this.env.protocols().runPlan(req.protocolId, req.runTimeParameterValues, req.runTimeParameterFiles);
       if (!plan) throw protocolNotFound(req.protocolId);
     }
+    this.assertReplaceable();
     const current = this.currentRun();
-    if (current) {
-      const e = current.engine;
-      if (!e.isTerminal() && !e.isIdleForReplacement()) throw runAlreadyActive();
-      this.archive(current);
-    }
+    if (current) this.archive(current);
     const state = new EngineState(this.env.model, this.env.hardware);
     const runRef: { run?: Run } = {};
     const engine = new RunEngine(
@@ -173,7 +170,7 @@ export class RunStore {
       {
         scheduler: this.env.scheduler,
         commandMs: this.env.commandMs,
-        doorOpen: () => this.env.model === 'Flex' && this.env.hardware.doorOpen,
+        doorOpen: () => this.env.hardware.doorSafetySwitch && this.env.hardware.doorOpen,
         recoveryByDefault: this.env.model === 'Flex',
         policy: () => runRef.run?.policy ?? [],
         onStatus: () => runRef.run && runRef.run.live && this.notifyRun(runRef.run.id),
@@ -200,6 +197,12 @@ export class RunStore {
     plan?.onRunCreated?.();
     this.notifyRun(run.id);
     return run;
+  }
+
+  /** 409 RunAlreadyActive while the current run is neither finished nor idle. */
+  private assertReplaceable(): void {
+    const e = this.currentRun()?.engine;
+    if (e && !e.isTerminal() && !e.isIdleForReplacement()) throw runAlreadyActive();
   }
 
   /** Archive the current run: it stops being current; an idle one becomes stopped. */

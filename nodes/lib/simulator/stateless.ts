@@ -8,7 +8,7 @@ import { STATELESS_COMMAND_TYPES, commandResource, type CommandRecord, validateC
 import { runActive, statelessCommandNotFound } from './errors';
 import { EngineState, durationOf, execute } from './executor';
 import type { Hardware } from './hardware';
-import { ok, queryBool, queryInt, readData, type Route } from './http';
+import { decodeJsonBody, ok, queryBool, queryInt, readData, type Route } from './http';
 import type { RunStore } from './runs';
 
 export class StatelessEngine {
@@ -91,17 +91,28 @@ export class StatelessEngine {
   }
 }
 
+/**
+ * All three /commands routes depend on robot-server's default engine, which it refuses (409 RunActive) while the
+ * current run has been played and has not stopped (RunOrchestratorStore.get_default_orchestrator). A never-played
+ * current run and a finished one that is still current do not block it. FastAPI resolves that dependency before
+ * it validates the body and query, so the 409 comes first.
+ */
+function assertNoActiveRun(runs: RunStore): void {
+  if (runs.protocolRunActive()) throw runActive();
+}
+
 export function statelessRoutes(engine: StatelessEngine, runs: RunStore, scheduler: Scheduler): Route[] {
   return [
     {
       method: 'POST',
       path: '/commands',
       handle: async (req) => {
+        decodeJsonBody(req);
+        assertNoActiveRun(runs);
         const data = readData(req) ?? {};
         const create = validateCommandCreate(data, STATELESS_COMMAND_TYPES);
         const wait = queryBool(req, 'waitUntilComplete', false);
         const timeout = queryInt(req, 'timeout', 1);
-        if (runs.protocolRunActive()) throw runActive();
         const rec = engine.add(create.commandType, create.params, create.key);
         if (wait) await waitForCommand(req, scheduler, timeout, (fn) => engine.watch(rec.id, fn));
         return ok({ data: commandResource(rec) }, 201);
@@ -111,6 +122,7 @@ export function statelessRoutes(engine: StatelessEngine, runs: RunStore, schedul
       method: 'GET',
       path: '/commands',
       handle: (req) => {
+        assertNoActiveRun(runs);
         const cursor = queryInt(req, 'cursor', 0);
         const pageLength = queryInt(req, 'pageLength', 0) ?? 20;
         const all = engine.commands;
@@ -123,6 +135,7 @@ export function statelessRoutes(engine: StatelessEngine, runs: RunStore, schedul
       method: 'GET',
       path: '/commands/:commandId',
       handle: (req) => {
+        assertNoActiveRun(runs);
         const c = engine.commands.find((x) => x.id === req.params.commandId);
         if (!c) throw statelessCommandNotFound(req.params.commandId);
         return ok({ data: commandResource(c) });

@@ -4,10 +4,10 @@ export { watchHardware, HardwareWatcher, DEFAULT_HARDWARE_INTERVAL_MS, readResou
 export type { HardwareEvent, HardwareResource, HardwareSubscriber, HardwareSubscription, ModuleChange } from './hardware-watcher';
 export { TopicHintSource } from './hint-source';
 export type { Subscription, WatchOptions } from './registry';
-export { RunWatcher, DEFAULT_INTERVAL_MS } from './run-watcher';
+export { RunWatcher, DEFAULT_INTERVAL_MS, COMMAND_READ_EVERY } from './run-watcher';
 export type { Subscriber, WatchEvent } from './run-watcher';
 export type { RunSnapshot, CurrentCommand, FailedCommand } from './snapshot';
-export { PollingSource, nextDelay, MAX_DELAY_MS, QUIET_FACTOR } from './source';
+export { PollingSource, nextDelay, MAX_DELAY_MS, QUIET_FACTOR, WAITING_READ_MS } from './source';
 export type { WatchSource, SourceFactory, RefetchReason, RefetchSink, Settled } from './source';
 export { unreachablePayload } from './watcher-base';
 export type { ReachabilityEvent } from './watcher-base';

@@ -1,6 +1,9 @@
 // RunWatcher: reads one run (or whichever run is current) from one robot, turns the answers into
 // snapshots and tells its subscribers what changed. Its Source says when to read; requests never
-// overlap — a trigger during a read is merged into one follow-up read.
+// overlap — a trigger during a read is merged into one follow-up read. A read costs the robot one request
+// in the steady state: the run (for its status), and the current command's page only when the status
+// changed, on every COMMAND_READ_EVERY-th read of a running run, or when push says the command moved
+// (then the page alone).
 import type { RobotClient } from '../client';
 import { latestAnalysis } from '../analysis-wait';
 import { RobotError } from '../errors';
@@ -33,9 +36,22 @@ export type WatchEvent =
 export interface Subscriber extends WatcherSubscriber<WatchEvent> {
   /** Also wants a `progress` event on every command change. */
   progress: boolean;
+  /**
+   * Passes progress on to a flow, so a running run's current command is read on every read rather than on
+   * every COMMAND_READ_EVERY-th (twice the requests: the run and its command page each interval).
+   */
+  followCommands?: boolean;
 }
 
-export const DEFAULT_INTERVAL_MS = 1000;
+/**
+ * The run is read every 2.5 s while it runs, so a status change reaches a flow within 2.5 s plus one
+ * request; with the command page every fourth read that is 24 + 6 = 30 requests a minute, below the
+ * Opentrons App's 32 (run every 5 s, current command every 3 s).
+ */
+export const DEFAULT_INTERVAL_MS = 2500;
+
+/** A running run's current command is read on every this-many-th read (progress, not status, needs it). */
+export const COMMAND_READ_EVERY = 4;
 
 /** Analyses still pending are asked again on later reads, at most this many times per run. */
 const TOTAL_ATTEMPTS = 5;
@@ -52,6 +68,10 @@ export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
   private lastPrevious: string | null = null;
   private readonly totals = new Map<string, { value: number | null; attempts: number }>();
   private failed: { key: string; value: FailedCommand } | undefined;
+  /** The run as last read, for a read of its command page alone (push said only the command moved). */
+  private lastRun: Run | undefined;
+  /** Reads of the run since its command page was last read. */
+  private readsSinceCommands = 0;
 
   private phase: Settled['phase'] = 'quiet';
   private pending = new Set<RefetchReason>();
@@ -122,39 +142,51 @@ export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
     return { signal: this.abort.signal };
   }
 
-  /** One read: at most two small requests in the steady state (the run; its current command). */
+  /** One read: the run, and its current command's page when that is due; the page alone on a push command hint. */
   private async read(reasons: Set<RefetchReason>): Promise<void> {
     if (this.runId === undefined) {
       await this.findCurrent();
       return;
     }
     const runId = this.runId;
+    const prev = this.last?.runId === runId ? this.last : undefined;
+    const known = this.lastRun?.id === runId ? this.lastRun : undefined;
+    // Push announces a status change on the runs topics, read in full; a commands hint alone moves progress only.
+    const commandOnly = prev !== undefined && known !== undefined && reasons.size === 1 && reasons.has('command');
     let run: Run;
     try {
-      run = await this.client.getRun(runId, this.opts);
+      run = commandOnly && known ? known : await this.client.getRun(runId, this.opts);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      this.markReachable();
-      this.runGone(runId);
-      if (!this.stopped) this.pending.add('follow-up');
+      this.gotNotFound(runId);
       return;
     }
     // Reachable again before anything else is told, so "reachable" precedes the run's state.
-    this.markReachable();
+    if (!commandOnly) this.markReachable();
+    this.lastRun = run;
     const status = String(run.status);
-    const prev = this.last?.runId === runId ? this.last : undefined;
     let page: CommandPage | undefined;
     let command: CurrentCommand | null = prev?.currentCommand ?? null;
-    if (!prev || prev.status !== status || isActive(status) || reasons.has('command') || reasons.has('input')) {
-      page = await this.client.listRunCommands(runId, { ...this.opts, pageLength: 1 });
+    if (commandOnly || this.commandsDue(prev, status, reasons)) {
+      try {
+        page = await this.client.listRunCommands(runId, { ...this.opts, pageLength: 1 });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        this.gotNotFound(runId);
+        return;
+      }
+      if (commandOnly) this.markReachable();
       command = currentCommandOf(page);
+      this.readsSinceCommands = 0;
+    } else {
+      this.readsSinceCommands += 1;
     }
     const total = await this.totalCommands(run);
     const failed = isRecovering(status) ? await this.failedCommand(runId, page, command) : null;
     if (this.stopped) return;
     this.apply(snapshotOf(run, command, total, failed));
 
-    if (this.stopped) return;
+    if (this.stopped || commandOnly) return;
     if (this.target !== undefined) {
       if (isTerminal(status)) this.end('finished');
     } else if (!run.current) {
@@ -163,7 +195,26 @@ export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
       this.source.watching(undefined);
       this.pending.add('follow-up');
     }
-    this.phase = isActive(status) ? 'active' : 'quiet';
+    this.phase = phaseOf(status);
+  }
+
+  /**
+   * Whether this read also takes the current command's page: on a new run or status (the pause message, the
+   * command that failed), when a flow acted or push said the command moved, and while the run runs every
+   * COMMAND_READ_EVERY-th read — every read when a subscriber passes progress on.
+   */
+  private commandsDue(prev: RunSnapshot | undefined, status: string, reasons: Set<RefetchReason>): boolean {
+    if (!prev || prev.status !== status || reasons.has('command') || reasons.has('input')) return true;
+    if (!isActive(status)) return false;
+    const every = [...this.subscribers].some((s) => s.followCommands === true) ? 1 : COMMAND_READ_EVERY;
+    return this.readsSinceCommands + 1 >= every;
+  }
+
+  /** The run is gone (404): tell it, and in follow mode look for the current run next. */
+  private gotNotFound(runId: string): void {
+    this.markReachable();
+    this.runGone(runId);
+    if (!this.stopped) this.pending.add('follow-up');
   }
 
   /** Follow mode: which run is current now? One request; the run itself is read on the next pass. */
@@ -277,6 +328,12 @@ export class RunWatcher extends WatcherBase<WatchEvent, Subscriber> {
       deliver(sub, event);
     }
   }
+}
+
+/** How soon the run may change again (see Settled). */
+function phaseOf(status: string): Settled['phase'] {
+  if (isActive(status)) return 'active';
+  return isTerminal(status) ? 'quiet' : 'waiting';
 }
 
 function isNotFound(err: unknown): boolean {

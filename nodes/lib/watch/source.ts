@@ -24,12 +24,14 @@ export interface RefetchSink {
 
 /**
  * How the robot looked after a refetch, for the Source to choose the next timer:
- * - `active`: the run is changing fast (running, finishing, stop-requested);
- * - `quiet`: nothing is expected to change soon (idle, paused, recovery, finished, no current run);
+ * - `active`: the run is changing by itself (running, finishing, stop-requested);
+ * - `waiting`: the run waits for someone — play, resume, a door closed (idle, paused, recovery, door open) —
+ *   who may be at the Opentrons App or the touchscreen rather than in this flow;
+ * - `quiet`: only a new run changes anything (the current run has ended, or no run is current);
  * - `unreachable`: the last refetch failed `failures` times in a row.
  */
 export interface Settled {
-  phase: 'active' | 'quiet' | 'unreachable';
+  phase: 'active' | 'waiting' | 'quiet' | 'unreachable';
   failures: number;
   /** The shortest interval any subscriber asked for, in ms. */
   intervalMs: number;
@@ -57,8 +59,14 @@ export type SourceFactory = () => WatchSource;
 /** The longest wait between two reads, whatever the phase or the number of failures. */
 export const MAX_DELAY_MS = 30_000;
 
-/** Quiet runs are read this many times less often than active ones (5 s at the 1 s default). */
+/** Quiet watches (ended run, no current run) are read this many times less often than active ones. */
 export const QUIET_FACTOR = 5;
+
+/**
+ * A waiting run is read at least this often (unless the interval is longer), however short it is: its next
+ * status comes from a person, whom a flow should hear from within 3 s (the Opentrons App: 5 s).
+ */
+export const WAITING_READ_MS = 2_500;
 
 /** The delay before the next read, for a Source that reads on a timer. */
 export function nextDelay(state: Settled): number {
@@ -66,6 +74,8 @@ export function nextDelay(state: Settled): number {
   switch (state.phase) {
     case 'active':
       return base;
+    case 'waiting':
+      return Math.max(base, Math.min(base * QUIET_FACTOR, WAITING_READ_MS));
     case 'quiet':
       return Math.max(base, Math.min(base * QUIET_FACTOR, MAX_DELAY_MS));
     case 'unreachable':

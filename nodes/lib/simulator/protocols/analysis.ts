@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { timestamp } from '../clock';
 import type { PlannedCommand } from '../context';
+import { alternateDropOffset, areaMoveToPosition, GeometryError, wellPosition, type DeckContents, type LabwareGeometry, type Point } from '../geometry';
 import { locationForRobot } from './json-protocol';
 import { asServed, definitionUri, shippedDefinition, uriOfDefinition } from './labware-library';
 import type { AnalysisCommand, CompletedAnalysisBody, ErrorOccurrence, JsonObject, RobotType } from './types';
@@ -26,11 +27,14 @@ export function internalErrorOccurrence(errorType: string, detail: string): Erro
   return occurrence(errorType, '4000', detail, {}, [], 'internal-error');
 }
 
-interface PipetteNames { ot2: { name: string }[]; flex: { name: string }[] }
+interface PipetteNames { ot2: { name: string; channels: number }[]; flex: { name: string; channels: number }[] }
 let pipetteNames: PipetteNames | undefined;
-function allowedPipettes(robotType: RobotType): Set<string> {
+function pipettesFor(robotType: RobotType): { name: string; channels: number }[] {
   pipetteNames ??= JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'data', 'pipette-names.json'), 'utf8')) as PipetteNames;
-  return new Set((robotType === 'OT-3 Standard' ? pipetteNames.flex : pipetteNames.ot2).map((p) => p.name));
+  return robotType === 'OT-3 Standard' ? pipetteNames.flex : pipetteNames.ot2;
+}
+function allowedPipettes(robotType: RobotType): Set<string> {
+  return new Set(pipettesFor(robotType).map((p) => p.name));
 }
 
 export function fixedTrashLabware(robotType: RobotType): JsonObject {
@@ -56,9 +60,48 @@ interface WalkState {
   pipettes: JsonObject[];
   modules: JsonObject[];
   tips: Map<string, number>;
+  /** The side of each trash area the last alternating tip drop used. */
+  lastDropSide: Map<string, 'left' | 'right'>;
+  /** Where each pipette's last move left it (moveRelative and savePosition start there; before any move, 0, 0, 0). */
+  at: Map<string, Point>;
 }
 
-const ORIGIN = { x: 0, y: 0, z: 0 };
+/** The walk's deck as the geometry module reads it. */
+function deckOf(state: WalkState): DeckContents {
+  return {
+    robotType: state.robotType,
+    labware: (id) => {
+      const entry = state.labware.find((l) => l.id === id);
+      const def = state.definitions.get(id);
+      if (!entry || !def || typeof def.wells !== 'object' || def.wells === null) return undefined;
+      return { loadName: String(entry.loadName), definition: def as unknown as LabwareGeometry, location: entry.location };
+    },
+    module: (id) => {
+      const m = state.modules.find((x) => x.id === id);
+      return m ? { model: String(m.model), location: m.location } : undefined;
+    },
+  };
+}
+
+/** A position from geometry.ts; a position the engine cannot compute fails the command with the engine's error. */
+function located(compute: () => Point): Point {
+  try {
+    return compute();
+  } catch (e) {
+    if (e instanceof GeometryError) throw new CommandFailure(occurrence(e.errorType, '4000', e.message));
+    throw e;
+  }
+}
+
+function wellAt(state: WalkState, p: JsonObject): Point {
+  return located(() => wellPosition(deckOf(state), String(p.labwareId), String(p.wellName), p.wellLocation));
+}
+
+function pipetteGeometry(state: WalkState, pipetteId: unknown): { channels: number; mount: string } {
+  const entry = state.pipettes.find((x) => x.id === pipetteId);
+  const spec = pipettesFor(state.robotType).find((x) => x.name === entry?.pipetteName);
+  return { channels: spec?.channels ?? 1, mount: String(entry?.mount ?? '') };
+}
 
 function need(state: WalkState, kind: 'pipette' | 'labware', id: unknown): void {
   const list = kind === 'pipette' ? state.pipettes : state.labware;
@@ -120,8 +163,9 @@ function step(state: WalkState, c: PlannedCommand): JsonObject {
       const params = (def?.parameters ?? {}) as JsonObject;
       const well = ((def?.wells ?? {}) as Record<string, JsonObject>)[String(p.wellName)] ?? {};
       const tipVolume = Number(well.totalLiquidVolume ?? 0);
+      const position = wellAt(state, p);
       state.tips.set(String(p.pipetteId), tipVolume);
-      return { position: ORIGIN, tipVolume, tipLength: Number(params.tipLength ?? 0) - Number(params.tipOverlap ?? 0), tipDiameter: Number(well.diameter ?? 0) };
+      return { position, tipVolume, tipLength: Number(params.tipLength ?? 0) - Number(params.tipOverlap ?? 0), tipDiameter: Number(well.diameter ?? 0) };
     }
     case 'aspirate':
     case 'dispense':
@@ -132,31 +176,47 @@ function step(state: WalkState, c: PlannedCommand): JsonObject {
       if (!state.tips.has(String(p.pipetteId))) {
         throw new CommandFailure(occurrence('UnexpectedTipRemovalError', '3005', `Cannot ${c.commandType.replace('InPlace', '')} without a tip attached.`, { pipetteId: p.pipetteId }));
       }
-      return c.commandType.endsWith('InPlace') ? { volume: p.volume } : { position: ORIGIN, volume: p.volume };
+      return c.commandType.endsWith('InPlace') ? { volume: p.volume } : { position: wellAt(state, p), volume: p.volume };
     }
     case 'dropTip':
     case 'dropTipInPlace': {
       need(state, 'pipette', p.pipetteId);
+      const position = c.commandType === 'dropTip' ? wellAt(state, { ...p, wellName: p.wellName ?? 'A1' }) : undefined;
       state.tips.delete(String(p.pipetteId));
-      return c.commandType === 'dropTip' ? { position: ORIGIN } : {};
+      return position ? { position } : {};
     }
     case 'blowout':
     case 'touchTip':
     case 'moveToWell':
       need(state, 'pipette', p.pipetteId);
       need(state, 'labware', p.labwareId);
-      return { position: ORIGIN };
-    case 'moveToCoordinates':
+      return { position: wellAt(state, p) };
+    case 'moveToCoordinates': {
+      need(state, 'pipette', p.pipetteId);
+      const c = (typeof p.coordinates === 'object' && p.coordinates !== null ? p.coordinates : {}) as JsonObject;
+      return { position: { x: Number(c.x ?? 0), y: Number(c.y ?? 0), z: Number(c.z ?? 0) } };
+    }
     case 'moveToAddressableArea':
-    case 'moveToAddressableAreaForDropTip':
+    case 'moveToAddressableAreaForDropTip': {
       need(state, 'pipette', p.pipetteId);
-      return { position: ORIGIN };
-    case 'moveRelative':
+      const name = String(p.addressableAreaName);
+      const position = located(() => {
+        const offset = c.commandType === 'moveToAddressableAreaForDropTip' && p.alternateDropLocation === true
+          ? alternateDropOffset(state.robotType, name, pipetteGeometry(state, p.pipetteId), state.lastDropSide)
+          : p.offset;
+        return areaMoveToPosition(state.robotType, name, offset);
+      });
+      return { position };
+    }
+    case 'moveRelative': {
       need(state, 'pipette', p.pipetteId);
-      return { position: ORIGIN };
+      const from = state.at.get(String(p.pipetteId)) ?? { x: 0, y: 0, z: 0 };
+      const d = Number(p.distance ?? 0);
+      return { position: { x: from.x + (p.axis === 'x' ? d : 0), y: from.y + (p.axis === 'y' ? d : 0), z: from.z + (p.axis === 'z' ? d : 0) } };
+    }
     case 'savePosition':
       need(state, 'pipette', p.pipetteId);
-      return { positionId: typeof p.positionId === 'string' ? p.positionId : randomUUID(), position: ORIGIN };
+      return { positionId: typeof p.positionId === 'string' ? p.positionId : randomUUID(), position: state.at.get(String(p.pipetteId)) ?? { x: 0, y: 0, z: 0 } };
     default:
       return {};
   }
@@ -184,6 +244,8 @@ export function analyseCommands(input: AnalysisInput): CompletedAnalysisBody {
     pipettes: [],
     modules: [],
     tips: new Map(),
+    lastDropSide: new Map(),
+    at: new Map(),
   };
   if (input.fixedTrash) {
     const def = shippedDefinition('opentrons', FIXED_TRASH_LOAD_NAME, 1);
@@ -199,6 +261,7 @@ export function analyseCommands(input: AnalysisInput): CompletedAnalysisBody {
     const base = { id: c.id ?? randomUUID(), createdAt, commandType: c.commandType, key };
     try {
       const result = step(state, c);
+      if (typeof c.params.pipetteId === 'string' && typeof result.position === 'object' && result.position !== null) state.at.set(c.params.pipetteId, result.position as Point);
       const startedAt = timestamp();
       commands.push({ ...base, status: 'succeeded', params: c.params as JsonObject, result, startedAt, completedAt: timestamp(), notes: [] });
     } catch (e) {

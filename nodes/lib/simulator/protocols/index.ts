@@ -8,6 +8,8 @@ import { ProtocolStore } from './store';
 export { ProtocolStore } from './store';
 export type { ProtocolRecord, ProtocolRunPlan, AnalysisSummary, UploadRequest } from './store';
 export { STANDIN_NOTE } from './python-standin';
+export { resolveAnalyzer, describeAnalyzer, isAnalyzerChoice, AnalyzerNotFound, ANALYZER_CHOICES } from './analyzer';
+export type { Analyzer, AnalyzerChoice } from './analyzer';
 
 export function createProtocolPart(ctx: SimulatorContext): ProtocolPart & { store: ProtocolStore } {
   const dataFiles = new DataFileStore();
@@ -16,5 +18,6 @@ export function createProtocolPart(ctx: SimulatorContext): ProtocolPart & { stor
     store,
     routes: [...protocolRoutes(store), ...dataFileRoutes(dataFiles, (id) => store.protocolDataFiles(id))],
     source: { runPlan: (protocolId, values, files) => store.runPlan(protocolId, values, files) },
+    close: () => store.close(),
   };
 }

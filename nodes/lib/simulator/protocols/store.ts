@@ -4,9 +4,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { timestamp } from '../clock';
-import type { PlannedCommand, RunPlan, SimulatorContext } from '../context';
+import type { RunPlan, SimulatorContext } from '../context';
 import { protocolNotFound, protocolUsedByRun } from '../errors';
 import { analyseCommands, internalErrorOccurrence } from './analysis';
+import { OpentronsAnalyses, type AnalyzerRequest, type PythonFiles } from './analyzer-analyses';
 import { lastAnalysisPending, protocolFilesInvalid, protocolRobotTypeMismatch, quickTransferLimit } from './errors';
 import { readJsonProtocol, seemsLikeLabware, seemsLikeProtocol, type JsonProtocolReading } from './json-protocol';
 import { uriOfDefinition } from './labware-library';
@@ -22,11 +23,12 @@ export const MAX_ANALYSES_PER_PROTOCOL = 5;
 
 type Source =
   | { kind: 'json'; reading: JsonProtocolReading }
-  | { kind: 'python'; reading: PythonReading };
+  /** `files`: what Opentrons' analyzer is given (the main file and the custom labware files as uploaded) */
+  | { kind: 'python'; reading: PythonReading; files: PythonFiles };
 
 interface AnalysisRecord {
   id: string;
-  /** performance.now() at which the analysis counts as completed */
+  /** performance.now() at which the analysis counts as completed (Infinity while Opentrons' analyzer works on it) */
   completesAt: number;
   runTimeParameters: JsonObject[];
   /** computed on first read after completion, so its timestamps fall inside the analysis window */
@@ -69,7 +71,7 @@ export interface UploadRequest {
 /** A run plan with the extra things a run of this protocol needs (labware definitions the protocol brings). */
 export interface ProtocolRunPlan extends RunPlan {
   labwareDefinitions: JsonObject[];
-  /** false for Python protocols: the commands are the documented stand-in timeline */
+  /** false for the documented stand-in timeline of a Python protocol */
   interpreted: boolean;
 }
 
@@ -93,11 +95,22 @@ function protocolName(record: { metadata: JsonObject; files: { name: string; rol
 
 export class ProtocolStore {
   private readonly protocols: ProtocolRecord[] = [];
+  /** Opentrons' analyzer for this robot's Python protocols; undefined: the stand-in */
+  private readonly analyses?: OpentronsAnalyses;
 
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly dataFiles: DataFileStore,
-  ) {}
+  ) {
+    if (ctx.analyzer.kind === 'opentrons') {
+      this.analyses = new OpentronsAnalyses(ctx.analyzer, { timeoutMs: ctx.analyzerTimeoutMs, log: ctx.log }, (id) => this.dataFiles.require(id, 422));
+    }
+  }
+
+  /** End a running analyzer and remove its files (robot stopped). */
+  close(): void {
+    this.analyses?.close();
+  }
 
   // ---- reading ----------------------------------------------------------------------------
 
@@ -227,7 +240,8 @@ export class ProtocolStore {
         }
       } else if (lower.endsWith('.py')) {
         try {
-          mains.push({ file, source: { kind: 'python', reading: readPythonProtocol(file.content.toString('utf8'), file.name) } });
+          const reading = readPythonProtocol(file.content.toString('utf8'), file.name);
+          mains.push({ file, source: { kind: 'python', reading, files: { protocol: file, labware: [] } } });
         } catch (e) {
           if (e instanceof PythonProtocolInvalid) throw protocolFilesInvalid(e.message);
           throw e;
@@ -246,6 +260,9 @@ export class ProtocolStore {
     }
     if (mains.length > 1) throw protocolFilesInvalid(`Could not pick single main file from ${mains.map((m) => `"${m.file.name}"`).join(', ')}.`);
     const source = mains[0].source;
+    if (source.kind === 'python') {
+      source.files.labware = files.filter((f) => roles.some((r) => r.name === f.name && r.role === 'labware'));
+    }
     if (source.kind === 'json') {
       for (const [uri, def] of source.reading.labwareDefinitions) if (!labwareDefinitions.has(uri)) labwareDefinitions.set(uri, def);
     }
@@ -308,6 +325,18 @@ export class ProtocolStore {
     }
     const runTimeParameters = applied.parameters;
     for (const id of Object.values(files)) p.dataFileIds.add(id);
+    if (p.source.kind === 'python' && this.analyses) {
+      const req = this.analyzerRequest(p, p.source.files, runTimeParameters, files);
+      if (this.analyses.takes(req)) {
+        // pending while the analyzer works, and at least until the robot's own analysis time is over
+        const record: AnalysisRecord = { id, completesAt: Infinity, runTimeParameters, compute: () => { throw new Error('analysis pending'); } };
+        void this.analyses.analyse(req).then((body) => {
+          record.compute = () => body;
+          record.completesAt = Math.max(completesAt, performance.now());
+        });
+        return record;
+      }
+    }
     const compute = (): CompletedAnalysisBody => {
       if (applied.missingFiles.length > 0 && p.source.kind === 'python') {
         // The protocol's code stops at its first read of the parameter, after the initial home.
@@ -338,6 +367,10 @@ export class ProtocolStore {
 
   private readonly fileName = (id: string): string | undefined => this.dataFiles.get(id)?.name;
 
+  private analyzerRequest(p: ProtocolRecord, files: PythonFiles, parameters: JsonObject[], dataFiles: RtpFiles): AnalyzerRequest {
+    return { name: protocolName(p), robotType: p.robotType, files, parameters, dataFiles };
+  }
+
   private jsonGetsFixedTrash(p: ProtocolRecord, reading: JsonProtocolReading): boolean {
     return p.robotType === 'OT-2 Standard' && reading.schemaVersion <= 7;
   }
@@ -361,10 +394,6 @@ export class ProtocolStore {
    * The commands a run of this protocol executes after the engine's initial `home`, in the
    * create-body shape. JSON protocols: their own commands. Python protocols: the stand-in timeline.
    */
-  executionPlan(protocolId: string, runTimeParameterValues?: RtpValues): PlannedCommand[] | undefined {
-    return this.runPlan(protocolId, runTimeParameterValues)?.commands;
-  }
-
   runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | undefined {
     const p = this.get(protocolId);
     if (!p) return undefined;
@@ -396,6 +425,11 @@ export class ProtocolStore {
         for (const id of Object.values(files)) p.dataFileIds.add(id);
       },
     };
+    if (this.analyses) {
+      // the run is created at once, as on the robot; its engine waits for the analysis of the run's own parameters
+      const req = this.analyzerRequest(p, p.source.files, applied.parameters, files);
+      if (this.analyses.takes(req)) return { ...plan, commands: [], interpreted: true, later: this.analyses.runPlan(req) };
+    }
     const missing = applied.missingFiles;
     if (missing.length > 0) {
       plan.commands = [];
