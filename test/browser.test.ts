@@ -1,9 +1,9 @@
 // The package as a user meets it, in a real browser: Debian's Chromium (playwright-core, no
-// download) against Node-RED started with the package in a fresh userDir on a loopback port.
-// Screenshots go to test-output/ (gitignored).
+// download) against Node-RED started with the package in a fresh userDir on a loopback port: the
+// palette and the edit dialogs (the examples: test/browser-examples-*.test.ts). Screenshots go to
+// test-output/ (gitignored).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -12,128 +12,13 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { advertiseSimulatedRobot } from '../nodes/lib/simulator/advertise';
 import { mdnsOptions } from '../nodes/lib/discovery/mdns';
 import { openBrowser, type Browser } from './browser/chromium';
-import {
-  clickInject,
-  closeAllTrays,
-  closeEditDialog,
-  debugMessage,
-  debugMessages,
-  deploy,
-  dropFromPalette,
-  importExample,
-  nodeIdByName,
-  openEditDialog,
-  paletteNode,
-  showDebugSidebar,
-  type EditorRED,
-} from './browser/editor';
+import { closeAllTrays, closeEditDialog, dropFromPalette, openEditDialog, paletteNode } from './browser/editor';
 import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
 import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
 const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
-
-/** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
-interface BrowserCheck {
-  prepare?: (page: Page, ctx: { brokerPort: number; nodeRedPort: number }) => Promise<void>;
-  steps: Array<{ click: string; debug: string; shows: RegExp }>;
-}
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
-const checks: Record<string, BrowserCheck> = {
-  'robot-basics': { steps: [{ click: 'lights on', debug: 'done', shows: /setRailLights/ }] },
-  // the module reaches 4 °C on the simulated Flex, then the run is created and played
-  'modules-and-door': { steps: [{ click: 'start: cool to 4 °C, then run', debug: 'run started', shows: UUID }] },
-  'atomic-liquid-handling': { steps: [{ click: 'transfer 100 µL reservoir A1 → plate A1', debug: 'done', shows: /mount: "right", runId: "[0-9a-f]{8}-/ }] },
-  'run-a-protocol': {
-    steps: [
-      { click: 'start: upload + run', debug: 'status', shows: /paused/ },
-      { click: 'resume', debug: 'done', shows: /succeeded/ },
-    ],
-  },
-  housekeeping: { steps: [{ click: '1. upload a demo protocol and create a run', debug: 'run created', shows: UUID }] },
-  'error-handling': { steps: [{ click: 'play a run that does not exist', debug: 'alert', shows: /RunNotFound/ }] },
-  'mqtt-triggered-run': {
-    // The example's broker is 127.0.0.1:1883; here it is the test's own broker on a free port.
-    prepare: (page, { brokerPort }) => setOnAll(page, 'mqtt-broker', { port: String(brokerPort) }),
-    steps: [
-      { click: '1. upload the demo protocol', debug: 'uploaded', shows: UUID },
-      { click: '2. send a start message', debug: 'status', shows: /succeeded/ },
-    ],
-  },
-  // Needs Dashboard 2, installed next to the package below; its screen is tested in test/browser-dashboard.test.ts.
-  'operator-dashboard': { steps: [{ click: 'demo protocol (at deploy)', debug: 'protocols', shows: /Cold plate fill \(demo\)/ }] },
-  'error-recovery-flex': { steps: [{ click: 'start', debug: 'run ended', shows: /succeeded/ }] },
-  'plate-reader-loop': {
-    // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
-    prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
-    steps: [{ click: 'Start', debug: 'run finished', shows: /succeeded/ }],
-  },
-  'run-records': {
-    steps: [
-      { click: 'start a run', debug: 'run record', shows: /succeeded/ },
-      { click: 'read the command log', debug: 'command log', shows: /array\[\d+\]/ },
-    ],
-  },
-  'csv-parameters': {
-    steps: [
-      { click: '1. upload the plate map', debug: 'data file', shows: /plate_map\.csv/ },
-      { click: '2. upload, analyse and run', debug: 'run record', shows: /succeeded/ },
-    ],
-  },
-};
-
-/** Changes a config node's properties as its edit dialog would, and marks the flows changed. */
-async function setOnAll(page: Page, type: string, props: Record<string, string>): Promise<void> {
-  const changed = await page.evaluate(
-    ([t, p]) => {
-      const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
-      let count = 0;
-      red.nodes.eachConfig((n) => {
-        if (n.type !== t) return;
-        Object.assign(n, p, { changed: true, dirty: true });
-        count += 1;
-      });
-      red.nodes.dirty(true);
-      return count;
-    },
-    [type, props] as const,
-  );
-  assert.ok(changed > 0, `no ${type} node to change`);
-}
-
-async function rewriteUrls(page: Page, port: number): Promise<void> {
-  await page.evaluate((p) => {
-    const red = (window as unknown as { RED: EditorRED & { nodes: { dirty(d?: boolean): boolean } } }).RED;
-    const toPort = (url: string): string => url.replace(/^http:\/\/(127\.0\.0\.1|localhost):1880\//, `http://127.0.0.1:${p}/`);
-    for (const n of red.nodes.filterNodes({ type: 'http request' })) {
-      const live = red.nodes.node(n.id) as Record<string, unknown>;
-      live.url = toPort(String(live.url));
-      Object.assign(live, { changed: true, dirty: true });
-    }
-    // plate-reader-loop keeps the reader's address in its flow's environment variable PLATE_READER_URL.
-    red.nodes.eachWorkspace((ws: Record<string, unknown>) => {
-      if (!Array.isArray(ws.env)) return;
-      ws.env = (ws.env as Array<{ value?: unknown }>).map((e) => (typeof e.value === 'string' ? { ...e, value: toPort(e.value) } : e));
-      ws.changed = true;
-    });
-    red.nodes.dirty(true);
-  }, port);
-}
-
-async function startBroker(): Promise<{ port: number; close(): Promise<void> }> {
-  const { Aedes } = await import('aedes');
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: async () => {
-      await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
 
 /** The name a simulated OT-2 gives itself in GET /health, asked from a simulator of our own. */
 async function simulatedRobotName(): Promise<string> {
@@ -151,11 +36,9 @@ async function simulatedRobotName(): Promise<string> {
 describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, function () {
   this.timeout(60_000);
   let nodeRed: RunningNodeRed;
-  let nodeRedPort: number;
   let browser: Browser;
   let page: Page;
   let userDir: string;
-  let broker: { port: number; close(): Promise<void> };
   const dropped: Record<string, string> = {};
 
   const noErrors = (): void => {
@@ -167,9 +50,8 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     this.timeout(90_000);
     mkdirSync(OUT, { recursive: true });
     userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-browser-'));
-    nodeRedPort = await freePort();
-    broker = await startBroker();
-    nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'], editorTips: false });
+    // The examples, and Dashboard 2 which one of them needs, are imported by test/browser-examples-*.test.ts.
+    nodeRed = await launchNodeRed({ userDir, port: await freePort(), flows: [], editorTips: false });
     browser = await openBrowser();
     page = browser.page;
     await page.goto(nodeRed.url);
@@ -189,7 +71,6 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     this.timeout(30_000);
     await browser?.close();
     await nodeRed?.stop();
-    await broker?.close();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
@@ -324,7 +205,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     noErrors();
   });
 
-  it('removes the dropped nodes again (they have no robot, so they would stop a deploy)', async function () {
+  it('removes the dropped nodes again with the Delete key', async function () {
     for (const id of Object.values(dropped)) {
       await page.locator(`#red-ui-workspace-chart g[id="${id}"] .red-ui-flow-node`).first().click();
       await page.keyboard.press('Delete');
@@ -332,26 +213,4 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     for (const id of Object.values(dropped)) assert.equal(await page.locator(`#red-ui-workspace-chart g[id="${id}"]`).count(), 0);
     noErrors();
   });
-
-  const examples = readdirSync(join(packageDir, 'examples'))
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
-  for (const example of examples) {
-    it(`imports "${example}" from Import ▸ Examples, deploys it and shows its output in the debug sidebar`, async function () {
-      const check = checks[example];
-      assert.ok(check, `no browser check for examples/${example}.json: add one to test/browser.test.ts`);
-      await importExample(page, example);
-      await check.prepare?.(page, { brokerPort: broker.port, nodeRedPort });
-      await deploy(page);
-      await showDebugSidebar(page);
-      for (const step of check.steps) {
-        const earlier = await debugMessages(page, step.debug, step.shows).count();
-        await clickInject(page, await nodeIdByName(page, 'inject', step.click));
-        await debugMessage(page, step.debug, step.shows, 20_000, earlier);
-      }
-      await page.screenshot({ path: join(OUT, `example-${example}.png`) });
-      noErrors();
-    });
-  }
 });

@@ -32,7 +32,8 @@ describe('MQTT interop with a real Mosquitto broker', function () {
   const kind = (r: Recorder): string => r.subscription.watcher.sourceKind;
 
   beforeEach(async () => {
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 150 });
+    // Analysis on the simulated clock too (800 ms at speed 1 by default): no test here is about it.
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 150, analysisMs: 20 });
     client = clientFor(robot);
   });
 
@@ -68,7 +69,8 @@ describe('MQTT interop with a real Mosquitto broker', function () {
   it('broker down at start: polling works; the broker starts: push takes over', async () => {
     const port = await freePort();
     const url = `mqtt://127.0.0.1:${port}`;
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 10) });
+    // 4 homes after the pause: 1.2 s of running, a dozen polls at 100 ms.
+    const run = await client.createRun({ protocolId: await uploadPausing(client, 4) });
     const n = pushTo(url);
     const rec = watch(run.id, n, 100);
     await until('idle', () => rec.has('idle'));
@@ -88,7 +90,7 @@ describe('MQTT interop with a real Mosquitto broker', function () {
   it('broker killed mid-run: falls back to polling with no status missed; broker back: push resumes', async () => {
     mosquitto = await Mosquitto.create();
     bridge = await MqttBridge.start(robot, { url: mosquitto.url });
-    const protocolId = await uploadPausing(client, 10);
+    const protocolId = await uploadPausing(client, 4);
     const run = await client.createRun({ protocolId });
     const n = pushTo(mosquitto.url);
     const rec = watch(run.id, n, 100);
@@ -147,7 +149,7 @@ function robotWithBroker(opts: SimulatorOptions): { robot: SimulatedRobot; mosqu
 
 describe('MQTT interop: opentrons-status through the config node (notifications auto, mqttPort)', function () {
   this.timeout(40_000);
-  const env = robotWithBroker({ model: 'OT-2', commandMs: 150 });
+  const env = robotWithBroker({ model: 'OT-2', commandMs: 150, analysisMs: 20 });
 
   it('a status node with a 10-minute interval sees paused → running → succeeded through Mosquitto, and says "push"', async () => {
     const run = await env.client.createRun({ protocolId: await uploadPausing(env.client) });

@@ -19,6 +19,8 @@ import { Mosquitto, Recorder, clientFor, essential, sleep, testNotifications, un
 
 const NEVER = 10 * 60_000;
 const ALL = ['idle', 'running', 'paused', 'running', 'succeeded'];
+/** Homes after the pause: 400 ms of running at commandMs 100, eight of the watchers' 50 ms polls (before it: 210 ms). */
+const AFTER_PAUSE = 2;
 
 interface TestBroker {
   url: string;
@@ -136,7 +138,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   const pollsThroughout = async (broker: TestBroker): Promise<{ n: RobotNotifications; rec: Recorder }> => {
     cleanups.push(() => broker.close());
     const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50);
     await until('idle', () => rec.has('idle'));
     assert.equal(kind(rec), 'polling');
@@ -146,7 +148,8 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
 
   beforeEach(async () => {
     logs.length = 0;
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 100 });
+    // Analysis on the simulated clock too (800 ms at speed 1 by default): no test here is about it.
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 100, analysisMs: 20 });
     client = clientFor(robot);
   });
 
@@ -193,7 +196,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     const broker = await misbehavingBroker({ authorizeSubscribe: (c) => c.close() });
     cleanups.push(() => broker.close());
     const n = pushTo(broker.url);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const byId = watch(run.id, n, 50);
     const current = watch(undefined, n, 50);
     await until('idle', () => byId.has('idle') && current.has('idle'));
@@ -222,7 +225,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
   it('Mosquitto with an ACL that lets nothing through: accepted and silent, so an own run change turns it to polling', async () => {
     // Mosquitto 2.0 grants the SUBSCRIBE and applies the ACL on delivery: from here it is a silent broker.
     const { n } = await robotBroker(['topic read somewhere-else/#']);
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
     await client.createRunAction(run.id, 'play');
@@ -246,7 +249,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
 
   it('the broker killed during UNSUBSCRIBE: no rejection; the remaining watcher polls and sees every status', async () => {
     const { mosquitto, n } = await robotBroker();
-    const protocolId = await uploadPausing(client, 5);
+    const protocolId = await uploadPausing(client, AFTER_PAUSE);
     const old = await client.createRun({ protocolId });
     const leaving = watch(old.id, n, 50);
     await until('push', () => kind(leaving) === 'push');
@@ -264,7 +267,7 @@ describe('notifications: broker faults never crash Node-RED and lose no status c
     const started = await robotBroker();
     const { mosquitto, n } = started;
     let bridge = started.bridge;
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 5) });
+    const run = await client.createRun({ protocolId: await uploadPausing(client, AFTER_PAUSE) });
     const rec = watch(run.id, n, 50, 300);
     await until('push', () => kind(rec) === 'push');
     await until('idle', () => rec.has('idle'));
@@ -302,7 +305,7 @@ describe('notifications: a silent broker through the config node (opentrons-run 
   let silent: Mosquitto;
 
   beforeEach(async () => {
-    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 1_000 });
+    robot = await SimulatedRobot.start({ port: 0, model: 'OT-2', commandMs: 1_000, analysisMs: 20 });
     client = clientFor(robot);
     silent = await Mosquitto.create(); // accepts and acknowledges, but no robot publishes to it
   });
@@ -315,7 +318,8 @@ describe('notifications: a silent broker through the config node (opentrons-run 
   });
 
   it('a broker that is not the robot\'s: after an opentrons-run play the status node polls, says so, and sees the run end within the poll interval', async () => {
-    const run = await client.createRun({ protocolId: await uploadPausing(client, 6) });
+    // 2 s of running before the pause (push is taken as silent 3 s after the play), 4 s after it: 4 polls at 1 s.
+    const run = await client.createRun({ protocolId: await uploadPausing(client, 2) });
     const flow: FlowNode[] = [
       { id: 'r1', type: 'opentrons-robot', host: '127.0.0.1', port: robot.port, mqttPort: silent.port, notifications: 'auto' },
       { id: 's1', type: 'opentrons-status', robot: 'r1', runId: run.id, interval: 1000, autostart: true, wires: [['out'], []] },

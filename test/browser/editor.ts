@@ -148,6 +148,28 @@ export async function importExample(page: Page, example: string): Promise<void> 
   if (added.length !== 1) throw new Error(`importing ${example} added ${added.length} flow tabs`);
   await page.locator(`#red-ui-tab-${added[0]} a.red-ui-tab-label`).click();
   await page.waitForFunction((id) => (window as unknown as { RED: EditorRED }).RED.workspaces.active() === id, added[0]);
+  await roomOnTheLeft(page, 80);
+}
+
+/**
+ * Imported nodes land where the editor last saw the mouse over the workspace, which is not always where the
+ * drop click was: a wide flow could end up against the workspace's left edge, its inject buttons (left of
+ * their node) under the palette, where no click reaches them. A user would drag the flow right; this moves
+ * the current tab's nodes so the leftmost has `px` of room.
+ */
+async function roomOnTheLeft(page: Page, px: number): Promise<void> {
+  await page.evaluate((room) => {
+    const red = (window as unknown as { RED: EditorRED & { view: { redraw(full: boolean): void } } }).RED;
+    const nodes = red.nodes.filterNodes({ z: red.workspaces.active() }) as unknown as Array<{ x: number; w?: number; dirty?: boolean }>;
+    if (nodes.length === 0) return;
+    const left = Math.min(...nodes.map((n) => n.x - (n.w ?? 0) / 2));
+    if (left >= room) return;
+    for (const n of nodes) {
+      n.x += room - left;
+      n.dirty = true;
+    }
+    red.view.redraw(true);
+  }, px);
 }
 
 function workspaceIds(page: Page): Promise<string[]> {
