@@ -42,7 +42,7 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal(assigned.robot, 'robot-1');
     assert.equal(typeof assigned.runId, 'string');
     const reasons = (assigned.payload as { reasons: Record<string, string> }).reasons;
-    assert.match(reasons['robot-0'], /right mount has no pipette, the protocol loads p300_single_gen2/);
+    assert.match(reasons['robot-0'], /right mount is empty, the protocol loads p300_single_gen2/);
 
     // A job is rejected once every robot has been asked; robot-1 is busy until its job ends and it is cleared.
     const none = await submit(rig, {}, jsonProtocol({ pipette: 'p1000_single_gen2', name: 'p1000' }));
