@@ -100,6 +100,41 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.notEqual(b.robot, a.robot, 'the robot idle longest took it');
   });
 
+  it('in-order gives each job, one after another, to the first robot of the list that is free', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { policy: 'in-order', start: 'auto', clearing: 'auto' });
+    for (let i = 0; i < 3; i++) {
+      const job = await submit(rig);
+      const done = await rig.event(topicOf(job.jobId, 'succeeded'), `job ${i} succeeded`);
+      assert.equal(done.robot, 'robot-0');
+    }
+    assert.equal((await runsOn(sims[1])).length, 0);
+  });
+
+  it('uploads a protocol once per robot and content, and again when the robot has dropped it (it keeps 5 unused)', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    const uploads = (): number => sims[0].stats.count('POST', '/protocols');
+    const fits = jsonProtocol({ name: 'fits' });
+    for (let i = 0; i < 2; i++) {
+      const job = await submit(rig, {}, fits);
+      await rig.event(topicOf(job.jobId, 'succeeded'), `job ${i} succeeded`);
+    }
+    assert.equal(uploads(), 1, 'the same protocol is uploaded once and its id reused');
+    // Six protocols no robot fits: each is uploaded, analysed and left unused, so the robot drops the oldest.
+    const misfit = (i: number): { filename: string; content: string } => jsonProtocol({ pipette: 'p1000_single_gen2', name: `misfit ${i}` });
+    for (let i = 0; i < 6; i++) {
+      const job = await submit(rig, {}, misfit(i));
+      await rig.event(topicOf(job.jobId, 'rejected'), `misfit ${i} rejected`);
+    }
+    assert.equal(uploads(), 7);
+    // misfit 0 was dropped by the robot: the queue uploads it again rather than failing on the stale id.
+    const again = await submit(rig, {}, misfit(0));
+    const rejected = await rig.event(topicOf(again.jobId, 'rejected'), 'misfit 0 rejected again');
+    assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /p1000_single_gen2/);
+    assert.equal(uploads(), 8);
+  });
+
   it('cancel: a queued job is removed, an assigned one has its run deleted, a running one is stopped', async function () {
     sims = [await startRobot('OT-2', 50, 200)];
     const rig = await deployFleet(sims);
