@@ -217,6 +217,26 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal((await runsOn(sims[0])).length, 0, 'never re-run');
   });
 
+  it('a full redeploy keeps the queue (memory store): queued jobs, holds, and an assigned job re-attached to its run', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims);
+    const assigned = await submit(rig, { robots: ['robot-0'] });
+    const a = await rig.event(topicOf(assigned.jobId, 'assigned'), 'assigned');
+    await rig.ask({ action: 'hold', robot: 'robot-1' });
+    const queued = await submit(rig, { robots: ['robot-1'] });
+    await rig.redeploy();
+    const list = await rig.ask({ action: 'list' });
+    const payload = list.payload as { jobs: Array<{ jobId: string; state: string; runId: string | null }>; robots: Array<{ state: string }> };
+    assert.deepEqual(payload.jobs.map((j) => [j.jobId, j.state, j.runId]), [[assigned.jobId, 'assigned', a.runId], [queued.jobId, 'queued', null]]);
+    assert.deepEqual(payload.robots.map((r) => r.state), ['assigned', 'held']);
+    // the job goes on from where it was: started after the redeploy, it runs its one run
+    await rig.ask({ action: 'start', jobId: assigned.jobId });
+    await rig.event(topicOf(assigned.jobId, 'succeeded'), 'succeeded after the redeploy');
+    await rig.ask({ action: 'release', robot: 'robot-1' });
+    await rig.event(topicOf(queued.jobId, 'assigned'), 'queued job assigned after release');
+    assert.equal((await runsOn(sims[0])).length, 1, 'no second run for the re-attached job');
+  });
+
   it('200 jobs in one burst on 5 robots: each runs once, no robot runs two at once', async function () {
     this.timeout(600_000);
     sims = await Promise.all([0, 1, 2, 3, 4].map(() => startRobot('OT-2', 200, 100)));
