@@ -90,6 +90,19 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal(runs.filter((r) => r.status === 'succeeded').length, 3);
   });
 
+  it('a failed run fails its job with the run\'s errors, and the robot waits to be cleared', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto' });
+    sims[0].failNextCommand({ commandType: 'aspirate' });
+    const job = await submit(rig);
+    const failed = await rig.event(topicOf(job.jobId, 'failed'), 'failed');
+    const errors = (failed.payload as { errors: Array<{ detail?: string }> }).errors;
+    assert.ok(Array.isArray(errors) && errors.length > 0, JSON.stringify(failed.payload));
+    assert.ok(rig.out.some((m) => m.jobId === job.jobId && m.topic === 'failed'), 'the submitting node got it too');
+    const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
+    assert.equal(robots[0].state, 'needs-clearing');
+  });
+
   it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
     sims = [await startRobot(), await startRobot()];
     const rig = await deployFleet(sims, { policy: 'least-used', start: 'auto', clearing: 'auto' });
