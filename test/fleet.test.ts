@@ -6,7 +6,7 @@ import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { SimulatedRobot as Sim } from '../nodes/lib/simulator';
 import { deployFleet, jsonProtocol, topicOf, type FleetRig } from './helpers/fleet';
 import { unloadFlow } from './helpers/nodered';
-import { startRobot, type TestMsg } from './helpers/protocol-nodes';
+import { protocolFile, startRobot, type TestMsg } from './helpers/protocol-nodes';
 import { liveWatchers } from '../nodes/lib/watch';
 
 const P300 = jsonProtocol();
@@ -55,6 +55,11 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.ok(why['robot-0'] && why['robot-1'], JSON.stringify(why));
     assert.match(why['robot-1'], /p300_single_gen2, the protocol loads p1000_single_gen2/);
     assert.ok(rig.out.some((m) => m.jobId === none.jobId && m.topic === 'rejected'), 'the submitting node got the event too');
+
+    // Files the robots refuse (422): rejected with the robot's words, not retried for ever.
+    const unreadable = await submit(rig, {}, { filename: 'notes.json', content: '{"not": "a protocol"}' });
+    const refused = await rig.event(topicOf(unreadable.jobId, 'rejected'), 'unreadable rejected');
+    assert.match(String((refused.payload as { reasons: Record<string, string> }).reasons['robot-0']), /refused it: .*422/);
   });
 
   it('operator start and clear: assigned waits for start, needs-clearing waits for clear', async function () {
@@ -101,6 +106,22 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.ok(rig.out.some((m) => m.jobId === job.jobId && m.topic === 'failed'), 'the submitting node got it too');
     const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
     assert.equal(robots[0].state, 'needs-clearing');
+  });
+
+  it('CSV files as content are uploaded to the robot that takes the job and passed to its run; a job without them is rejected', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    const py = { filename: 'csv_plate_map.py', content: protocolFile('csv_plate_map.py').toString() };
+    const csv = protocolFile('plate_map.csv').toString();
+    const job = await submit(rig, { runTimeParameterFiles: { plate_map: { filename: 'plate_map.csv', content: csv } } }, py);
+    const done = await rig.event(topicOf(job.jobId, 'succeeded'), 'succeeded');
+    const res = await fetch(`${sims[0].url}/runs/${String(done.runId)}`, { headers: { 'Opentrons-Version': '3' } });
+    const params = ((await res.json()) as { data: { runTimeParameters: Array<{ variableName: string; file?: { id: string; name: string } }> } }).data.runTimeParameters;
+    const plate = params.find((p) => p.variableName === 'plate_map');
+    assert.equal(plate?.file?.name, 'plate_map.csv', JSON.stringify(params));
+    const without = await submit(rig, {}, py);
+    const rejected = await rig.event(topicOf(without.jobId, 'rejected'), 'rejected without its CSV');
+    assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /plate_map/);
   });
 
   it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
