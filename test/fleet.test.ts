@@ -124,6 +124,18 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /plate_map/);
   });
 
+  it('robots with the same name (two unnamed simulated robots) are told apart by config id', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto', sameNames: true });
+    const list = await rig.ask({ action: 'list' });
+    const names = (list.payload as { robots: Array<{ robot: string }> }).robots.map((r) => r.robot);
+    assert.deepEqual(names, ['sim (r0)', 'sim (r1)']);
+    const job = await submit(rig, { robots: ['sim (r1)'] });
+    const done = await rig.event(topicOf(job.jobId, 'succeeded'), 'succeeded');
+    assert.equal(done.robot, 'sim (r1)');
+    assert.equal((await runsOn(sims[0])).length, 0);
+  });
+
   it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
     sims = [await startRobot(), await startRobot()];
     const rig = await deployFleet(sims, { policy: 'least-used', start: 'auto', clearing: 'auto' });
