@@ -238,6 +238,22 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.ok(!rig.all.some((m) => m.jobId === job.jobId && m.topic === 'lost'));
   });
 
+  it('a robot that goes down and comes back up (robot.faults down/up: its unfinished runs stopped) reports the job stopped, never runs it again', async function () {
+    sims = [await startRobot('OT-2', 50, 200)];
+    const rig = await deployFleet(sims, { start: 'auto' });
+    const job = await submit(rig, {}, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(job.jobId, 'paused'), 'paused');
+    await sims[0].faults.down();
+    await new Promise((r) => setTimeout(r, 2500));
+    await sims[0].faults.up();
+    const stopped = await rig.event(topicOf(job.jobId, 'stopped'), 'stopped after the robot restarted', 60_000);
+    assert.equal(stopped.robot, 'robot-0');
+    const runs = await runsOn(sims[0]);
+    assert.equal(runs.length, 1, 'its one run, not a second');
+    const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
+    assert.equal(robots[0].state, 'needs-clearing');
+  });
+
   it('a running job whose robot stays unreachable longer than "robot lost after" is lost; a robot restarted without its run too, never re-run', async function () {
     sims = [await startRobot('OT-2', 50, 200)];
     const rig = await deployFleet(sims, { start: 'auto', lostAfter: 1 });
