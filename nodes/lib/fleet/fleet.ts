@@ -654,8 +654,9 @@ export class Fleet {
   robotState(robot: FleetRobot): RobotStateName {
     if (robot.reachable === false) return 'offline';
     const job = this.jobOn(robot);
-    if (job && job.state !== 'queued') return job.state as RobotStateName;
-    if (job || robot.foreignRun) return 'running';
+    if (job) return job.state === 'queued' ? 'assigned' : (job.state as RobotStateName);
+    // a run that is not the queue's: the robot is busy with it
+    if (robot.foreignRun) return 'running';
     if (robot.needsClearing) return 'needs-clearing';
     if (robot.held) return 'held';
     return 'free';
