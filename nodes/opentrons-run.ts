@@ -6,6 +6,7 @@ import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } fr
 import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
+import { LabwareOffsetsError, addLabwareOffsets, labwareOffsets } from './lib/labware-offsets';
 import { PreflightFailedError, checkSelection, preflight, type CheckSelection } from './lib/preflight';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
@@ -146,12 +147,15 @@ export = function register(RED: NodeAPI): void {
           return send(msg);
         }
         case 'add-labware-offsets': {
-          // One request per offset, in order; the first refusal stops the rest and reaches Catch.
-          const added: JsonObject[] = [];
-          for (const o of offsetsToAdd as LabwareOffsetCreate[]) added.push(await client.addLabwareOffset(runId as string, o, { signal }));
+          // One request per offset, in order; the first refusal stops the rest and reaches Catch, saying what was added.
+          msg.runId = runId;
+          const added = await addLabwareOffsets(client, runId as string, offsetsToAdd as LabwareOffsetCreate[], { signal }).catch((err: unknown) => {
+            if (err instanceof LabwareOffsetsError) msg.labwareOffsetsAdded = err.added;
+            throw err;
+          });
+          msg.labwareOffsetsAdded = added;
           // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
           // (a watcher told of an own change would wait for one and take push as silent)
-          msg.runId = runId;
           msg.payload = added;
           node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
           return send(msg);

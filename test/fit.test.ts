@@ -7,6 +7,7 @@ import { RobotClient } from '../nodes/lib/client';
 import { fitChecks, readEquipment, requirementsOf, type Check, type Requirements } from '../nodes/lib/fit';
 import { waitForAnalysis, latestAnalysisId } from '../nodes/lib/analysis-wait';
 import { SimulatedRobot } from '../nodes/lib/simulator';
+import { setUpForFlexFixtures } from './helpers/fit-setup';
 import type { Analysis } from '../nodes/lib/types';
 
 const ROOT = join(__dirname, '..', '..');
@@ -21,6 +22,7 @@ function byName(checks: Check[]): Map<string, Check> {
 }
 
 describe('fit check (nodes/lib/fit.ts)', function () {
+  this.timeout(60_000);
   const robots: SimulatedRobot[] = [];
   const clients: RobotClient[] = [];
 
@@ -131,13 +133,7 @@ describe('fit check (nodes/lib/fit.ts)', function () {
     assert.equal(checks.get('fixture D3')?.detail, 'cutout D3 has singleRightSlot; the protocol needs stagingAreaSlotWithWasteChuteRightAdapterNoCover (loadLabware uses D4; moveLabware uses gripperWasteChute)');
     assert.equal(checks.get('gripper')?.detail, 'no gripper is attached, the protocol moves labware with the gripper');
 
-    r.attachPipette({ mount: 'left', instrumentName: 'p1000_single_flex', instrumentModel: 'p1000_single_v3.4', serialNumber: 'P1KSV3420230101A09', channels: 1, minVolume: 5, maxVolume: 1000 });
-    r.setGripper({ instrumentModel: 'gripperV1', serialNumber: 'GRPV1120230101A01' });
-    const deck = await client.getDeckConfiguration();
-    await client.setDeckConfiguration(deck.cutoutFixtures.map((f) => (f.cutoutId === 'cutoutD3' ? { ...f, cutoutFixtureId: 'stagingAreaSlotWithWasteChuteRightAdapterNoCover' } : f)));
-    const temperature = (await client.getModules()).find((m) => m.moduleModel === 'temperatureModuleV2');
-    r.detachModule(temperature?.serialNumber as string);
-    r.attachModule('temperatureModuleV2', 'TDV21P20230101A09', 'D1');
+    await setUpForFlexFixtures(r, client);
     checks = byName(fitChecks(needs, await readEquipment(client, needs)));
     assert.ok([...checks.values()].every((c) => c.ok), JSON.stringify([...checks.values()]));
   });

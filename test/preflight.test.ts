@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { RobotClient } from '../nodes/lib/client';
 import type { Check } from '../nodes/lib/fit';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
+import { setUpForFlexFixtures } from './helpers/fit-setup';
 import { NodeUnderTest, TestMsg, eventually, protocolFile, robotRequests, startRobot, unloadFlow } from './helpers/protocol-nodes';
 
 function checksOf(msg: TestMsg): Check[] {
@@ -15,6 +16,7 @@ const names = (checks: Check[]): string[] => checks.map((c) => c.check);
 const failed = (checks: Check[]): string[] => checks.filter((c) => !c.ok).map((c) => c.check);
 
 describe('opentrons-run: check before play', function () {
+  this.timeout(60_000);
   let robot: SimulatedRobot;
   let client: RobotClient;
 
@@ -98,6 +100,16 @@ describe('opentrons-run: check before play', function () {
       assert.deepEqual(checksOf(out), [{ check: 'door', ok: true, detail: 'the door is open; this OT-2 does not require it closed (doorRequiredClosedForProtocol is off)' }]);
     });
 
+    it('an open OT-2 door fails alone when the robot requires it closed (door switch setting on)', async function () {
+      const runId = await idleRun('ot2-modules-pause.json');
+      robot.setDoorSafetySwitch(true);
+      robot.setDoor(true);
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true });
+      const checks = await refused(t, runId);
+      assert.deepEqual(failed(checks), ['door']);
+      assert.match(checks.find((c) => c.check === 'door')?.detail ?? '', /the door is open: close it/);
+    });
+
     it('a run that has started is not checked again: resuming a paused run plays with msg.checks = []', async function () {
       const runId = await idleRun('ot2-modules-pause.json');
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true, waitForStatus: true, statusTimeout: 20 });
@@ -111,6 +123,21 @@ describe('opentrons-run: check before play', function () {
       assert.deepEqual(resumed.checks, []);
       assert.equal(robot.stats.count('GET', '/modules') + robot.stats.count('GET', /^\/protocols/), reads, 'nothing was read for checks');
       assert.equal(plays(runId), 2);
+    });
+
+    it('a Python protocol the simulated robot did not run (no analyzer): pipettes and modules pass, saying they are not known', async function () {
+      const runId = await idleRun('basic_transfer.py');
+      const { protocol } = await client.getProtocol((await client.getRun(runId)).protocolId as string);
+      const analysis = await client.getAnalysis(protocol.id, protocol.analysisSummaries[protocol.analysisSummaries.length - 1].id);
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play' });
+      const checks = checksOf(await t.ok({ runId, checks: ['pipettes', 'modules'] }, 20_000));
+      if ((analysis.simulation as { interpreted?: boolean } | undefined)?.interpreted === false) {
+        assert.deepEqual(names(checks), ['pipettes', 'modules']);
+        for (const c of checks) assert.match(c.detail, /^not known: the simulated robot did not run this protocol/);
+      } else {
+        // With Opentrons' analyzer the analysis is the real one: its pipette is checked on its mount.
+        assert.ok(names(checks).includes('pipette right'), JSON.stringify(checks));
+      }
     });
 
     it('a run without a protocol has nothing to check from an analysis, and says so', async function () {
@@ -158,13 +185,7 @@ describe('opentrons-run: check before play', function () {
   describe('Flex', function () {
     /** A Flex set up for flex-fixtures.json: its pipette, the gripper, the staging slot with waste chute, the module in D1. */
     async function setUpFlex(): Promise<string> {
-      robot.attachPipette({ mount: 'left', instrumentName: 'p1000_single_flex', instrumentModel: 'p1000_single_v3.4', serialNumber: 'P1KSV3420230101A09', channels: 1, minVolume: 5, maxVolume: 1000 });
-      robot.setGripper({ instrumentModel: 'gripperV1', serialNumber: 'GRPV1120230101A01' });
-      const deck = await client.getDeckConfiguration();
-      await client.setDeckConfiguration(deck.cutoutFixtures.map((f) => (f.cutoutId === 'cutoutD3' ? { ...f, cutoutFixtureId: 'stagingAreaSlotWithWasteChuteRightAdapterNoCover' } : f)));
-      const temperature = (await client.getModules()).find((m) => m.moduleModel === 'temperatureModuleV2');
-      robot.detachModule(temperature?.serialNumber as string);
-      robot.attachModule('temperatureModuleV2', 'TDV21P20230101A09', 'D1');
+      await setUpForFlexFixtures(robot, client);
       return idleRun('flex-fixtures.json');
     }
 
@@ -175,10 +196,18 @@ describe('opentrons-run: check before play', function () {
     it('all pass: pipettes, gripper, module, fixtures, door and E-stop', async function () {
       const runId = await setUpFlex();
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play', checkBeforePlay: true });
+      const from = robot.stats.requests.length;
       const checks = checksOf(await t.ok({ runId }, 20_000));
       assert.deepEqual(names(checks), ['analysis', 'robot type', 'pipette left', 'module temperatureModuleV2', 'fixture D1', 'fixture C2', 'fixture D3', 'fixture A3', 'gripper', 'door', 'estop']);
       assert.deepEqual(failed(checks), []);
       assert.equal(plays(runId), 1);
+      // What the checks read, once each, then play (the robot's model is the config node's /health read, left out).
+      const sent = robot.stats.requests.slice(from).filter((r) => r.path !== '/health').map((r) => `${r.method} ${r.path.replace(runId, '{run}').replace(/\/protocols\/[^/]+/, '/protocols/{p}').replace(/analyses\/[^/]+/, 'analyses/{a}')}`);
+      assert.deepEqual(sent.slice(0, 8).sort(), [
+        'GET /deck_configuration', 'GET /instruments', 'GET /modules', 'GET /protocols/{p}', 'GET /protocols/{p}/analyses/{a}',
+        'GET /robot/control/estopStatus', 'GET /robot/door/status', 'GET /runs/{run}',
+      ]);
+      assert.equal(sent[8], 'POST /runs/{run}/actions');
     });
 
     it('a fixture missing from the deck configuration fails alone', async function () {

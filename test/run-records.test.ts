@@ -179,6 +179,45 @@ describe('run records: command log, command errors, labware offsets', function (
     assert.equal(refused.msg.statusCode, 409);
   });
 
+  it('add-labware-offsets half-applied: the second of three refused by the robot → the error names the one added and the one refused, the third is not sent; only the fields the robot knows are sent', async function () {
+    const run = await client.createRun({});
+    const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'add-labware-offsets' });
+    const first = {
+      definitionUri: 'opentrons/corning_96_wellplate_360ul_flat/2',
+      location: { slotName: '2', moduleModel: 'temperatureModuleV2', note: 'not for the robot' },
+      vector: { x: 0.1, y: 0, z: 1, w: 4 },
+      id: 'my-own-id',
+      comment: 'from the LIMS',
+    };
+    // The robot knows its deck slot names (DeckSlotName): "13" is none of them.
+    const second = { definitionUri: 'opentrons/corning_96_wellplate_360ul_flat/2', location: { slotName: '13' }, vector: { x: 0, y: 0, z: 1 } };
+    const third = { definitionUri: 'opentrons/opentrons_96_tiprack_300ul/1', location: { slotName: '3' }, vector: { x: 0, y: 0, z: 0 } };
+    robot.stats.keepBodies = true;
+    const posts = (): Array<{ body?: string; status: number }> => robot.stats.requests.filter((r) => r.method === 'POST' && r.path === `/runs/${run.id}/labware_offsets`);
+
+    const { msg, error } = await t.err({ runId: run.id, labwareOffsets: [first, second, third] });
+    assert.equal(error.code, 'InvalidRequest', 'the robot\'s own error id');
+    assert.equal(msg.statusCode, 422);
+    assert.match(error.message, /the robot refused offset 2 of 3 \(opentrons\/corning_96_wellplate_360ul_flat\/2 in slot 13\): Invalid Request: value is not a valid enumeration member/);
+    assert.match(error.message, /Offset 1 \(opentrons\/corning_96_wellplate_360ul_flat\/2 in slot 2 on temperatureModuleV2\) was added and stays on the run \(msg\.labwareOffsetsAdded\)/);
+    assert.match(error.message, /offset 3 \(opentrons\/opentrons_96_tiprack_300ul\/1 in slot 3\) was not sent/);
+    const added = msg.labwareOffsetsAdded as Array<{ id: string; location: JsonObject }>;
+    assert.equal(added.length, 1);
+    assert.deepEqual(added[0].location, { slotName: '2', moduleModel: 'temperatureModuleV2' });
+    assert.deepEqual((await client.getRun(run.id)).labwareOffsets.map((o) => o.id), [added[0].id], 'the first stays on the run');
+
+    // At the robot: two requests (the third never sent), each with only LabwareOffsetCreate's fields.
+    assert.deepEqual(posts().map((p) => p.status), [201, 422]);
+    assert.deepEqual(JSON.parse(posts()[0].body ?? ''), {
+      data: { definitionUri: first.definitionUri, location: { slotName: '2', moduleModel: 'temperatureModuleV2' }, vector: { x: 0.1, y: 0, z: 1 } },
+    });
+
+    // Success says what was added too.
+    const ok = await t.ok({ runId: run.id, labwareOffsets: [third] });
+    assert.deepEqual((ok.labwareOffsetsAdded as JsonObject[]).map((o) => o.id), (ok.payload as JsonObject[]).map((o) => o.id));
+    assert.equal(posts().length, 3);
+  });
+
   it('bad offsets: each is checked before the first is sent, so nothing reaches the robot', async function () {
     const run = await client.createRun({});
     const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'add-labware-offsets' });

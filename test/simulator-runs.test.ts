@@ -364,6 +364,20 @@ describe('simulator: runs', () => {
       await action(robot, id, 'stop');
     });
 
+    it('on the OT-2 with its door switch setting on, the door status says so and an open door blocks a run as on a Flex', async () => {
+      assert.equal((await call(robot, 'GET', '/robot/door/status')).body.data.doorRequiredClosedForProtocol, false);
+      robot.setDoorSafetySwitch(true);
+      assert.equal((await call(robot, 'GET', '/robot/door/status')).body.data.doorRequiredClosedForProtocol, true);
+      const id = await busyRun(robot);
+      await action(robot, id, 'play');
+      robot.setDoorOpen(true);
+      assert.equal(await runStatus(robot, id), 'blocked-by-open-door');
+      robot.setDoorOpen(false);
+      assert.equal(await runStatus(robot, id), 'paused');
+      await action(robot, id, 'stop');
+      assert.throws(() => flex.setDoorSafetySwitch(false), /a Flex always requires its door closed/);
+    });
+
     it('E-stop: pressing it fails the running run; run requests get 403 until it is released and acknowledged', async () => {
       const id = await busyRun(flex);
       await action(flex, id, 'play');

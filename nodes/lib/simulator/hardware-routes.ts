@@ -85,7 +85,7 @@ export function hardwareRoutes(hw: Hardware, model: RobotModel, name: () => stri
       method: 'GET',
       path: '/robot/door/status',
       // both robots have a door switch; only the Flex requires it closed to run (an opt-in setting on the OT-2, off here)
-      handle: () => ok({ data: { status: hw.doorOpen ? 'open' : 'closed', doorRequiredClosedForProtocol: model === 'Flex' } }),
+      handle: () => ok({ data: { status: hw.doorOpen ? 'open' : 'closed', doorRequiredClosedForProtocol: hw.doorSafetySwitch } }),
     },
     {
       method: 'GET',

@@ -121,6 +121,11 @@ export class Hardware {
   railLights = false;
   /** Flex front door; the simulated robot starts closed */
   doorOpen = false;
+  /**
+   * Whether a protocol needs the door closed (`doorRequiredClosedForProtocol`): always on a Flex; on an OT-2 the
+   * robot setting `enableDoorSafetySwitch`, off by default.
+   */
+  doorSafetySwitch: boolean;
   deckConfiguration: CutoutFixture[];
   deckConfigurationModifiedAt?: string;
   /** Flex E-stop; the simulated robot starts unlocked */
@@ -142,6 +147,7 @@ export class Hardware {
     this.modulesEverAttached = this.modules.length;
     this.gripper = undefined;
     this.deckConfiguration = defaultDeck();
+    this.doorSafetySwitch = model === 'Flex';
   }
 
   /**

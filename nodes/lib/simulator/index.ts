@@ -173,6 +173,15 @@ export class SimulatedRobot extends EventEmitter {
   }
 
   /**
+   * OT-2: the robot setting `enableDoorSafetySwitch` (off by default). On, `/robot/door/status` says
+   * `doorRequiredClosedForProtocol: true` and an open door blocks a running run as on a Flex. A Flex always has it on.
+   */
+  setDoorSafetySwitch(on: boolean): void {
+    if (this.model === 'Flex' && !on) throw new Error('a Flex always requires its door closed for a protocol');
+    this.hardware.doorSafetySwitch = on;
+  }
+
+  /**
    * Plug in a module (`temperatureModuleV2`, `magneticModuleV2`, `heaterShakerModuleV1`…); returns its /modules id.
    * On a Flex, `slot` (D1…) sets it up there: deck configuration and module calibration both name the slot.
    */

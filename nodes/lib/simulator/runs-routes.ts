@@ -30,12 +30,27 @@ function vector(v: unknown, pointer: string): { x: number; y: number; z: number 
   return out;
 }
 
+const DECK_SLOT_NAMES = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12', 'A1', 'A2', 'A3', 'B1', 'B2', 'B3', 'C1', 'C2', 'C3', 'D1', 'D2', 'D3'];
+const MODULE_MODELS = [
+  'temperatureModuleV1', 'temperatureModuleV2', 'magneticModuleV1', 'magneticModuleV2', 'thermocyclerModuleV1', 'thermocyclerModuleV2',
+  'heaterShakerModuleV1', 'magneticBlockV1', 'absorbanceReaderV1',
+];
+
+function enumMember(v: unknown, members: string[], pointer: string): string {
+  if (typeof v !== 'string' || !members.includes(v)) {
+    throw invalidRequest(`value is not a valid enumeration member; permitted: ${members.map((m) => `'${m}'`).join(', ')}`, { pointer });
+  }
+  return v;
+}
+
 function offsetCreate(o: unknown, pointer: string): { definitionUri: string; location: Record<string, unknown>; vector: { x: number; y: number; z: number } } {
   if (!isObject(o)) throw invalidRequest('value is not a valid dict', { pointer });
   if (typeof o.definitionUri !== 'string') throw invalidRequest('field required', { pointer: `${pointer}/definitionUri` });
   if (!isObject(o.location) || typeof o.location.slotName !== 'string') throw invalidRequest('field required', { pointer: `${pointer}/location/slotName` });
-  const location: Record<string, unknown> = { slotName: o.location.slotName };
-  if (typeof o.location.moduleModel === 'string') location.moduleModel = o.location.moduleModel;
+  // robot-server's pydantic model takes only its enum members (DeckSlotName, ModuleModel of the 8.1 openapi)
+  const slotName = enumMember(o.location.slotName, DECK_SLOT_NAMES, `${pointer}/location/slotName`);
+  const location: Record<string, unknown> = { slotName };
+  if (o.location.moduleModel !== undefined) location.moduleModel = enumMember(o.location.moduleModel, MODULE_MODELS, `${pointer}/location/moduleModel`);
   if (typeof o.location.definitionUri === 'string') location.definitionUri = o.location.definitionUri;
   return { definitionUri: o.definitionUri, location, vector: vector(o.vector, `${pointer}/vector`) };
 }

@@ -91,9 +91,9 @@ export class RunStore {
 
   constructor(private readonly env: RunStoreEnv) {
     env.hardware.onEstopEngaged = () => this.currentRun()?.engine.estop();
-    // the OT-2's door switch setting is off (its default), so only a Flex run reacts to the door
+    // a run reacts to the door only where the robot requires it closed: a Flex, or an OT-2 with its door switch setting on
     env.hardware.onDoorChange = (open) => {
-      if (env.model === 'Flex') this.currentRun()?.engine.doorChanged(open);
+      if (env.hardware.doorSafetySwitch) this.currentRun()?.engine.doorChanged(open);
     };
   }
 
@@ -173,7 +173,7 @@ export class RunStore {
       {
         scheduler: this.env.scheduler,
         commandMs: this.env.commandMs,
-        doorOpen: () => this.env.model === 'Flex' && this.env.hardware.doorOpen,
+        doorOpen: () => this.env.hardware.doorSafetySwitch && this.env.hardware.doorOpen,
         recoveryByDefault: this.env.model === 'Flex',
         policy: () => runRef.run?.policy ?? [],
         onStatus: () => runRef.run && runRef.run.live && this.notifyRun(runRef.run.id),

@@ -103,6 +103,7 @@ export class SimServer {
     } catch {
       return;
     }
+    if (this.hooks.stats.keepBodies) record.body = Buffer.concat(chunks).toString('utf8');
     if (method === 'OPTIONS' && req.headers.origin && req.headers['access-control-request-method']) {
       // CORS preflight: robot-server allows any origin
       record.status = 200;

@@ -6,12 +6,16 @@ export interface RequestRecord {
   path: string;
   /** HTTP status sent (0 while in flight, or if the connection was dropped before a status was sent) */
   status: number;
+  /** The request body as text, kept only while `Stats.keepBodies` is on (a test that inspects what was sent). */
+  body?: string;
 }
 
 /** Counters a test can read: every request received, and TCP connections accepted. */
 export class Stats {
   requests: RequestRecord[] = [];
   connectionsOpened = 0;
+  /** Keep each request's body in its record: off by default, so long runs do not hold every upload. */
+  keepBodies = false;
 
   constructor(private readonly sockets: () => number) {}
 
