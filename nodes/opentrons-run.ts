@@ -21,7 +21,6 @@ import {
   settled,
   waitForRun,
 } from './lib/run-actions';
-import { labwareOffsets } from './lib/labware-offsets';
 import type { JsonObject, LabwareOffsetCreate, Run, RunActionType, RunCreate } from './lib/types';
 
 interface RunDef extends NodeDef {

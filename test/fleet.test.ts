@@ -202,6 +202,22 @@ describe('opentrons-fleet + opentrons-queue', function () {
     await assert.rejects(rig.ask({ action: 'cancel', jobId: running.jobId }), (e: { code?: string }) => e.code === 'JobEnded');
   });
 
+  it('a robot with a run that is not the queue\'s (idle or running) is busy: its run is left alone and the job waits', async function () {
+    sims = [await startRobot()];
+    const headers = { 'Opentrons-Version': '3', 'content-type': 'application/json' };
+    const res = await fetch(`${sims[0].url}/runs`, { method: 'POST', headers, body: JSON.stringify({ data: {} }) });
+    const foreign = ((await res.json()) as { data: { id: string } }).data.id;
+    const rig = await deployFleet(sims);
+    const job = await submit(rig);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(!rig.all.some((m) => m.jobId === job.jobId && m.topic === 'assigned'), 'not assigned while another run is current');
+    const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string; runId: string | null }> }).robots;
+    assert.deepEqual([robots[0].state, robots[0].runId], ['running', foreign]);
+    assert.equal((await runsOn(sims[0])).find((r) => r.id === foreign)?.status, 'idle', 'the other run is left alone');
+    await fetch(`${sims[0].url}/runs/${foreign}`, { method: 'DELETE', headers });
+    await rig.event(topicOf(job.jobId, 'assigned'), 'assigned once the robot is free', 30_000);
+  });
+
   it('hold keeps a robot out of rotation until release', async function () {
     sims = [await startRobot(), await startRobot()];
     const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });

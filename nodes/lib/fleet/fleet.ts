@@ -10,13 +10,12 @@ import type { RobotClient } from '../client';
 import { OpentronsError, RobotError } from '../errors';
 import type { RobotConfigNode } from '../node-support';
 import { PreflightFailedError, preflight } from '../preflight';
-import { createRun } from '../run-actions';
 import { isTerminal, type Run } from '../types';
 import { runChanged, watchRun, type RunSnapshot, type WatchEvent } from '../watch';
 import { allows, candidates, refusedByAll, type Policy } from './dispatcher';
 import type { JobListener } from './events';
 import { FINAL_STATES, ON_ROBOT_STATES, newJob, queueOrder, type Job, type JobSpec, type JobState, type StartMode } from './job';
-import { placeOn } from './placement';
+import { createJobRun, placeOn } from './placement';
 import { QueueStore, emptyState, prune, type QueueState } from './queue-store';
 import { FleetRobot, type RobotStateName, type RobotView } from './robot-state';
 
@@ -475,7 +474,7 @@ export class Fleet {
       if (!claimed || !placement.fits) return;
       let run: Run;
       try {
-        run = await createRun(
+        run = await createJobRun(
           client,
           {
             protocolId: placement.protocolId,
@@ -483,7 +482,7 @@ export class Fleet {
             runTimeParameterFiles: placement.runTimeParameterFiles,
             labwareOffsets: job.labwareOffsets,
           },
-          { ifCurrent: 'dismiss', timeoutMs: 30_000, signal },
+          signal,
         );
       } catch (err) {
         await this.serial(async () => {

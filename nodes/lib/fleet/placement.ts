@@ -7,7 +7,7 @@ import type { RobotClient } from '../client';
 import { RobotError } from '../errors';
 import { fitChecks, readEquipment, requirementsOf } from '../fit';
 import { sleep } from '../poll';
-import type { JsonObject, Protocol } from '../types';
+import { isTerminal, type JsonObject, type Protocol, type Run, type RunCreate } from '../types';
 import { fileContent, type Job, type StoredFile } from './job';
 import type { FleetRobot } from './robot-state';
 
@@ -126,5 +126,24 @@ async function whilePending<T>(request: () => Promise<T>, signal: AbortSignal): 
       if (!(err instanceof RobotError && err.errorId === 'LastAnalysisPending') || attempt >= PENDING_RETRIES) throw err;
       await sleep(250, signal);
     }
+  }
+}
+
+/**
+ * POST /runs for a placed job. The robot's current run is dismissed first only when it has ended: an idle run
+ * is someone's (another fleet's, a flow's) set-up, so a robot that has one is busy, not free.
+ */
+export async function createJobRun(client: RobotClient, body: RunCreate, signal: AbortSignal): Promise<Run> {
+  try {
+    return await client.createRun(body, { signal });
+  } catch (err) {
+    if (!(err instanceof RobotError) || err.errorId !== 'RunAlreadyActive') throw err;
+    const currentId = await client.getCurrentRunId({ signal });
+    if (currentId) {
+      const current = await client.getRun(currentId, { signal });
+      if (!isTerminal(current.status)) throw err;
+      await client.dismissRun(currentId, { signal });
+    }
+    return client.createRun(body, { signal });
   }
 }
