@@ -17,7 +17,7 @@ import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/them
 import { nodeRedVersion } from './setup/node-red-line';
 
 const OUT = join(packageDir, 'test-output');
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck', 'opentrons-queue'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** The name a simulated OT-2 gives itself in GET /health, asked from a simulator of our own. */
@@ -98,7 +98,9 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
       dropped[type] = await dropFromPalette(page, type, 200, y);
       y += 80;
       const tray = await openEditDialog(page, dropped[type]);
-      assert.equal(await tray.locator('#node-input-robot').count(), 1, `${type} asks for its robot`);
+      // the queue node works on a fleet of robots, every other one on a robot
+      const config = type === 'opentrons-queue' ? '#node-input-fleet' : '#node-input-robot';
+      assert.equal(await tray.locator(config).count(), 1, `${type} asks for its ${type === 'opentrons-queue' ? 'fleet' : 'robot'}`);
       if (type === 'opentrons-run') await tray.screenshot({ path: join(OUT, 'edit-dialog.png') });
       await closeEditDialog(page);
     }
@@ -152,6 +154,27 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     await config.screenshot({ path: join(OUT, 'config-dialog.png') });
     await closeEditDialog(page); // config node
     await closeEditDialog(page); // run node
+    noErrors();
+  });
+
+  it('fleet config: robots picked from the robot configs in an editable list, the store from the configured context stores', async function () {
+    await openEditDialog(page, dropped['opentrons-queue']);
+    await page.click('#node-input-btn-fleet-add');
+    const config = page.locator('.red-ui-tray').last();
+    const list = config.locator('#node-config-input-robot-list');
+    const add = config.locator('.red-ui-editableList-addButton');
+    await add.waitFor({ state: 'visible' });
+    await add.click();
+    const select = list.locator('select').first();
+    await select.waitFor({ state: 'visible' });
+    const robots = await select.locator('option').evaluateAll((os) => os.map((o) => o.textContent ?? ''));
+    assert.ok(robots[0].includes('choose a robot'), JSON.stringify(robots));
+    const stores = await config.locator('#node-config-input-store option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(stores.includes('default'), JSON.stringify(stores));
+    for (const id of ['policy', 'start', 'clearing']) assert.equal(await config.locator(`#node-config-input-${id} option`).count(), 2, id);
+    await config.screenshot({ path: join(OUT, 'fleet-config-dialog.png') });
+    await closeEditDialog(page); // fleet config
+    await closeEditDialog(page); // queue node
     noErrors();
   });
 
