@@ -124,6 +124,9 @@ describe('fleet scale-out: two Node-RED instances share one job stream through a
     const succeeded = events.filter((e) => e.event === 'succeeded');
     assert.deepEqual(succeeded.map(key).sort(), queued.map(key).sort(), 'every queued job succeeded on the instance that queued it, once');
     for (const e of succeeded) assert.ok(typeof e.runId === 'string' && e.runId.length > 0, `a succeeded event names its run: ${JSON.stringify(e)}`);
+    // The example puts the LIMS's ref back on every later event: the ref of each succeeded job is the plate its run processed.
+    const plateOfRun = new Map(perRobot.flat().map((r) => [r.id, r.plate]));
+    for (const e of succeeded) assert.equal(e.ref, `plate-${String(plateOfRun.get(String(e.runId)))}`, `the succeeded event carries its job's ref: ${JSON.stringify(e)}`);
 
     // The broker spread the jobs: both instances took some, and each ran its own on its own robots.
     for (const [i, name] of INSTANCES.entries()) {
