@@ -65,7 +65,7 @@ export interface LoadOptions {
 }
 
 /** Config node types: on a tab they stay config nodes (no x/y). */
-const CONFIG_TYPES = new Set(['opentrons-robot', 'mqtt-broker', 'tls-config', 'http proxy']);
+const CONFIG_TYPES = new Set(['opentrons-robot', 'opentrons-fleet', 'mqtt-broker', 'tls-config', 'http proxy']);
 
 /**
  * Node-RED takes a node on a tab (`z`) that has no `x`/`y` for a flow-scoped config node: it is never

@@ -1,0 +1,608 @@
+// The fleet's run queue: jobs in, each to one free robot that fits, events out. Everything that changes a
+// robot (dispatch, start, cancel, clear) runs one at a time per fleet, so two jobs never go to one robot and
+// one job never to two however many msgs arrive at once. The queue is saved to its context store after every
+// change (before the robot is asked to do anything that depends on it) and re-attached to the robots' runs
+// by run id when the fleet starts again. Robots are watched through the shared run watcher (one per robot,
+// following its current run), never polled here.
+import type { RobotClient } from '../client';
+import { OpentronsError, RobotError } from '../errors';
+import type { RobotConfigNode } from '../node-support';
+import { createRun } from '../run-actions';
+import { isTerminal, type Run } from '../types';
+import { runChanged, watchRun, type RunSnapshot, type WatchEvent } from '../watch';
+import { allows, candidates, refusedByAll, type Policy } from './dispatcher';
+import type { JobListener } from './events';
+import { FINAL_STATES, ON_ROBOT_STATES, newJob, queueOrder, type Job, type JobSpec, type JobState, type StartMode } from './job';
+import { placeOn } from './placement';
+import { QueueStore, emptyState, prune, type QueueState } from './queue-store';
+import { FleetRobot, type RobotStateName, type RobotView } from './robot-state';
+import { startChecks } from './start-checks';
+
+export interface FleetOptions {
+  /** The robots, looked up once every config node of the flow exists (after construction). */
+  robots: () => Array<{ id: string; config: RobotConfigNode }>;
+  store: QueueStore;
+  policy: Policy;
+  start: StartMode;
+  clearing: 'operator' | 'auto';
+  /** A running job whose robot is unreachable this long is `lost`. */
+  lostAfterMs: number;
+  analysisTimeoutMs: number;
+  log: { warn(text: string): void; log(text: string): void };
+}
+
+/** An action the queue refuses, with a code for Catch nodes. */
+export class FleetError extends OpentronsError {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Run statuses that mean a job is playing (or on its way to an end it will report). */
+const RUNNING = new Set(['running', 'finishing', 'stop-requested']);
+/** A robot that answered with an error during placement is skipped this long. */
+const BACKOFF_MS = 5000;
+const DEFAULT_WATCH_INTERVAL_MS = 1000;
+
+export class Fleet {
+  private state: QueueState = emptyState();
+  robots: FleetRobot[] = [];
+  private readonly listeners = new Set<JobListener>();
+  private readonly abort = new AbortController();
+  /** Every action on robots runs after the one before (see the file comment). */
+  private chain: Promise<void> = Promise.resolve();
+  private dispatchWanted = false;
+  private dispatchQueued = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  readonly ready: Promise<void>;
+
+  constructor(private readonly opts: FleetOptions) {
+    this.ready = this.open();
+    this.ready.catch((err: Error) => opts.log.warn(`fleet queue could not be read from its store: ${err.message}`));
+  }
+
+  // ---- public actions (queue nodes) -----------------------------------------------------------
+
+  onJob(listener: JobListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  robotNamed(nameOrId: string): FleetRobot | undefined {
+    return this.robots.find((r) => r.named(nameOrId));
+  }
+
+  /** Queues a checked job; resolves once it is saved. */
+  async submit(spec: JobSpec, by: string | null): Promise<Job> {
+    await this.ready;
+    this.assertOpen();
+    const job = newJob(spec, this.state.seq++, by);
+    if ('files' in spec.protocol) this.state.files[spec.protocol.hash] = spec.protocol.files;
+    this.state.jobs.push(job);
+    await this.save();
+    this.emit(job, by);
+    this.kick();
+    return job;
+  }
+
+  /** Plays an assigned job's run after the start checks. */
+  start(jobId: string, origin: string | null): Promise<Job> {
+    return this.serial(async () => {
+      const job = this.jobById(jobId);
+      if (job.state !== 'assigned') throw new FleetError(`job ${jobId} is ${job.state}: only an assigned job can be started`, 'JobNotAssigned');
+      const robot = this.robotOf(job);
+      await this.play(job, robot, origin);
+      return job;
+    });
+  }
+
+  cancel(jobId: string, origin: string | null): Promise<Job> {
+    return this.serial(async () => {
+      const job = this.jobById(jobId);
+      if (FINAL_STATES.includes(job.state)) throw new FleetError(`job ${jobId} has already ended (${job.state}): nothing to cancel`, 'JobEnded');
+      if (job.state === 'queued') {
+        await this.finish(job, 'cancelled', origin);
+        return job;
+      }
+      const robot = this.robotOf(job);
+      const client = await robot.config.ready();
+      const runId = job.runId as string;
+      if (job.state === 'assigned') {
+        // The run never played: close it so the robot is free for the next job, no clearing needed.
+        await client.deleteRun(runId, { signal: this.abort.signal }).catch(async (err: unknown) => {
+          if (err instanceof RobotError && err.statusCode === 404) return;
+          await client.dismissRun(runId, { signal: this.abort.signal });
+        });
+        runChanged(client, runId);
+        await this.finish(job, 'cancelled', origin, false);
+        return job;
+      }
+      // Running or paused: the robot stops it; the job ends `stopped` when the run does.
+      await client.createRunAction(runId, 'stop', { signal: this.abort.signal }).catch((err: unknown) => {
+        if (!(err instanceof RobotError && err.errorId === 'RunActionNotAllowed')) throw err;
+      });
+      runChanged(client, runId);
+      return job;
+    });
+  }
+
+  /** A robot whose last job has ended may take the next one (its deck has been cleared). */
+  clear(robotName: string): Promise<RobotView> {
+    return this.serial(async () => {
+      const robot = this.robotByName(robotName);
+      const job = this.jobOn(robot);
+      if (job) throw new FleetError(`robot ${robot.name} has job ${job.jobId} (${job.state}): clear is for a robot whose job has ended`, 'RobotBusy');
+      robot.needsClearing = false;
+      robot.freeSince = Date.now();
+      await this.save();
+      this.kick();
+      return this.viewOfRobot(robot);
+    });
+  }
+
+  /** Takes a robot out of rotation (hold) or back in (release); a job on it carries on. */
+  hold(robotName: string, held: boolean): Promise<RobotView> {
+    return this.serial(async () => {
+      const robot = this.robotByName(robotName);
+      robot.held = held;
+      await this.save();
+      if (!held) this.kick();
+      return this.viewOfRobot(robot);
+    });
+  }
+
+  /** The queue (jobs not ended, in dispatch order, then the last ended ones) and each robot's state. */
+  async list(): Promise<{ jobs: Job[]; robots: RobotView[] }> {
+    await this.ready;
+    const open = this.state.jobs.filter((j) => !FINAL_STATES.includes(j.state));
+    const onRobots = open.filter((j) => j.state !== 'queued');
+    const queued = open.filter((j) => j.state === 'queued').sort(queueOrder);
+    const ended = this.state.jobs.filter((j) => FINAL_STATES.includes(j.state));
+    return { jobs: [...onRobots, ...queued, ...ended], robots: this.robots.map((r) => this.viewOfRobot(r)) };
+  }
+
+  job(jobId: string): Job | undefined {
+    return this.state.jobs.find((j) => j.jobId === jobId);
+  }
+
+  /** How many jobs are not ended (node status). */
+  get openJobs(): number {
+    return this.state.jobs.filter((j) => !FINAL_STATES.includes(j.state)).length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    clearTimeout(this.retryTimer);
+    for (const r of this.robots) {
+      r.subscription?.release();
+      r.subscription = undefined;
+      clearTimeout(r.lostTimer);
+    }
+    this.listeners.clear();
+    await this.chain.catch(() => undefined);
+    await this.opts.store.flush();
+  }
+
+  // ---- start-up ---------------------------------------------------------------------------------
+
+  private async open(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.robots = this.opts.robots().map((r) => new FleetRobot(r.id, r.config));
+    this.state = await this.opts.store.load();
+    for (const r of this.robots) {
+      const marks = this.state.robots[r.id];
+      r.held = marks?.held === true;
+      r.needsClearing = marks?.needsClearing === true;
+    }
+    if (this.closed) return;
+    for (const r of this.robots) this.watch(r);
+    // Re-attach jobs saved on robots: by run id, once each robot answers.
+    void this.serial(async () => {
+      await Promise.all(this.robots.map((r) => this.reconcile(r)));
+    }).catch(() => undefined);
+    this.kick();
+  }
+
+  private watch(robot: FleetRobot): void {
+    robot.config
+      .ready()
+      .then((client) => {
+        if (this.closed) return;
+        robot.subscription = watchRun(
+          client,
+          undefined,
+          { intervalMs: DEFAULT_WATCH_INTERVAL_MS, progress: false, onEvent: (e) => this.onWatch(robot, e) },
+          { source: robot.config.watchSource },
+        );
+      })
+      .catch((err: Error) => {
+        robot.reachable = false;
+        this.opts.log.warn(`robot ${robot.name}: ${err.message}`);
+      });
+  }
+
+  /**
+   * Brings a robot's job in line with the robot: its run by id (gone → lost; ended → its final event,
+   * once); a job claimed but whose run was never recorded takes the robot's idle current run of its
+   * protocol, or goes back to the queue.
+   */
+  private async reconcile(robot: FleetRobot): Promise<void> {
+    let client: RobotClient;
+    try {
+      client = await robot.config.ready();
+    } catch {
+      robot.reachable = false;
+      return;
+    }
+    const signal = this.abort.signal;
+    try {
+      const currentId = (await client.getCurrentRunId({ signal })) ?? null;
+      robot.reachable = true;
+      const current = currentId ? await client.getRun(currentId, { signal }) : undefined;
+      const job = this.jobOn(robot);
+      if (job && !job.runId) {
+        if (current && current.protocolId === job.protocolId && current.status === 'idle') {
+          job.runId = current.id;
+          await this.transition(job, 'assigned', null);
+        } else {
+          this.unclaim(job);
+          await this.save();
+        }
+      } else if (job && job.runId) {
+        let run: Run | undefined;
+        try {
+          run = current?.id === job.runId ? current : await client.getRun(job.runId, { signal });
+        } catch (err) {
+          if (!(err instanceof RobotError && err.statusCode === 404)) throw err;
+        }
+        if (!run) await this.lose(job, robot, `run ${job.runId} is gone from robot ${robot.name} (the robot restarted or the run was deleted)`);
+        else await this.applyRun(job, robot, run.status, null, run.errors, run.current);
+      }
+      const mine = this.jobOn(robot);
+      robot.foreignRun = current && !isTerminal(current.status) && current.id !== mine?.runId ? { id: current.id, status: current.status } : null;
+      if (!robot.freeSince) robot.freeSince = Date.now();
+    } catch (err) {
+      if (signal.aborted) return;
+      robot.reachable = false;
+      this.opts.log.warn(`robot ${robot.name} not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  // ---- watching ---------------------------------------------------------------------------------
+
+  private onWatch(robot: FleetRobot, event: WatchEvent): void {
+    if (this.closed) return;
+    switch (event.type) {
+      case 'status':
+        void this.serial(() => this.onStatus(robot, event.snapshot)).catch((err: Error) => this.opts.log.warn(err.message));
+        break;
+      case 'current-run-changed':
+        void this.serial(async () => {
+          const job = this.jobOn(robot);
+          if (event.runId === null) robot.foreignRun = null;
+          if (job?.runId && job.runId !== event.runId && job.state !== 'queued') await this.reconcile(robot);
+          this.kick();
+        }).catch((err: Error) => this.opts.log.warn(err.message));
+        break;
+      case 'robot-unreachable':
+        robot.reachable = false;
+        this.armLost(robot);
+        break;
+      case 'robot-reachable':
+        robot.reachable = true;
+        clearTimeout(robot.lostTimer);
+        robot.lostTimer = undefined;
+        void this.serial(() => this.reconcile(robot))
+          .then(() => this.kick())
+          .catch((err: Error) => this.opts.log.warn(err.message));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async onStatus(robot: FleetRobot, snap: RunSnapshot): Promise<void> {
+    robot.reachable = true;
+    const job = this.jobOn(robot);
+    if (job && job.runId === snap.runId) {
+      await this.applyRun(job, robot, snap.status, snap.pauseMessage, snap.errors, snap.current);
+      robot.foreignRun = null;
+    } else {
+      robot.foreignRun = isTerminal(snap.status) || !snap.current ? null : { id: snap.runId, status: snap.status };
+    }
+    this.kick();
+  }
+
+  /** A robot unreachable while its job runs: the job is lost when it stays so longer than the setting. */
+  private armLost(robot: FleetRobot): void {
+    const job = this.jobOn(robot);
+    if (!job || !['running', 'paused'].includes(job.state) || robot.lostTimer) return;
+    robot.lostTimer = setTimeout(() => {
+      robot.lostTimer = undefined;
+      void this.serial(async () => {
+        const still = this.jobOn(robot);
+        if (still && robot.reachable === false && ['running', 'paused'].includes(still.state)) {
+          await this.lose(still, robot, `robot ${robot.name} unreachable for more than ${Math.round(this.opts.lostAfterMs / 1000)} s while running`);
+        }
+      }).catch(() => undefined);
+    }, this.opts.lostAfterMs);
+  }
+
+  /** Moves a job to the state its run's status means. */
+  private async applyRun(job: Job, robot: FleetRobot, status: string, pauseMessage: string | null, errors: Run['errors'] | undefined, current: boolean): Promise<void> {
+    if (FINAL_STATES.includes(job.state)) return;
+    if (status === 'succeeded' || status === 'failed' || status === 'stopped') {
+      job.errors = status === 'failed' ? (errors ?? []) : null;
+      job.pauseMessage = null;
+      await this.finish(job, status, null, true);
+      return;
+    }
+    if (status === 'idle' && !current) {
+      // A run that never played and is no longer current cannot be played (the robot restarted).
+      await this.lose(job, robot, `run ${String(job.runId)} on robot ${robot.name} is no longer current and never played`);
+      return;
+    }
+    if (RUNNING.has(status)) {
+      job.pauseMessage = null;
+      if (!job.startedAt) job.startedAt = new Date().toISOString();
+      if (job.state !== 'running') await this.transition(job, 'running', null);
+      return;
+    }
+    if (status.includes('paused') || status.startsWith('awaiting') || status.includes('door')) {
+      const message = pauseMessage ?? (status === 'paused' ? null : status);
+      if (job.state !== 'paused' || job.pauseMessage !== message) {
+        job.pauseMessage = message;
+        await this.transition(job, 'paused', null);
+      }
+    }
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------------------
+
+  /** Asks for a dispatch pass; passes coalesce, so a burst of submits costs one. */
+  private kick(): void {
+    if (this.closed) return;
+    this.dispatchWanted = true;
+    if (this.dispatchQueued) return;
+    this.dispatchQueued = true;
+    setImmediate(() => {
+      void this.serial(async () => {
+        this.dispatchQueued = false;
+        while (this.dispatchWanted && !this.closed) {
+          this.dispatchWanted = false;
+          await this.dispatchPass();
+        }
+      }).catch((err: Error) => this.opts.log.warn(`dispatch: ${err.message}`));
+    });
+  }
+
+  private isFree(robot: FleetRobot, now: number): boolean {
+    return robot.reachable === true && !robot.held && !robot.needsClearing && !robot.foreignRun && robot.backoffUntil <= now && !this.jobOn(robot);
+  }
+
+  /** Places queued jobs on free robots until none of either is left (or nothing more fits). */
+  private async dispatchPass(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      const now = Date.now();
+      const free = this.robots.filter((r) => this.isFree(r, now));
+      const queued = this.state.jobs.filter((j) => j.state === 'queued').sort(queueOrder);
+      let placed = false;
+      for (const job of queued) {
+        if (refusedByAll(job, this.robots)) {
+          await this.reject(job);
+          continue;
+        }
+        for (const robot of candidates(job, free, this.opts.policy)) {
+          if (await this.tryPlace(job, robot)) {
+            placed = true;
+            break;
+          }
+        }
+        if (job.state === 'queued' && refusedByAll(job, this.robots)) await this.reject(job);
+        if (placed) break;
+      }
+      if (!placed) return;
+    }
+  }
+
+  /** One job on one robot; true when it is now assigned there. */
+  private async tryPlace(job: Job, robot: FleetRobot): Promise<boolean> {
+    const signal = this.abort.signal;
+    let client: RobotClient;
+    try {
+      client = await robot.config.ready();
+      const placement = await placeOn(client, robot, job, {
+        signal,
+        analysisTimeoutMs: this.opts.analysisTimeoutMs,
+        files: (hash) => this.state.files[hash],
+      });
+      if (!placement.fits) {
+        job.reasons = { ...(job.reasons ?? {}), [robot.name]: placement.reason };
+        await this.save();
+        return false;
+      }
+      // Claimed and saved before the run exists: after a crash here, start-up finds the run or requeues the job.
+      job.robotId = robot.id;
+      job.robot = robot.name;
+      job.protocolId = placement.protocolId;
+      await this.save();
+      let run: Run;
+      try {
+        run = await createRun(
+          client,
+          {
+            protocolId: placement.protocolId,
+            runTimeParameterValues: job.runTimeParameterValues,
+            runTimeParameterFiles: placement.runTimeParameterFiles,
+            labwareOffsets: job.labwareOffsets,
+          },
+          { ifCurrent: 'dismiss', timeoutMs: 30_000, signal },
+        );
+      } catch (err) {
+        this.unclaim(job);
+        if (err instanceof RobotError && err.statusCode === 404) robot.protocols.clear();
+        await this.save();
+        throw err;
+      }
+      job.runId = run.id;
+      robot.foreignRun = null;
+      runChanged(client, run.id);
+      await this.transition(job, 'assigned', null);
+      if ((job.start ?? this.opts.start) === 'auto') {
+        await this.play(job, robot, null).catch((err: Error) => this.opts.log.warn(`job ${job.jobId} on ${robot.name} not started: ${err.message}`));
+      }
+      return true;
+    } catch (err) {
+      if (signal.aborted) return false;
+      // The robot failed us (unreachable, 5xx, busy): not the job's fault; try it again later.
+      robot.backoffUntil = Date.now() + BACKOFF_MS;
+      this.opts.log.warn(`job ${job.jobId} not placed on ${robot.name}: ${err instanceof Error ? err.message : String(err)}`);
+      clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => this.kick(), BACKOFF_MS);
+      return false;
+    }
+  }
+
+  private async play(job: Job, robot: FleetRobot, origin: string | null): Promise<void> {
+    const client = await robot.config.ready();
+    const signal = this.abort.signal;
+    const failed = (await startChecks(client, job.protocolId as string, signal)).filter((c) => !c.ok);
+    if (failed.length > 0) {
+      throw new FleetError(`job ${job.jobId} cannot start on ${robot.name}: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
+    }
+    await client.createRunAction(job.runId as string, 'play', { signal });
+    runChanged(client, job.runId as string);
+    job.startedAt = new Date().toISOString();
+    await this.transition(job, 'running', origin);
+  }
+
+  private async reject(job: Job): Promise<void> {
+    const allowed = this.robots.filter((r) => allows(job, r));
+    if (allowed.length === 0) job.reasons = { ...(job.reasons ?? {}), fleet: 'none of the robots in msg.robots is in the fleet' };
+    await this.finish(job, 'rejected', null, false);
+  }
+
+  // ---- state changes ----------------------------------------------------------------------------
+
+  private unclaim(job: Job): void {
+    job.robotId = null;
+    job.robot = null;
+    job.runId = null;
+    job.protocolId = null;
+  }
+
+  private async lose(job: Job, robot: FleetRobot, reason: string): Promise<void> {
+    job.reasons = { ...(job.reasons ?? {}), [robot.name]: reason };
+    // Whatever is on the deck is still there: someone looks before the robot takes another job.
+    await this.finish(job, 'lost', null, true);
+  }
+
+  /** Ends a job; `used` marks its robot needs-clearing (unless the fleet clears itself). */
+  private async finish(job: Job, state: JobState, origin: string | null, used = false): Promise<void> {
+    const robot = job.robotId ? this.robots.find((r) => r.id === job.robotId) : undefined;
+    job.endedAt = new Date().toISOString();
+    if (robot) {
+      if (used && this.opts.clearing === 'operator') robot.needsClearing = true;
+      robot.freeSince = Date.now();
+      clearTimeout(robot.lostTimer);
+      robot.lostTimer = undefined;
+    }
+    await this.transition(job, state, origin);
+    prune(this.state, (j) => FINAL_STATES.includes(j.state));
+    this.kick();
+  }
+
+  private async transition(job: Job, state: JobState, origin: string | null): Promise<void> {
+    job.state = state;
+    await this.save();
+    this.emit(job, origin);
+  }
+
+  private emit(job: Job, origin: string | null): void {
+    const copy = JSON.parse(JSON.stringify(job)) as Job;
+    for (const l of [...this.listeners]) {
+      try {
+        l({ job: copy, origin });
+      } catch {
+        // a listener (a queue node) reports its own errors
+      }
+    }
+  }
+
+  private save(): Promise<void> {
+    return this.opts.store.save(() => {
+      for (const r of this.robots) this.state.robots[r.id] = { held: r.held, needsClearing: r.needsClearing };
+      return this.state;
+    });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(() => {
+      this.assertOpen();
+      return work();
+    });
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new FleetError('the fleet was closed (redeploy)', 'FleetClosed');
+  }
+
+  // ---- lookups ----------------------------------------------------------------------------------
+
+  private jobById(jobId: string): Job {
+    const job = this.job(jobId);
+    if (!job) throw new FleetError(`no job ${jobId} in the fleet's queue: use the msg.jobId a submit answered with`, 'JobNotFound');
+    return job;
+  }
+
+  private robotOf(job: Job): FleetRobot {
+    const robot = this.robots.find((r) => r.id === job.robotId);
+    if (!robot) throw new FleetError(`job ${job.jobId}'s robot ${String(job.robot)} is no longer in the fleet`, 'RobotNotFound');
+    return robot;
+  }
+
+  private robotByName(name: string): FleetRobot {
+    const robot = this.robotNamed(name);
+    if (!robot) throw new FleetError(`no robot "${name}" in the fleet: use one of ${this.robots.map((r) => r.name).join(', ')}`, 'RobotNotFound');
+    return robot;
+  }
+
+  /** The job that holds `robot` (claimed, assigned, running or paused), if any. */
+  jobOn(robot: FleetRobot): Job | undefined {
+    return this.state.jobs.find((j) => j.robotId === robot.id && (ON_ROBOT_STATES.includes(j.state) || (j.state === 'queued' && j.robotId !== null)));
+  }
+
+  robotState(robot: FleetRobot): RobotStateName {
+    if (robot.reachable === false) return 'offline';
+    const job = this.jobOn(robot);
+    if (job && job.state !== 'queued') return job.state as RobotStateName;
+    if (job || robot.foreignRun) return 'running';
+    if (robot.needsClearing) return 'needs-clearing';
+    if (robot.held) return 'held';
+    return 'free';
+  }
+
+  viewOfRobot(robot: FleetRobot): RobotView {
+    const job = this.jobOn(robot);
+    return {
+      robot: robot.name,
+      id: robot.id,
+      state: this.robotState(robot),
+      jobId: job?.jobId ?? null,
+      runId: job?.runId ?? robot.foreignRun?.id ?? null,
+      held: robot.held,
+      reachable: robot.reachable ?? null,
+    };
+  }
+}

@@ -1,0 +1,141 @@
+// Putting one job on one robot: its protocol there (uploaded once per content, reused by id, uploaded again
+// when the robot has dropped it), its CSV files there, the robot's own analysis of it with the job's
+// parameters (the authority on whether it runs), and whether the robot has what that analysis loads.
+import { createHash } from 'node:crypto';
+import { analysisProblem, latestAnalysis, waitForAnalysis } from '../analysis-wait';
+import type { RobotClient } from '../client';
+import { RobotError } from '../errors';
+import { fitChecks, readEquipment, requirementsOf } from '../fit';
+import { sleep } from '../poll';
+import type { Analysis, JsonObject, Protocol } from '../types';
+import { fileContent, type Job, type StoredFile } from './job';
+import type { FleetRobot } from './robot-state';
+
+export type Placement =
+  | { fits: true; protocolId: string; runTimeParameterFiles: JsonObject | undefined }
+  /** The robot cannot run this job; `reason` says why in the robot's terms. */
+  | { fits: false; reason: string };
+
+export interface PlacementOptions {
+  signal: AbortSignal;
+  analysisTimeoutMs: number;
+  /** The job's protocol files (by its hash). */
+  files: (hash: string) => StoredFile[] | undefined;
+}
+
+/** How often an upload is asked again while the robot still analyses the same protocol (503 LastAnalysisPending). */
+const PENDING_RETRIES = 20;
+
+export async function placeOn(client: RobotClient, robot: FleetRobot, job: Job, opts: PlacementOptions): Promise<Placement> {
+  const rtpFiles = await dataFileIds(client, robot, job, opts.signal);
+  const found = await protocolOn(client, robot, job, rtpFiles, opts);
+  if ('reason' in found) return { fits: false, reason: found.reason };
+  const { protocol, analysisId } = found;
+  const analysis = await waitForAnalysis(client, protocol.id, analysisId, { timeoutMs: opts.analysisTimeoutMs, signal: opts.signal });
+  const problem = analysisProblem(protocol, analysis);
+  if (problem) return { fits: false, reason: `its analysis there: ${problem.message}` };
+  const needs = requirementsOf(analysis);
+  const equipment = await readEquipment(client, needs, { signal: opts.signal });
+  const failed = fitChecks(needs, equipment).filter((c) => !c.ok);
+  if (failed.length > 0) return { fits: false, reason: failed.map((c) => c.detail).join('; ') };
+  return { fits: true, protocolId: protocol.id, runTimeParameterFiles: rtpFiles };
+}
+
+/** The job's CSV files on this robot (POST /dataFiles answers the same id for the same bytes). */
+async function dataFileIds(client: RobotClient, robot: FleetRobot, job: Job, signal: AbortSignal): Promise<JsonObject | undefined> {
+  const files = job.runTimeParameterFiles;
+  if (!files) return undefined;
+  const ids: JsonObject = {};
+  for (const [name, f] of Object.entries(files)) {
+    const hash = createHash('sha256').update(f.filename).update('\0').update(f.content).digest('hex');
+    let id = robot.dataFiles.get(hash);
+    if (!id) {
+      id = (await client.uploadDataFile({ filename: f.filename, content: f.content }, { signal })).dataFile.id;
+      robot.dataFiles.set(hash, id);
+    }
+    ids[name] = id;
+  }
+  return ids;
+}
+
+/**
+ * The protocol on the robot and the analysis that holds for the job's parameters: a known protocol id is
+ * re-analysed (the robot answers its last analysis when the values are the same); one the robot dropped
+ * (404) is uploaded again.
+ */
+async function protocolOn(
+  client: RobotClient,
+  robot: FleetRobot,
+  job: Job,
+  rtpFiles: JsonObject | undefined,
+  opts: PlacementOptions,
+): Promise<{ protocol: Protocol; analysisId: string } | { reason: string }> {
+  const values = job.runTimeParameterValues;
+  const body = { runTimeParameterValues: values, runTimeParameterFiles: rtpFiles };
+  if ('key' in job.protocol) {
+    const key = job.protocol.key;
+    const all = await client.listProtocols({ signal: opts.signal });
+    const mine = all.filter((p) => p.key === key);
+    const protocol = mine[mine.length - 1];
+    if (!protocol) return { reason: `no protocol with key "${key}" on this robot` };
+    return reanalysed(client, protocol.id, body, opts.signal);
+  }
+  const hash = job.protocol.hash;
+  const known = robot.protocols.get(hash);
+  if (known) {
+    try {
+      return await reanalysed(client, known, body, opts.signal);
+    } catch (err) {
+      if (!(err instanceof RobotError && err.statusCode === 404)) throw err;
+      // The robot keeps few unused protocols and dropped this one: upload it again.
+      robot.protocols.delete(hash);
+    }
+  }
+  const files = opts.files(hash);
+  if (!files) return { reason: 'the job\'s protocol files are missing from the queue\'s store' };
+  const upload = files.map((f) => ({ filename: f.filename, content: fileContent(f) }));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { protocol } = await client.uploadProtocol(upload, { ...body, runTimeParameterValues: values, signal: opts.signal });
+      robot.protocols.set(hash, protocol.id);
+      const latest = latestAnalysis(protocol);
+      if (!latest) return { reason: 'the robot started no analysis of the protocol' };
+      return { protocol, analysisId: latest.id };
+    } catch (err) {
+      // Same content is the same protocol on the robot, so asking again cannot add a second one.
+      if (!(err instanceof RobotError && err.errorId === 'LastAnalysisPending') || attempt >= PENDING_RETRIES) throw err;
+      await sleep(250, opts.signal);
+    }
+  }
+}
+
+async function reanalysed(
+  client: RobotClient,
+  protocolId: string,
+  body: { runTimeParameterValues?: JsonObject; runTimeParameterFiles?: JsonObject },
+  signal: AbortSignal,
+): Promise<{ protocol: Protocol; analysisId: string }> {
+  const { protocol } = await client.getProtocol(protocolId, { signal });
+  const latest = latestAnalysis(protocol);
+  if (latest && latest.status === 'completed' && sameValues(latest, body)) return { protocol, analysisId: latest.id };
+  const { summaries } = await client.reanalyze(protocolId, body, { signal });
+  const last = summaries[summaries.length - 1];
+  return { protocol, analysisId: last.id };
+}
+
+/** Whether an analysis was made with these values (no values asked and none given count as the same). */
+function sameValues(summary: { runTimeParameters?: JsonObject[] }, body: { runTimeParameterValues?: JsonObject; runTimeParameterFiles?: JsonObject }): boolean {
+  const params = summary.runTimeParameters ?? [];
+  const values = body.runTimeParameterValues ?? {};
+  const files = body.runTimeParameterFiles ?? {};
+  for (const p of params) {
+    const name = String(p.variableName);
+    if (p.type === 'csv_file') {
+      const id = (p.file as JsonObject | undefined)?.id;
+      if (name in files ? files[name] !== id : id !== undefined) return false;
+    } else if (name in values ? values[name] !== p.value : p.value !== p.default) return false;
+  }
+  return Object.keys(values).every((k) => params.some((p) => p.variableName === k));
+}
+
+export type { Analysis };
