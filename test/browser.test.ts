@@ -29,6 +29,7 @@ import {
 } from './browser/editor';
 import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
 import { nodeRedVersion } from './setup/node-red-line';
+import { Mosquitto } from './notifications-helpers';
 
 const OUT = join(packageDir, 'test-output');
 const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck'];
@@ -36,7 +37,8 @@ const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
 interface BrowserCheck {
-  prepare?: (page: Page, ctx: { brokerPort: number; nodeRedPort: number }) => Promise<void>;
+  /** `mosquittoPort`: a real Mosquitto, for examples that need what aedes lacks (shared subscriptions). */
+  prepare?: (page: Page, ctx: { brokerPort: number; mosquittoPort: number; nodeRedPort: number }) => Promise<void>;
   steps: Array<{ click: string; debug: string; shows: RegExp }>;
 }
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
@@ -64,6 +66,13 @@ const checks: Record<string, BrowserCheck> = {
   // Needs Dashboard 2, installed next to the package below; its screen is tested in test/browser-dashboard.test.ts.
   'operator-dashboard': { steps: [{ click: 'demo protocol (at deploy)', debug: 'protocols', shows: /Cold plate fill \(demo\)/ }] },
   'error-recovery-flex': { steps: [{ click: 'start', debug: 'run ended', shows: /succeeded/ }] },
+  // The p300 job fits OT-2 A only; the fleet starts it (start: auto) and it succeeds there.
+  'fleet-queue': { steps: [{ click: 'p300 job (fits OT-2 A only)', debug: 'job events', shows: /succeeded/ }] },
+  // Its mqtt in subscribes to $share/…: a real Mosquitto on a free port stands in for the lab broker.
+  'fleet-mqtt-scale-out': {
+    prepare: (page, { mosquittoPort }) => setOnAll(page, 'mqtt-broker', { port: String(mosquittoPort) }),
+    steps: [{ click: 'publish 6 demo jobs', debug: 'job events (all instances)', shows: /succeeded/ }],
+  },
   'plate-reader-loop': {
     // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
@@ -156,6 +165,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
   let page: Page;
   let userDir: string;
   let broker: { port: number; close(): Promise<void> };
+  let mosquitto: Mosquitto | undefined;
   const dropped: Record<string, string> = {};
 
   const noErrors = (): void => {
@@ -169,6 +179,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-browser-'));
     nodeRedPort = await freePort();
     broker = await startBroker();
+    mosquitto = await Mosquitto.create();
     nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'], editorTips: false });
     browser = await openBrowser();
     page = browser.page;
@@ -190,6 +201,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     await browser?.close();
     await nodeRed?.stop();
     await broker?.close();
+    await mosquitto?.dispose();
     if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
@@ -342,7 +354,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
       const check = checks[example];
       assert.ok(check, `no browser check for examples/${example}.json: add one to test/browser.test.ts`);
       await importExample(page, example);
-      await check.prepare?.(page, { brokerPort: broker.port, nodeRedPort });
+      await check.prepare?.(page, { brokerPort: broker.port, mosquittoPort: mosquitto?.port ?? 0, nodeRedPort });
       await deploy(page);
       await showDebugSidebar(page);
       for (const step of check.steps) {
