@@ -6,6 +6,7 @@ import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } fr
 import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
+import { PreflightFailedError, checkSelection, preflight, type CheckSelection } from './lib/preflight';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
 import { runTimeParameterFilesOf } from './lib/data-files';
@@ -35,6 +36,8 @@ interface RunDef extends NodeDef {
   statusTimeout?: string | number;
   /** `commands` / `command-errors`: read every page, not one. */
   allPages?: boolean;
+  /** `play`: run every check that applies before a run that has not started (msg.checks overrides). */
+  checkBeforePlay?: boolean;
 }
 
 const DEFAULT_STATUS_TIMEOUT_S = 60;
@@ -69,6 +72,7 @@ export = function register(RED: NodeAPI): void {
       const wait = waitWanted(msg);
       const logRequest = action === 'commands' || action === 'command-errors' ? logRequestOf(msg, def.allPages === true) : undefined;
       const offsetsToAdd = action === 'add-labware-offsets' ? offsetsOf(msg) : undefined;
+      const checks = action === 'play' ? checkSelection(own(msg, 'checks'), def.checkBeforePlay === true) : undefined;
 
       const client = await robot.ready();
       const signal = work.signal;
@@ -153,7 +157,7 @@ export = function register(RED: NodeAPI): void {
           return send(msg);
         }
         default: {
-          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg);
+          const outcome = await runAction(client, runId as string, action as RunActionType, wait, msg, checks);
           if ('run' in outcome) {
             setRun(msg, outcome.run);
             break;
@@ -181,10 +185,12 @@ export = function register(RED: NodeAPI): void {
      * Sends the action; returns the run (with "wait until the status settles", once it has), or the
      * error of reading it when the robot accepted the action but the read after it failed.
      */
-    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg): Promise<{ run: Run } | { readError: OpentronsError }> {
+    async function runAction(client: RobotClient, runId: string, action: RunActionType, wait: boolean, msg: Msg, checks?: CheckSelection): Promise<{ run: Run } | { readError: OpentronsError }> {
       const signal = work.signal;
       // Knowing the status before play tells "settled" apart from "not started yet" (see settled()).
-      const before = wait ? (await client.getRun(runId, { signal })).status : '';
+      const run = wait || checks ? await client.getRun(runId, { signal }) : undefined;
+      const before = run?.status ?? '';
+      if (checks && run) await checkBeforePlay(client, run, checks, msg);
       try {
         msg.runAction = await client.createRunAction(runId, action, { signal });
       } catch (err) {
@@ -199,6 +205,21 @@ export = function register(RED: NodeAPI): void {
         if (isReadFailure(err) && !signal.aborted) return { readError: err };
         throw err;
       }
+    }
+
+    /**
+     * Only a run that has not started is checked (a paused run being resumed is not); msg.checks gets every
+     * check's result, [] when the run had started. A failed check stops here: play is not sent.
+     */
+    async function checkBeforePlay(client: RobotClient, run: Run, which: CheckSelection, msg: Msg): Promise<void> {
+      if (run.status !== 'idle') {
+        msg.checks = [];
+        return;
+      }
+      node.status({ fill: 'blue', shape: 'ring', text: 'play: checking' });
+      const results = await preflight(client, run, which, { signal: work.signal });
+      msg.checks = results;
+      if (results.some((c) => !c.ok)) throw new PreflightFailedError(run.id, results);
     }
 
     function waitWanted(msg: Msg): boolean {

@@ -2,7 +2,7 @@
 // package installed in userDir/node_modules, and optional settings such as adminAuth. Slower than the
 // test helper (about 1–2 s to start) but it is Node-RED as users run it: the editor API, auth, storage.
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../scripts/launch-node-red';
@@ -25,6 +25,8 @@ export interface NodeRedProcessOptions {
   settings?: string;
   /** Initial flows.json. */
   flows?: unknown[];
+  /** Use this userDir (e.g. a second start after a restart) and leave it in place on stop; the caller removes it. */
+  userDir?: string;
 }
 
 /** adminAuth settings with two API tokens: `admin-token` (permission *) and `read-token` (read only). */
@@ -41,10 +43,10 @@ export const ADMIN_AUTH_SETTINGS = `adminAuth: {
   },`;
 
 export async function startNodeRed(opts: NodeRedProcessOptions = {}): Promise<NodeRedProcess> {
-  const userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-'));
+  const userDir = opts.userDir ?? mkdtempSync(join(tmpdir(), 'nr-opentrons-'));
   const scope = join(userDir, 'node_modules', '@labwire');
   mkdirSync(scope, { recursive: true });
-  symlinkSync(opts.packageDir ?? PACKAGE_ROOT, join(scope, 'node-red-opentrons'), 'dir');
+  if (!existsSync(join(scope, 'node-red-opentrons'))) symlinkSync(opts.packageDir ?? PACKAGE_ROOT, join(scope, 'node-red-opentrons'), 'dir');
   if (opts.flows) writeFileSync(join(userDir, 'flows.json'), JSON.stringify(opts.flows));
   const port = await freePort();
   const settingsFile = join(userDir, 'settings.js');
@@ -78,7 +80,7 @@ export async function startNodeRed(opts: NodeRedProcessOptions = {}): Promise<No
       await exited;
       clearTimeout(timer);
     }
-    rmSync(userDir, { recursive: true, force: true });
+    if (!opts.userDir) rmSync(userDir, { recursive: true, force: true });
   };
 
   const url = `http://127.0.0.1:${port}`;

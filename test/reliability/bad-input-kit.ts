@@ -24,6 +24,7 @@
 //     readOnly      no msg may make a request other than GET
 //     checkOutput   ('answer' only) (out, msg) => void: asserts on the one output of an accepted msg
 //     prepare       async (rig) => void, run once after deploy (e.g. create the run a watcher will follow)
+//     extraFlow, extraTypes  more nodes deployed with it (e.g. an opentrons-fleet config over `robot`) and their types
 //     cleanup       async (ctx) => void, run after every msg (e.g. send { action: 'stop' } to a watcher)
 //   The checks, per msg:
 //     - it ends exactly once: one done() (Complete node) or one error (Catch node), never both, never twice;
@@ -42,6 +43,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SimulatedRobot, type SimulatorOptions } from '../../nodes/lib/simulator';
+import type { FlowNode } from '../helpers/nodered';
 import { deployRig, errorOf, type CaughtError, type Msg, type Rig } from './rig';
 
 export type { Msg } from './rig';
@@ -133,6 +135,9 @@ export interface BadInputCase {
   readOnly?: boolean;
   checkOutput?: (out: Msg, msg: Msg) => void;
   prepare?: (rig: Rig) => Promise<void>;
+  /** More nodes deployed with the node under test (a config node it needs besides the robot) and their types. */
+  extraFlow?: FlowNode[];
+  extraTypes?: string[];
   cleanup?: (ctx: BadInputContext) => Promise<void>;
 }
 
@@ -160,7 +165,7 @@ interface Tally { out: number; out2: number; caught: Msg[]; completed: number }
 export async function checkBadInput(sim: SimulatedRobot, c: BadInputCase): Promise<BadInputResult> {
   const started = Date.now();
   const beforeDeploy = sim.stats.requests.length;
-  const rig = await deployRig({ type: c.nodeType, props: c.config, sim, timeoutS: 5, outputs: c.outputs ?? 1 });
+  const rig = await deployRig({ type: c.nodeType, props: c.config, sim, timeoutS: 5, outputs: c.outputs ?? 1, extraFlow: c.extraFlow, extraTypes: c.extraTypes });
   let n = 0;
   const overflows: string[] = [];
   const onWarning = (w: Error): void => {

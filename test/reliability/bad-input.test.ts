@@ -1,6 +1,7 @@
 // Bad input, property-based, for the first four nodes (7 000 msgs): see bad-input-kit.ts for the checks.
 // Nodes added later have their own test/reliability/bad-input-<node>.test.ts on the same kit.
 import fc from 'fast-check';
+import { CHECK_NAMES } from '../../nodes/lib/preflight';
 import { PY, idleProtocolRun } from './specs';
 import { badInputSuite, junk, msgArb, or, runIdArb, settle, type Msg } from './bad-input-kit';
 
@@ -47,6 +48,8 @@ badInputSuite('reliability: bad input (fast-check)', [
       runTimeParameterFiles: junk,
       labwareOffsets: or(fc.array(fc.record({ definitionUri: junk, location: junk, vector: junk }, { requiredKeys: [] }), { maxLength: 2 })),
       waitForStatus: junk,
+      // check before play (bad-input-preflight.test.ts plays a run whose checks all fail)
+      checks: or(fc.oneof(fc.boolean(), fc.array(fc.constantFrom(...CHECK_NAMES, 'bogus'), { maxLength: 3 }))),
     }),
   },
   {

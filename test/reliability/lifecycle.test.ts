@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { SimFleet } from '../../bench/fleet';
 import { liveWatchers } from '../../nodes/lib/watch/registry';
+import { jsonProtocol } from '../helpers/fleet';
 import { getNode, loadFlow, unloadFlow, type FlowNode } from '../helpers/nodered';
 import { CORE, sleep, until } from './rig';
 
 const REDEPLOYS = 50;
+const JOB = jsonProtocol({ name: 'lifecycle job' });
 const NODE_RED_CLOSE_TIMEOUT_MS = 15_000;
 /** Resource kinds our code could leak; others (fs requests, TTYs) belong to mocha and the OS. */
 const WATCHED = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'Immediate'];
@@ -56,10 +58,13 @@ describe('reliability: lifecycle (50 redeploys with work in flight)', function (
       // hardware watchers (shared per robot and resource) must be released by every close too
       { id: 'hwDoor', type: 'opentrons-hardware', robot: 'rA', action: 'door', watch: true, interval: 500, wires: [['seen']] },
       { id: 'hwModules', type: 'opentrons-hardware', robot: 'rA', action: 'modules', watch: true, interval: 500, wires: [['seen']] },
+      // a fleet over the busy robot: its watcher (shared with `follow`) and the queued job must not outlive a close
+      { id: 'fl', type: 'opentrons-fleet', name: `lifecycle fleet ${i}`, robots: ['rA'], store: 'default', policy: 'in-order', start: 'operator', clearing: 'operator', lostAfter: 300 },
+      { id: 'queue', type: 'opentrons-queue', fleet: 'fl', action: 'submit', events: 'all', wires: [['seen']] },
       { id: 'seen', type: 'helper' },
     ];
   }
-  const TYPES = ['opentrons-robot', 'opentrons-status', 'opentrons-command', 'opentrons-run', 'opentrons-hardware'];
+  const TYPES = ['opentrons-robot', 'opentrons-status', 'opentrons-command', 'opentrons-run', 'opentrons-hardware', 'opentrons-fleet', 'opentrons-queue'];
 
   async function deployWithWorkInFlight(i: number): Promise<void> {
     const before = { cmd: await commands.count(0, 'POST', /^\/commands$/), watch: await runs.count(0, 'GET') };
@@ -69,6 +74,7 @@ describe('reliability: lifecycle (50 redeploys with work in flight)', function (
     getNode('cmd').receive({ payload: i } as NodeMessage);
     getNode('cmd2').receive({ payload: i } as NodeMessage);
     getNode('run').receive({ runId } as NodeMessage);
+    getNode('queue').receive({ files: [JOB] } as unknown as NodeMessage);
     const end = Date.now() + 5000;
     for (;;) {
       const [cmd, watch] = await Promise.all([commands.count(0, 'POST', /^\/commands$/), runs.count(0, 'GET')]);

@@ -55,6 +55,9 @@ export interface RigOptions {
   outputs?: number;
   /** Take the simulator down before deploy (robot off at deploy time). */
   downAtDeploy?: boolean;
+  /** More nodes (e.g. an opentrons-fleet config over `robot`) and the package types they need. */
+  extraFlow?: FlowNode[];
+  extraTypes?: string[];
 }
 
 export async function deployRig(opts: RigOptions): Promise<Rig> {
@@ -74,10 +77,11 @@ export async function deployRig(opts: RigOptions): Promise<Rig> {
     { id: 'caught', type: 'helper' },
     { id: 'completer', type: 'complete', scope: [id], uncaught: false, wires: [['completed']] },
     { id: 'completed', type: 'helper' },
+    ...(opts.extraFlow ?? []),
   ];
   const rec = { out: [] as Msg[], out2: [] as Msg[], caught: [] as Msg[], completed: [] as Msg[], statuses: [] as NodeStatus[] };
   try {
-    await loadFlow(flow, { types: ['opentrons-robot', opts.type], extraNodes: CORE });
+    await loadFlow(flow, { types: ['opentrons-robot', ...(opts.extraTypes ?? []), opts.type], extraNodes: CORE });
   } catch (err) {
     await client.close();
     if (ownSim) await sim.stop();

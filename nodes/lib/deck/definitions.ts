@@ -19,7 +19,7 @@ interface DeckFile {
     cutouts: Array<{ id: string; position: number[] }>;
     addressableAreas: Array<{ id: string; areaType: string; displayName: string; offsetFromCutoutFixture: number[]; boundingBox: { xDimension: number; yDimension: number } }>;
   };
-  cutoutFixtures: Array<{ id: string; displayName: string; providesAddressableAreas: Record<string, string[]> }>;
+  cutoutFixtures: Array<{ id: string; displayName: string; providesAddressableAreas: Record<string, string[]>; fixtureGroup?: Record<string, Array<Record<string, string>>> }>;
 }
 
 export interface DeckDefinition {
@@ -27,7 +27,8 @@ export interface DeckDefinition {
   /** cutout id → its front-left corner on the deck (mm). */
   cutouts: Map<string, { x: number; y: number }>;
   areas: Map<string, { areaType: string; displayName: string; dx: number; dy: number; w: number; h: number }>;
-  fixtures: Map<string, { displayName: string; provides: Record<string, string[]> }>;
+  /** fixture id → the areas it provides per cutout it may mount to, and the fixtures it must sit with (thermocycler front and rear). */
+  fixtures: Map<string, { displayName: string; provides: Record<string, string[]>; group: Record<string, Array<Record<string, string>>> }>;
 }
 
 type Matrix = number[][];
@@ -36,6 +37,8 @@ export interface ModuleDefinition {
   model: string;
   displayName: string;
   moduleType: string;
+  /** Requested models an attached module of this model also satisfies (the engine's loadModule match). */
+  compatibleWith: string[];
   /** The module's body relative to the slot's front-left corner. */
   cornerOffset: { x: number; y: number };
   size: { x: number; y: number };
@@ -65,7 +68,7 @@ export function deckDefinition(robotType: RobotType): DeckDefinition {
           { areaType: a.areaType, displayName: a.displayName, dx: a.offsetFromCutoutFixture[0], dy: a.offsetFromCutoutFixture[1], w: a.boundingBox.xDimension, h: a.boundingBox.yDimension },
         ]),
       ),
-      fixtures: new Map(raw.cutoutFixtures.map((f) => [f.id, { displayName: f.displayName, provides: f.providesAddressableAreas }])),
+      fixtures: new Map(raw.cutoutFixtures.map((f) => [f.id, { displayName: f.displayName, provides: f.providesAddressableAreas, group: f.fixtureGroup ?? {} }])),
     };
     decks.set(robotType, deck);
   }
@@ -90,11 +93,13 @@ export function moduleDefinition(model: string): ModuleDefinition | undefined {
       labwareOffset: { x: number; y: number };
       dimensions: { xDimension: number; yDimension: number };
       slotTransforms?: ModuleDefinition['slotTransforms'];
+      compatibleWith?: string[];
     };
     def = {
       model,
       displayName: raw.displayName,
       moduleType: raw.moduleType,
+      compatibleWith: raw.compatibleWith ?? [],
       cornerOffset: { x: raw.cornerOffsetFromSlot.x, y: raw.cornerOffsetFromSlot.y },
       size: { x: raw.dimensions.xDimension, y: raw.dimensions.yDimension },
       labwareOffset: { x: raw.labwareOffset.x, y: raw.labwareOffset.y },

@@ -7,6 +7,7 @@
 import type { RobotClient } from '../client';
 import { OpentronsError, RobotError } from '../errors';
 import type { RobotConfigNode } from '../node-support';
+import { PreflightFailedError, preflight } from '../preflight';
 import { createRun } from '../run-actions';
 import { isTerminal, type Run } from '../types';
 import { runChanged, watchRun, type RunSnapshot, type WatchEvent } from '../watch';
@@ -16,7 +17,6 @@ import { FINAL_STATES, ON_ROBOT_STATES, newJob, queueOrder, type Job, type JobSp
 import { placeOn } from './placement';
 import { QueueStore, emptyState, prune, type QueueState } from './queue-store';
 import { FleetRobot, type RobotStateName, type RobotView } from './robot-state';
-import { startChecks } from './start-checks';
 
 export interface FleetOptions {
   /** The robots, looked up once every config node of the flow exists (after construction). */
@@ -472,10 +472,9 @@ export class Fleet {
   private async play(job: Job, robot: FleetRobot, origin: string | null): Promise<void> {
     const client = await robot.config.ready();
     const signal = this.abort.signal;
-    const failed = (await startChecks(client, job.protocolId as string, signal)).filter((c) => !c.ok);
-    if (failed.length > 0) {
-      throw new FleetError(`job ${job.jobId} cannot start on ${robot.name}: ${failed.map((c) => c.detail).join('; ')}`, 'PreflightFailed');
-    }
+    const run = await client.getRun(job.runId as string, { signal });
+    const checks = await preflight(client, run, 'all', { signal });
+    if (checks.some((c) => !c.ok)) throw new PreflightFailedError(run.id, checks);
     await client.createRunAction(job.runId as string, 'play', { signal });
     runChanged(client, job.runId as string);
     job.startedAt = new Date().toISOString();

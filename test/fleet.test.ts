@@ -1,0 +1,222 @@
+// The fleet run queue end to end: opentrons-fleet + opentrons-queue nodes in Node-RED, real HTTP to
+// simulated robots. Dispatch by fit and by policy, priorities, the bench actions, cancel, hold, robots
+// going away, and a burst of jobs checked at the robots' own run lists.
+import assert from 'node:assert/strict';
+import type { SimulatedRobot } from '../nodes/lib/simulator';
+import { SimulatedRobot as Sim } from '../nodes/lib/simulator';
+import { deployFleet, jsonProtocol, topicOf, type FleetRig } from './helpers/fleet';
+import { unloadFlow } from './helpers/nodered';
+import { startRobot, type TestMsg } from './helpers/protocol-nodes';
+import { liveWatchers } from '../nodes/lib/watch';
+
+const P300 = jsonProtocol();
+
+function submit(rig: FleetRig, extra: TestMsg = {}, file = P300): Promise<TestMsg> {
+  return rig.ask({ files: [file], ...extra });
+}
+
+async function runsOn(sim: SimulatedRobot): Promise<Array<{ id: string; status: string }>> {
+  const res = await fetch(`${sim.url}/runs`, { headers: { 'Opentrons-Version': '3' } });
+  return ((await res.json()) as { data: Array<{ id: string; status: string }> }).data;
+}
+
+describe('opentrons-fleet + opentrons-queue', function () {
+  this.timeout(120_000);
+  let sims: SimulatedRobot[] = [];
+
+  afterEach(async function () {
+    await unloadFlow();
+    await Promise.all(sims.map((s) => s.stop()));
+    sims = [];
+    assert.equal(liveWatchers(), 0, 'every watcher released on close');
+  });
+
+  it('sends a job only to a robot that fits, and rejects one no robot fits with the reason per robot', async function () {
+    sims = [await startRobot(), await startRobot()];
+    // robot-0 has no p300 on its right mount: only robot-1 fits the p300 protocol.
+    sims[0].detachPipette('right');
+    const rig = await deployFleet(sims);
+    const queued = await submit(rig);
+    assert.equal(queued.topic, 'queued');
+    const assigned = await rig.event(topicOf(queued.jobId, 'assigned'), 'assigned');
+    assert.equal(assigned.robot, 'robot-1');
+    assert.equal(typeof assigned.runId, 'string');
+    const reasons = (assigned.payload as { reasons: Record<string, string> }).reasons;
+    assert.match(reasons['robot-0'], /right mount is empty, the protocol loads p300_single_gen2/);
+
+    // A job is rejected once every robot has been asked; robot-1 is busy until its job ends and it is cleared.
+    const none = await submit(rig, {}, jsonProtocol({ pipette: 'p1000_single_gen2', name: 'p1000' }));
+    await rig.ask({ action: 'start', jobId: queued.jobId });
+    await rig.event(topicOf(queued.jobId, 'succeeded'), 'succeeded');
+    assert.ok(!rig.all.some((m) => m.jobId === none.jobId && m.topic === 'rejected'), 'not rejected while a robot has not been asked');
+    await rig.ask({ action: 'clear', robot: 'robot-1' });
+    const rejected = await rig.event(topicOf(none.jobId, 'rejected'), 'rejected');
+    const why = (rejected.payload as { reasons: Record<string, string> }).reasons;
+    assert.ok(why['robot-0'] && why['robot-1'], JSON.stringify(why));
+    assert.match(why['robot-1'], /p300_single_gen2, the protocol loads p1000_single_gen2/);
+    assert.ok(rig.out.some((m) => m.jobId === none.jobId && m.topic === 'rejected'), 'the submitting node got the event too');
+  });
+
+  it('operator start and clear: assigned waits for start, needs-clearing waits for clear', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims);
+    const a = await submit(rig);
+    const b = await submit(rig);
+    const assigned = await rig.event(topicOf(a.jobId, 'assigned'), 'a assigned');
+    assert.equal((await runsOn(sims[0])).find((r) => r.id === assigned.runId)?.status, 'idle', 'not played before start');
+    await rig.ask({ action: 'start', jobId: a.jobId });
+    await rig.event(topicOf(a.jobId, 'succeeded'), 'a succeeded');
+    const list = await rig.ask({ action: 'list' });
+    const robots = (list.payload as { robots: Array<{ state: string }> }).robots;
+    assert.equal(robots[0].state, 'needs-clearing');
+    assert.ok(!rig.all.some((m) => m.jobId === b.jobId && m.topic === 'assigned'), 'b waits for the robot to be cleared');
+    const cleared = await rig.ask({ action: 'clear', robot: 'robot-0' });
+    assert.equal((cleared.payload as { state: string }).state, 'free');
+    await rig.event(topicOf(b.jobId, 'assigned'), 'b assigned after clear');
+  });
+
+  it('start: auto plays at once, clearing: auto takes the next job; priorities first, then first in first out', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    await rig.ask({ action: 'hold', robot: 'robot-0' });
+    const low1 = await submit(rig, { priority: 0 });
+    const low2 = await submit(rig, { priority: 0 });
+    const high = await submit(rig, { priority: 5 });
+    await rig.ask({ action: 'release', robot: 'robot-0' });
+    for (const j of [high, low1, low2]) await rig.event(topicOf(j.jobId, 'succeeded'), `job ${String(j.jobId)} succeeded`);
+    const order = rig.all.filter((m) => m.topic === 'running').map((m) => m.jobId);
+    assert.deepEqual(order, [high.jobId, low1.jobId, low2.jobId]);
+    const runs = await runsOn(sims[0]);
+    assert.equal(runs.filter((r) => r.status === 'succeeded').length, 3);
+  });
+
+  it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { policy: 'least-used', start: 'auto', clearing: 'auto' });
+    const first = await submit(rig);
+    const a = await rig.event(topicOf(first.jobId, 'succeeded'), 'first succeeded');
+    const second = await submit(rig);
+    const b = await rig.event(topicOf(second.jobId, 'assigned'), 'second assigned');
+    assert.notEqual(b.robot, a.robot, 'the robot idle longest took it');
+  });
+
+  it('cancel: a queued job is removed, an assigned one has its run deleted, a running one is stopped', async function () {
+    sims = [await startRobot('OT-2', 50, 200)];
+    const rig = await deployFleet(sims);
+    const assigned = await submit(rig);
+    const queued = await submit(rig);
+    const ev = await rig.event(topicOf(assigned.jobId, 'assigned'), 'assigned');
+    const c1 = await rig.ask({ action: 'cancel', jobId: queued.jobId });
+    assert.equal(c1.topic, 'cancelled');
+    const c2 = await rig.ask({ action: 'cancel', jobId: assigned.jobId });
+    assert.equal(c2.topic, 'cancelled');
+    assert.ok(!(await runsOn(sims[0])).some((r) => r.id === ev.runId), 'its run deleted');
+    // a pausing protocol stays running/paused long enough to be stopped
+    const running = await submit(rig, { start: 'auto' }, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(running.jobId, 'paused'), 'paused');
+    const paused = rig.all.find(topicOf(running.jobId, 'paused')) as TestMsg;
+    assert.equal(typeof (paused.payload as { pauseMessage: unknown }).pauseMessage, 'string');
+    await rig.ask({ action: 'cancel', jobId: running.jobId });
+    await rig.event(topicOf(running.jobId, 'stopped'), 'stopped');
+    await assert.rejects(rig.ask({ action: 'cancel', jobId: running.jobId }), (e: { code?: string }) => e.code === 'JobEnded');
+  });
+
+  it('hold keeps a robot out of rotation until release', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    await rig.ask({ action: 'hold', robot: 'robot-0' });
+    const jobs = [await submit(rig), await submit(rig)];
+    for (const j of jobs) await rig.event(topicOf(j.jobId, 'succeeded'), 'succeeded');
+    assert.ok(rig.all.filter((m) => m.topic === 'assigned').every((m) => m.robot === 'robot-1'));
+    assert.equal((await runsOn(sims[0])).length, 0, 'the held robot got nothing');
+    await rig.ask({ action: 'release', robot: 'robot-0' });
+    const list = await rig.ask({ action: 'list' });
+    assert.equal((list.payload as { robots: Array<{ state: string }> }).robots[0].state, 'free');
+  });
+
+  it('a robot unreachable and back keeps its job (no second dispatch); unreachable longer than the setting makes it lost', async function () {
+    sims = [await startRobot('OT-2', 50, 200), await startRobot('OT-2', 50, 200)];
+    const rig = await deployFleet(sims, { start: 'auto', lostAfter: 600 });
+    const list = async (): Promise<Array<{ state: string }>> => ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
+    const until = async (cond: (robots: Array<{ state: string }>) => boolean, what: string): Promise<void> => {
+      for (let i = 0; i < 300; i++) {
+        if (cond(await list())) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${what}: never`);
+    };
+    const job = await submit(rig, { robots: ['robot-0'] }, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(job.jobId, 'paused'), 'paused');
+    // The network drops every connection to robot-0; the robot itself (and its paused run) carries on.
+    sims[0].faults.dropNext({ count: 1_000_000 });
+    await until((r) => r[0].state === 'offline', 'offline');
+    sims[0].faults.clear();
+    await until((r) => r[0].state !== 'offline', 'back');
+    assert.equal((await list())[0].state, 'paused', 'back with its job');
+    assert.equal((await runsOn(sims[0])).length, 1, 'one run: the job was not dispatched again');
+    assert.ok(!rig.all.some((m) => m.jobId === job.jobId && m.topic === 'lost'));
+  });
+
+  it('a running job whose robot stays unreachable longer than "robot lost after" is lost; a robot restarted without its run too, never re-run', async function () {
+    sims = [await startRobot('OT-2', 50, 200)];
+    const rig = await deployFleet(sims, { start: 'auto', lostAfter: 1 });
+    const a = await submit(rig, {}, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(a.jobId, 'paused'), 'a paused');
+    sims[0].faults.dropNext({ count: 1_000_000 });
+    const lostA = await rig.event(topicOf(a.jobId, 'lost'), 'a lost');
+    assert.match(String((lostA.payload as { reasons: Record<string, string> }).reasons['robot-0']), /unreachable for more than 1 s/);
+    sims[0].faults.clear();
+
+    // The robot restarts with none of its runs: a new simulator on the same port.
+    const port = sims[0].port;
+    await sims[0].stop();
+    sims[0] = await Sim.start({ host: '127.0.0.1', port, model: 'OT-2', speed: 50, analysisMs: 100, commandMs: 200 });
+    await rig.ask({ action: 'clear', robot: 'robot-0' });
+    const b = await submit(rig, {}, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(b.jobId, 'paused'), 'b paused');
+    const port2 = sims[0].port;
+    await sims[0].stop();
+    sims[0] = await Sim.start({ host: '127.0.0.1', port: port2, model: 'OT-2', speed: 50, analysisMs: 100, commandMs: 200 });
+    const lostB = await rig.event(topicOf(b.jobId, 'lost'), 'b lost', 60_000);
+    assert.match(String((lostB.payload as { reasons: Record<string, string> }).reasons['robot-0']), /gone from robot/);
+    assert.equal((await runsOn(sims[0])).length, 0, 'never re-run');
+  });
+
+  it('200 jobs in one burst on 5 robots: each runs once, no robot runs two at once', async function () {
+    this.timeout(600_000);
+    sims = await Promise.all([0, 1, 2, 3, 4].map(() => startRobot('OT-2', 200, 100)));
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    const overlaps: string[] = [];
+    // Sample every robot's run list while the queue runs: never two runs running at once.
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        for (const [i, s] of sims.entries()) {
+          const active = (await runsOn(s)).filter((r) => ['running', 'paused', 'finishing'].includes(r.status));
+          if (active.length > 1) overlaps.push(`robot-${i}: ${active.map((r) => r.id).join(', ')}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const ids = new Set<string>();
+    const burst = Array.from({ length: 200 }, (_, i) => submit(rig, { seq: i }));
+    for (const m of await Promise.all(burst)) ids.add(String(m.jobId));
+    assert.equal(ids.size, 200);
+    for (const id of ids) await rig.event(topicOf(id, 'succeeded'), `job ${id} succeeded`, 600_000);
+    sampling = false;
+    await sampler;
+    assert.deepEqual(overlaps, []);
+    const assigned = rig.all.filter((m) => m.topic === 'assigned');
+    assert.equal(assigned.length, 200, 'one assignment per job');
+    assert.equal(new Set(assigned.map((m) => m.runId)).size, 200, 'one run per job');
+    let total = 0;
+    const runIds = new Set(assigned.map((m) => m.runId));
+    for (const s of sims) {
+      // the robot keeps its last 20 runs: every run it still lists must be one job's, and succeeded
+      const runs = await runsOn(s);
+      for (const r of runs) assert.ok(runIds.has(r.id) && r.status === 'succeeded', `${r.id} ${r.status}`);
+      total += runs.length;
+    }
+    assert.ok(total > 0);
+  });
+});
