@@ -7,7 +7,7 @@
 //   - the CPU the Node-RED process spends while the queue runs (the robots run in the child), as a
 //     share of one core, and its heap.
 //   node dist/bench/run.js queue            (BENCH_QUEUE_ROBOTS, BENCH_QUEUE_JOBS change the sizes)
-import { SimFleet } from './fleet';
+import { SimFleet, type RunTimes } from './fleet';
 import type { EmbeddedNodeRed } from './nodered';
 
 export interface FleetQueueFigures {
@@ -74,6 +74,8 @@ interface RunSeen {
   /** Whether a job was still queued when the queue saw this run end. */
   jobWaiting: boolean;
   seenAt: number;
+  /** The robot's own times of the run, asked at once: a robot keeps only its last 20 runs. */
+  times: Promise<RunTimes>;
 }
 
 export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs = 1000, timeoutS = 900): Promise<FleetQueueFigures> {
@@ -89,6 +91,7 @@ export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs
     ];
     await red.deploy(flow);
 
+    const index = new Map(names.map((n, i) => [n, i]));
     const counts: Record<string, number> = {};
     let queued = 0;
     let ended = 0;
@@ -100,7 +103,12 @@ export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs
       counts[topic] = (counts[topic] ?? 0) + 1;
       if (topic === 'queued') queued += 1;
       if (topic === 'assigned') queued -= 1;
-      if (topic === 'succeeded' && typeof msg.runId === 'string') seen.push({ runId: msg.runId, robot: String(msg.robot), jobWaiting: queued > 0, seenAt: Date.now() });
+      if (topic === 'succeeded' && typeof msg.runId === 'string') {
+        const robot = String(msg.robot);
+        const times = sims.runTimes(index.get(robot) as number, msg.runId);
+        times.catch(() => undefined); // awaited below
+        seen.push({ runId: msg.runId, robot, jobWaiting: queued > 0, seenAt: Date.now(), times });
+      }
       if (TERMINAL.has(topic) && ++ended === jobs) allEnded();
     });
 
@@ -123,9 +131,7 @@ export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs
       const heapEnd = process.memoryUsage().heapUsed;
       clearInterval(sampler);
 
-      // The robots' own times for every run, asked after the window so the asking costs the window nothing.
-      const index = new Map(names.map((n, i) => [n, i]));
-      const times = await Promise.all(seen.map(async (s) => ({ ...s, ...(await sims.runTimes(index.get(s.robot) as number, s.runId)) })));
+      const times = await Promise.all(seen.map(async (s) => ({ ...s, ...(await s.times) })));
       const byRobot = new Map<string, typeof times>();
       for (const t of times) byRobot.set(t.robot, [...(byRobot.get(t.robot) ?? []), t]);
       const gaps: number[] = [];
