@@ -419,6 +419,78 @@ const scenarios: Record<string, Scenario> = {
     assert.deepEqual(ex.pending('errors'), [], 'no error was caught');
   },
 
+  async 'fleet-dashboard'(ex) {
+    // The widgets are probes here (test/examples/deploy.ts); the real Dashboard runs in test/browser-fleet-dashboard.test.ts.
+    const until = async (widget: string, pred: (m: Msg) => boolean, what: string, ms = 30_000): Promise<Msg> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = await ex.next(widget, Math.max(1, end - Date.now())).catch(() => {
+          throw new Error(`${what}: not within ${ms} ms; errors: ${JSON.stringify(ex.pending('errors').map((e) => e.error))}`);
+        });
+        if (pred(m)) return m;
+      }
+    };
+    const rows = (m: Msg): Record<string, unknown>[] => arr(m.payload, `${String(m.topic)} rows`);
+    const robotIs = (robot: string, state: string) => (m: Msg): boolean => rows(m).some((r) => r.robot === robot && r.state === state);
+    const jobIs = (jobId: string, state: string) => (m: Msg): boolean => rows(m).some((r) => r.jobId === jobId && r.state === state);
+
+    // At deploy: both protocols analysed, the form gets their parameters.
+    const form = await until('ui:submit form', (m) => Array.isArray(m.payload) && m.payload.length === 2, 'the form\'s protocols', 20_000);
+    const dilution = arr(form.payload, 'protocols').find((p) => p.filename === 'dilution.py');
+    const params = Object.fromEntries(arr(dilution?.parameters, 'parameters').map((p) => [p.variableName, p]));
+    assert.deepEqual([params.sample_count.type, params.sample_count.min, params.sample_count.max], ['int', 1, 96]);
+    assert.deepEqual([params.volume_ul.type, params.volume_ul.min, params.volume_ul.max], ['float', 5, 200]);
+    assert.equal(params.mix_after.type, 'bool');
+    assert.deepEqual(arr(params.diluent.choices, 'choices').map((c) => c.value), ['pbs', 'water']);
+    assert.equal(params.plate_map.type, 'csv_file');
+    const robots = await until('ui:robots', (m) => rows(m).length === 2, 'the robots table');
+    assert.deepEqual(rows(robots).map((r) => [r.robot, r.model, r.state]), [['Bench 1', 'OT-2', 'free'], ['Bench 2', 'OT-2', 'free']]);
+
+    // A job: assigned to Bench 1, its deck map shown; Start runs it; then Bench 1 needs clearing until Clear.
+    ex.operate('submit form', { topic: 'submit', filename: 'plate-fill.json', values: {} });
+    const assigned = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned'), 'the job assigned');
+    const job = rows(assigned).find((r) => r.state === 'assigned') as Record<string, unknown>;
+    assert.equal(job.robot, 'Bench 1');
+    assert.equal(job.protocol, 'Plate fill (deck demo)');
+    const jobId = String(job.jobId);
+    const deck = await until('ui:deck', (m) => typeof m.payload === 'string' && obj(m.job, 'msg.job').jobId === jobId, 'the deck map of the job');
+    assert.match(String(deck.payload), /^<svg /);
+    assert.match(String(deck.payload), /data-name="Sample plate"/);
+    assert.deepEqual(Object.keys(obj(obj(deck.deck, 'msg.deck').slots, 'slots')).sort(), ['1', '2', '3']);
+    ex.operate('deck', { action: 'start', jobId });
+    await until('ui:robots', (m) => rows(m).some((r) => r.robot === 'Bench 1' && (r.state === 'running' || r.state === 'needs-clearing')), 'Bench 1 running');
+    await until('ui:robots', robotIs('Bench 1', 'needs-clearing'), 'Bench 1 needs clearing after the run');
+    await until('ui:queue', jobIs(jobId, 'succeeded'), 'the job succeeded');
+    await until('ui:deck', (m) => m.topic === 'state' && obj(m.job, 'job').robotState === 'needs-clearing', 'the deck panel offers Clear');
+    ex.operate('robots', { action: 'clear', robot: 'Bench 1' });
+    await until('ui:robots', robotIs('Bench 1', 'free'), 'Bench 1 free again');
+
+    // The form's parameters and CSV travel with the job to the robot that runs it.
+    ex.operate('submit form', { topic: 'submit', filename: 'dilution.py', values: { sample_count: 4, volume_ul: 20, mix_after: false, diluent: 'water' }, files: { plate_map: { filename: 'map.csv', content: 'well,sample\nA1,s1\n' } } });
+    const second = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned' && r.protocol === 'Serial dilution (parameters)'), 'the dilution job assigned');
+    const dilutionJob = rows(second).find((r) => r.state === 'assigned') as Record<string, unknown>;
+    ex.operate('deck', { action: 'start', jobId: dilutionJob.jobId });
+    await until('ui:queue', jobIs(String(dilutionJob.jobId), 'succeeded'), 'the dilution job succeeded');
+    const client = (helper.getNode(String(ex.flow.find((n) => n.type === 'opentrons-robot' && n.name === dilutionJob.robot)?.id)) as unknown as RobotConfigNode).client;
+    assert.ok(client);
+    const run = (await client.listRuns()).data.find((r) => r.protocolId && (r.runTimeParameters ?? []).some((p) => p.variableName === 'plate_map'));
+    assert.ok(run, 'the dilution run is on its robot');
+    const values = Object.fromEntries(arr(run.runTimeParameters, 'run parameters').map((p) => [p.variableName, p.type === 'csv_file' ? obj(p.file, 'file').name : p.value]));
+    assert.deepEqual(values, { sample_count: 4, volume_ul: 20, mix_after: false, diluent: 'water', plate_map: 'map.csv' });
+
+    // Hold and release; cancel a job before it starts.
+    ex.operate('robots', { action: 'hold', robot: 'Bench 2' });
+    await until('ui:robots', robotIs('Bench 2', 'held'), 'Bench 2 held');
+    ex.operate('robots', { action: 'release', robot: 'Bench 2' });
+    await until('ui:robots', (m) => rows(m).some((r) => r.robot === 'Bench 2' && r.state !== 'held' && r.held === false), 'Bench 2 released');
+    ex.operate('submit form', { topic: 'submit', filename: 'plate-fill.json', values: {} });
+    const third = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned'), 'a third job assigned');
+    const thirdId = String((rows(third).find((r) => r.state === 'assigned') as Record<string, unknown>).jobId);
+    ex.operate('queue', { action: 'cancel', jobId: thirdId });
+    await until('ui:queue', jobIs(thirdId, 'cancelled'), 'the third job cancelled');
+    assert.deepEqual(ex.pending('errors'), [], 'no error was caught');
+  },
+
   async 'fleet-mqtt-scale-out'(ex, ctx) {
     // One instance here (the two-instance run is test/fleet-scale-out.test.ts); the broker is a real Mosquitto.
     const broker = await ctx.broker();
