@@ -66,6 +66,8 @@ const checks: Record<string, BrowserCheck> = {
   // Needs Dashboard 2, installed next to the package below; its screen is tested in test/browser-dashboard.test.ts.
   'operator-dashboard': { steps: [{ click: 'demo protocol (at deploy)', debug: 'protocols', shows: /Cold plate fill \(demo\)/ }] },
   'error-recovery-flex': { steps: [{ click: 'start', debug: 'run ended', shows: /succeeded/ }] },
+  // Needs Dashboard 2 (installed below), like operator-dashboard, whose Dashboard base and theme it shares; its screen is tested in test/browser-fleet-dashboard.test.ts.
+  'fleet-dashboard': { steps: [{ click: 'deploy: demo protocols', debug: 'protocols', shows: /Serial dilution \(parameters\)/ }] },
   // The p300 job fits OT-2 A only; the fleet starts it (start: auto) and it succeeds there.
   'fleet-queue': { steps: [{ click: 'p300 job (fits OT-2 A only)', debug: 'job events', shows: /succeeded/ }] },
   // Its mqtt in subscribes to $share/…: a real Mosquitto on a free port stands in for the lab broker.
