@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { POLICIES, type Policy } from './lib/fleet/dispatcher';
 import { Fleet } from './lib/fleet/fleet';
 import type { FleetConfigNode } from './lib/fleet/config-node';
-import { QueueStore, type ContextLike } from './lib/fleet/queue-store';
+import { QueueStore, processContext, type ContextLike } from './lib/fleet/queue-store';
 import type { RobotConfigNode } from './lib/node-support';
 import { secondsSettingMs } from './lib/node-support';
 
@@ -59,9 +59,11 @@ export = function register(RED: NodeAPI): void {
     }
     if (!this.persistent) this.log(`fleet queue kept in memory (store "${this.storeName}"): it is lost when Node-RED restarts`);
 
+    // No context store configured: Node-RED drops node context at each close, so the queue is kept by the process.
+    const processStore = stores ? undefined : processContext(this.id);
     const fleet = new Fleet({
       robots,
-      store: new QueueStore(this.context() as unknown as ContextLike, storeName),
+      store: new QueueStore(processStore ?? (this.context() as unknown as ContextLike), storeName),
       policy: (POLICIES as readonly string[]).includes(def.policy ?? '') ? (def.policy as Policy) : 'in-order',
       start: def.start === 'auto' ? 'auto' : 'operator',
       clearing: def.clearing === 'auto' ? 'auto' : 'operator',
@@ -71,7 +73,8 @@ export = function register(RED: NodeAPI): void {
     });
     this.fleet = fleet;
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.on('close', (removed: boolean, done: () => void) => {
+      if (removed) processStore?.forget();
       fleet.close().then(
         () => done(),
         () => done(),

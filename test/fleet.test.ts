@@ -6,7 +6,7 @@ import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { SimulatedRobot as Sim } from '../nodes/lib/simulator';
 import { deployFleet, jsonProtocol, topicOf, type FleetRig } from './helpers/fleet';
 import { unloadFlow } from './helpers/nodered';
-import { startRobot, type TestMsg } from './helpers/protocol-nodes';
+import { protocolFile, startRobot, type TestMsg } from './helpers/protocol-nodes';
 import { liveWatchers } from '../nodes/lib/watch';
 
 const P300 = jsonProtocol();
@@ -55,6 +55,11 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.ok(why['robot-0'] && why['robot-1'], JSON.stringify(why));
     assert.match(why['robot-1'], /p300_single_gen2, the protocol loads p1000_single_gen2/);
     assert.ok(rig.out.some((m) => m.jobId === none.jobId && m.topic === 'rejected'), 'the submitting node got the event too');
+
+    // Files the robots refuse (422): rejected with the robot's words, not retried for ever.
+    const unreadable = await submit(rig, {}, { filename: 'notes.json', content: '{"not": "a protocol"}' });
+    const refused = await rig.event(topicOf(unreadable.jobId, 'rejected'), 'unreadable rejected');
+    assert.match(String((refused.payload as { reasons: Record<string, string> }).reasons['robot-0']), /refused it: .*422/);
   });
 
   it('operator start and clear: assigned waits for start, needs-clearing waits for clear', async function () {
@@ -90,6 +95,35 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal(runs.filter((r) => r.status === 'succeeded').length, 3);
   });
 
+  it('a failed run fails its job with the run\'s errors, and the robot waits to be cleared', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto' });
+    sims[0].failNextCommand({ commandType: 'aspirate' });
+    const job = await submit(rig);
+    const failed = await rig.event(topicOf(job.jobId, 'failed'), 'failed');
+    const errors = (failed.payload as { errors: Array<{ detail?: string }> }).errors;
+    assert.ok(Array.isArray(errors) && errors.length > 0, JSON.stringify(failed.payload));
+    assert.ok(rig.out.some((m) => m.jobId === job.jobId && m.topic === 'failed'), 'the submitting node got it too');
+    const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
+    assert.equal(robots[0].state, 'needs-clearing');
+  });
+
+  it('CSV files as content are uploaded to the robot that takes the job and passed to its run; a job without them is rejected', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    const py = { filename: 'csv_plate_map.py', content: protocolFile('csv_plate_map.py').toString() };
+    const csv = protocolFile('plate_map.csv').toString();
+    const job = await submit(rig, { runTimeParameterFiles: { plate_map: { filename: 'plate_map.csv', content: csv } } }, py);
+    const done = await rig.event(topicOf(job.jobId, 'succeeded'), 'succeeded');
+    const res = await fetch(`${sims[0].url}/runs/${String(done.runId)}`, { headers: { 'Opentrons-Version': '3' } });
+    const params = ((await res.json()) as { data: { runTimeParameters: Array<{ variableName: string; file?: { id: string; name: string } }> } }).data.runTimeParameters;
+    const plate = params.find((p) => p.variableName === 'plate_map');
+    assert.equal(plate?.file?.name, 'plate_map.csv', JSON.stringify(params));
+    const without = await submit(rig, {}, py);
+    const rejected = await rig.event(topicOf(without.jobId, 'rejected'), 'rejected without its CSV');
+    assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /plate_map/);
+  });
+
   it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
     sims = [await startRobot(), await startRobot()];
     const rig = await deployFleet(sims, { policy: 'least-used', start: 'auto', clearing: 'auto' });
@@ -98,6 +132,41 @@ describe('opentrons-fleet + opentrons-queue', function () {
     const second = await submit(rig);
     const b = await rig.event(topicOf(second.jobId, 'assigned'), 'second assigned');
     assert.notEqual(b.robot, a.robot, 'the robot idle longest took it');
+  });
+
+  it('in-order gives each job, one after another, to the first robot of the list that is free', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { policy: 'in-order', start: 'auto', clearing: 'auto' });
+    for (let i = 0; i < 3; i++) {
+      const job = await submit(rig);
+      const done = await rig.event(topicOf(job.jobId, 'succeeded'), `job ${i} succeeded`);
+      assert.equal(done.robot, 'robot-0');
+    }
+    assert.equal((await runsOn(sims[1])).length, 0);
+  });
+
+  it('uploads a protocol once per robot and content, and again when the robot has dropped it (it keeps 5 unused)', async function () {
+    sims = [await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto' });
+    const uploads = (): number => sims[0].stats.count('POST', '/protocols');
+    const fits = jsonProtocol({ name: 'fits' });
+    for (let i = 0; i < 2; i++) {
+      const job = await submit(rig, {}, fits);
+      await rig.event(topicOf(job.jobId, 'succeeded'), `job ${i} succeeded`);
+    }
+    assert.equal(uploads(), 1, 'the same protocol is uploaded once and its id reused');
+    // Six protocols no robot fits: each is uploaded, analysed and left unused, so the robot drops the oldest.
+    const misfit = (i: number): { filename: string; content: string } => jsonProtocol({ pipette: 'p1000_single_gen2', name: `misfit ${i}` });
+    for (let i = 0; i < 6; i++) {
+      const job = await submit(rig, {}, misfit(i));
+      await rig.event(topicOf(job.jobId, 'rejected'), `misfit ${i} rejected`);
+    }
+    assert.equal(uploads(), 7);
+    // misfit 0 was dropped by the robot: the queue uploads it again rather than failing on the stale id.
+    const again = await submit(rig, {}, misfit(0));
+    const rejected = await rig.event(topicOf(again.jobId, 'rejected'), 'misfit 0 rejected again');
+    assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /p1000_single_gen2/);
+    assert.equal(uploads(), 8);
   });
 
   it('cancel: a queued job is removed, an assigned one has its run deleted, a running one is stopped', async function () {
@@ -180,6 +249,26 @@ describe('opentrons-fleet + opentrons-queue', function () {
     const lostB = await rig.event(topicOf(b.jobId, 'lost'), 'b lost', 60_000);
     assert.match(String((lostB.payload as { reasons: Record<string, string> }).reasons['robot-0']), /gone from robot/);
     assert.equal((await runsOn(sims[0])).length, 0, 'never re-run');
+  });
+
+  it('a full redeploy keeps the queue (memory store): queued jobs, holds, and an assigned job re-attached to its run', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims);
+    const assigned = await submit(rig, { robots: ['robot-0'] });
+    const a = await rig.event(topicOf(assigned.jobId, 'assigned'), 'assigned');
+    await rig.ask({ action: 'hold', robot: 'robot-1' });
+    const queued = await submit(rig, { robots: ['robot-1'] });
+    await rig.redeploy();
+    const list = await rig.ask({ action: 'list' });
+    const payload = list.payload as { jobs: Array<{ jobId: string; state: string; runId: string | null }>; robots: Array<{ state: string }> };
+    assert.deepEqual(payload.jobs.map((j) => [j.jobId, j.state, j.runId]), [[assigned.jobId, 'assigned', a.runId], [queued.jobId, 'queued', null]]);
+    assert.deepEqual(payload.robots.map((r) => r.state), ['assigned', 'held']);
+    // the job goes on from where it was: started after the redeploy, it runs its one run
+    await rig.ask({ action: 'start', jobId: assigned.jobId });
+    await rig.event(topicOf(assigned.jobId, 'succeeded'), 'succeeded after the redeploy');
+    await rig.ask({ action: 'release', robot: 'robot-1' });
+    await rig.event(topicOf(queued.jobId, 'assigned'), 'queued job assigned after release');
+    assert.equal((await runsOn(sims[0])).length, 1, 'no second run for the re-attached job');
   });
 
   it('200 jobs in one burst on 5 robots: each runs once, no robot runs two at once', async function () {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimulatedRobot } from '../../nodes/lib/simulator';
 import { CORE_NODES, PROTOCOLS, robotConfig, type TestMsg } from './protocol-nodes';
-import { type FlowNode, getNode, loadFlow } from './nodered';
+import { type FlowNode, getNode, helper, loadFlow } from './nodered';
 
 export interface ProtocolOptions {
   pipette?: string;
@@ -53,6 +53,8 @@ export interface FleetRig {
   ask(msg: TestMsg, timeoutMs?: number): Promise<TestMsg>;
   /** Resolves with the first event (of `all`) matching. */
   event(match: (m: TestMsg) => boolean, what: string, timeoutMs?: number): Promise<TestMsg>;
+  /** A full redeploy of the same flow (every node closed and started again), as the editor's Deploy does. */
+  redeploy(): Promise<void>;
 }
 
 export interface FleetProps {
@@ -64,21 +66,25 @@ export interface FleetProps {
 }
 
 let counter = 0;
+let fleets = 0;
 
-/** Robots r0…rN-1 named robot-0…, fleet `fleet`, queue node `q` (events `own`) and `qa` (events `all`). */
+/** Robots r0…rN-1 named robot-0…, a fleet (a new id each time), queue node `q` (events `own`) and `qa` (events `all`). */
 export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}): Promise<FleetRig> {
   const z = 'tab';
+  const at = { x: 100, y: 100 };
+  // Without a context store configured the queue outlives a close (a redeploy) in the process: each test its own fleet.
+  const fleetId = `fleet-${++fleets}`;
   const robots = sims.map((s, i) => ({ ...robotConfig(s, `r${i}`), name: `robot-${i}` }));
   const flow: FlowNode[] = [
     { id: z, type: 'tab', label: 'fleet' },
     ...robots,
-    { id: 'fleet', type: 'opentrons-fleet', name: 'test fleet', robots: robots.map((r) => r.id), store: props.store ?? 'default', policy: props.policy ?? 'in-order', start: props.start ?? 'operator', clearing: props.clearing ?? 'operator', lostAfter: props.lostAfter ?? 300 },
-    { id: 'q', z, type: 'opentrons-queue', fleet: 'fleet', action: 'submit', events: 'own', wires: [['out']] },
-    { id: 'qa', z, type: 'opentrons-queue', fleet: 'fleet', action: 'list', events: 'all', wires: [['allout']] },
-    { id: 'out', z, type: 'helper' },
-    { id: 'allout', z, type: 'helper' },
-    { id: 'catch', z, type: 'catch', scope: ['q', 'qa'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', z, type: 'helper' },
+    { id: fleetId, type: 'opentrons-fleet', name: 'test fleet', robots: robots.map((r) => r.id), store: props.store ?? 'default', policy: props.policy ?? 'in-order', start: props.start ?? 'operator', clearing: props.clearing ?? 'operator', lostAfter: props.lostAfter ?? 300 },
+    { id: 'q', z, ...at, type: 'opentrons-queue', fleet: fleetId, action: 'submit', events: 'own', wires: [['out']] },
+    { id: 'qa', z, ...at, type: 'opentrons-queue', fleet: fleetId, action: 'list', events: 'all', wires: [['allout']] },
+    { id: 'out', z, ...at, type: 'helper' },
+    { id: 'allout', z, ...at, type: 'helper' },
+    { id: 'catch', z, ...at, type: 'catch', scope: ['q', 'qa'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', z, ...at, type: 'helper' },
   ];
   await loadFlow(flow, { extraNodes: CORE_NODES });
   const out: TestMsg[] = [];
@@ -86,18 +92,21 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
   const all: TestMsg[] = [];
   const waiters: Array<() => void> = [];
   const poke = (): void => waiters.splice(0).forEach((w) => w());
-  getNode('out').on('input', (m: TestMsg) => {
-    out.push(m);
-    poke();
-  });
-  getNode('allout').on('input', (m: TestMsg) => {
-    all.push(m);
-    poke();
-  });
-  getNode('caught').on('input', (m: TestMsg) => {
-    caught.push(m);
-    poke();
-  });
+  const listen = (): void => {
+    getNode('out').on('input', (m: TestMsg) => {
+      out.push(m);
+      poke();
+    });
+    getNode('allout').on('input', (m: TestMsg) => {
+      all.push(m);
+      poke();
+    });
+    getNode('caught').on('input', (m: TestMsg) => {
+      caught.push(m);
+      poke();
+    });
+  };
+  listen();
   const until = async <T>(find: () => T | undefined, what: string, timeoutMs: number): Promise<T> => {
     const end = Date.now() + timeoutMs;
     for (;;) {
@@ -130,6 +139,10 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
       return got;
     },
     event: (match, what, timeoutMs = 30_000) => until(() => all.find(match), what, timeoutMs),
+    redeploy: async () => {
+      await helper.setFlows(flow, 'full');
+      listen();
+    },
   };
   return rig;
 }

@@ -18,8 +18,8 @@ const QUEUE_REFUSALS = ['InvalidInput', 'JobNotFound', 'JobNotAssigned', 'JobEnd
 
 const fleetCase: BadInputCase = {
   nodeType: 'opentrons-queue',
-  config: { fleet: 'fleet', action: 'submit', events: 'own' },
-  extraFlow: [{ id: 'fleet', type: 'opentrons-fleet', name: 'fuzz fleet', robots: ['robot'], store: 'default', policy: 'in-order', start: 'operator', clearing: 'operator', lostAfter: 300 }],
+  config: { fleet: 'fuzz-fleet', action: 'submit', events: 'own' },
+  extraFlow: [{ id: 'fuzz-fleet', type: 'opentrons-fleet', name: 'fuzz fleet', robots: ['robot'], store: 'default', policy: 'in-order', start: 'operator', clearing: 'operator', lostAfter: 300 }],
   extraTypes: ['opentrons-fleet'],
   runs: 1000,
   arbitrary: msgArb({
@@ -52,7 +52,7 @@ const fleetCase: BadInputCase = {
     if (out.topic === 'queued') assert.equal(typeof out.jobId, 'string');
   },
   cleanup: async ({ rig }) => {
-    const fleet = getNode<FleetConfigNode>('fleet').fleet;
+    const fleet = getNode<FleetConfigNode>('fuzz-fleet').fleet;
     assert.ok(fleet);
     const answered = rig.out.filter((m) => m.topic === 'queued').length;
     assert.equal(fleet.openJobs, answered, 'the fleet holds exactly the jobs answered `queued`: nothing queued from a bad msg');

@@ -47,6 +47,11 @@ const RUNNING = new Set(['running', 'finishing', 'stop-requested']);
 const BACKOFF_MS = 5000;
 const DEFAULT_WATCH_INTERVAL_MS = 1000;
 
+/** A 400/422 answer is about what the job sent; 404 (dropped protocol), 409 (busy) and 5xx are about the robot's state. */
+function refusesJob(err: unknown): boolean {
+  return err instanceof RobotError && (err.statusCode === 400 || err.statusCode === 422);
+}
+
 export class Fleet {
   private state: QueueState = emptyState();
   robots: FleetRobot[] = [];
@@ -460,6 +465,12 @@ export class Fleet {
       return true;
     } catch (err) {
       if (signal.aborted) return false;
+      if (refusesJob(err)) {
+        // The robot refused what the job sent (files it cannot read, offsets it does not take): that is the job's, on this robot.
+        job.reasons = { ...(job.reasons ?? {}), [robot.name]: `the robot refused it: ${(err as Error).message}` };
+        await this.save();
+        return false;
+      }
       // The robot failed us (unreachable, 5xx, busy): not the job's fault; try it again later.
       robot.backoffUntil = Date.now() + BACKOFF_MS;
       this.opts.log.warn(`job ${job.jobId} not placed on ${robot.name}: ${err instanceof Error ? err.message : String(err)}`);

@@ -73,36 +73,13 @@ export interface Job {
 }
 
 /** The job as msgs show it (design.md: the payload of every job msg). */
-export interface JobView {
-  jobId: string;
-  state: JobState;
-  robot: string | null;
-  runId: string | null;
-  protocolId: string | null;
-  pauseMessage: string | null;
-  reasons: Record<string, string> | null;
-  errors: ErrorOccurrence[] | null;
-  priority: number;
-  submittedAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-}
+export const VIEW_KEYS = ['jobId', 'state', 'robot', 'runId', 'protocolId', 'pauseMessage', 'reasons', 'errors', 'priority', 'submittedAt', 'startedAt', 'endedAt'] as const;
+export type JobView = Pick<Job, (typeof VIEW_KEYS)[number]>;
 
 export function viewOf(job: Job): JobView {
-  return {
-    jobId: job.jobId,
-    state: job.state,
-    robot: job.robot,
-    runId: job.runId,
-    protocolId: job.protocolId,
-    pauseMessage: job.pauseMessage,
-    reasons: job.reasons,
-    errors: job.errors,
-    priority: job.priority,
-    submittedAt: job.submittedAt,
-    startedAt: job.startedAt,
-    endedAt: job.endedAt,
-  };
+  const view: Partial<Record<keyof JobView, unknown>> = {};
+  for (const k of VIEW_KEYS) view[k] = job[k];
+  return view as JobView;
 }
 
 export function newJob(spec: JobSpec, seq: number, by: string | null): Job {

@@ -7,7 +7,7 @@ import type { RobotClient } from '../client';
 import { RobotError } from '../errors';
 import { fitChecks, readEquipment, requirementsOf } from '../fit';
 import { sleep } from '../poll';
-import type { Analysis, JsonObject, Protocol } from '../types';
+import type { JsonObject, Protocol } from '../types';
 import { fileContent, type Job, type StoredFile } from './job';
 import type { FleetRobot } from './robot-state';
 
@@ -70,8 +70,7 @@ async function protocolOn(
   rtpFiles: JsonObject | undefined,
   opts: PlacementOptions,
 ): Promise<{ protocol: Protocol; analysisId: string } | { reason: string }> {
-  const values = job.runTimeParameterValues;
-  const body = { runTimeParameterValues: values, runTimeParameterFiles: rtpFiles };
+  const body = { runTimeParameterValues: job.runTimeParameterValues, runTimeParameterFiles: rtpFiles };
   if ('key' in job.protocol) {
     const key = job.protocol.key;
     const all = await client.listProtocols({ signal: opts.signal });
@@ -94,48 +93,38 @@ async function protocolOn(
   const files = opts.files(hash);
   if (!files) return { reason: 'the job\'s protocol files are missing from the queue\'s store' };
   const upload = files.map((f) => ({ filename: f.filename, content: fileContent(f) }));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const { protocol } = await client.uploadProtocol(upload, { ...body, runTimeParameterValues: values, signal: opts.signal });
-      robot.protocols.set(hash, protocol.id);
-      const latest = latestAnalysis(protocol);
-      if (!latest) return { reason: 'the robot started no analysis of the protocol' };
-      return { protocol, analysisId: latest.id };
-    } catch (err) {
-      // Same content is the same protocol on the robot, so asking again cannot add a second one.
-      if (!(err instanceof RobotError && err.errorId === 'LastAnalysisPending') || attempt >= PENDING_RETRIES) throw err;
-      await sleep(250, opts.signal);
-    }
-  }
+  // Same content is the same protocol on the robot, so asking again cannot add a second one.
+  const { protocol } = await whilePending(() => client.uploadProtocol(upload, { ...body, signal: opts.signal }), opts.signal);
+  robot.protocols.set(hash, protocol.id);
+  const latest = latestAnalysis(protocol);
+  if (!latest) return { reason: 'the robot started no analysis of the protocol' };
+  return { protocol, analysisId: latest.id };
 }
 
+/**
+ * Asks the robot to analyse a protocol it has with these values: it answers its last analysis when the values are
+ * the same as that one's, or starts a new one. (The summaries do not always say which values an analysis had, so
+ * the robot decides, not us.)
+ */
 async function reanalysed(
   client: RobotClient,
   protocolId: string,
   body: { runTimeParameterValues?: JsonObject; runTimeParameterFiles?: JsonObject },
   signal: AbortSignal,
 ): Promise<{ protocol: Protocol; analysisId: string }> {
+  const { summaries } = await whilePending(() => client.reanalyze(protocolId, body, { signal }), signal);
   const { protocol } = await client.getProtocol(protocolId, { signal });
-  const latest = latestAnalysis(protocol);
-  if (latest && latest.status === 'completed' && sameValues(latest, body)) return { protocol, analysisId: latest.id };
-  const { summaries } = await client.reanalyze(protocolId, body, { signal });
-  const last = summaries[summaries.length - 1];
-  return { protocol, analysisId: last.id };
+  return { protocol, analysisId: summaries[summaries.length - 1].id };
 }
 
-/** Whether an analysis was made with these values (no values asked and none given count as the same). */
-function sameValues(summary: { runTimeParameters?: JsonObject[] }, body: { runTimeParameterValues?: JsonObject; runTimeParameterFiles?: JsonObject }): boolean {
-  const params = summary.runTimeParameters ?? [];
-  const values = body.runTimeParameterValues ?? {};
-  const files = body.runTimeParameterFiles ?? {};
-  for (const p of params) {
-    const name = String(p.variableName);
-    if (p.type === 'csv_file') {
-      const id = (p.file as JsonObject | undefined)?.id;
-      if (name in files ? files[name] !== id : id !== undefined) return false;
-    } else if (name in values ? values[name] !== p.value : p.value !== p.default) return false;
+/** Repeats a request the robot refuses while it still analyses the protocol (503 LastAnalysisPending): it is idempotent. */
+async function whilePending<T>(request: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await request();
+    } catch (err) {
+      if (!(err instanceof RobotError && err.errorId === 'LastAnalysisPending') || attempt >= PENDING_RETRIES) throw err;
+      await sleep(250, signal);
+    }
   }
-  return Object.keys(values).every((k) => params.some((p) => p.variableName === k));
 }
-
-export type { Analysis };

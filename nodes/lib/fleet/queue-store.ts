@@ -26,6 +26,23 @@ export interface ContextLike {
 }
 
 const KEY = 'opentrons-fleet-queue';
+
+/**
+ * Node-RED deletes a node's context on every close when settings.js configures no context store, so a redeploy
+ * would empty the queue. Then the queue lives here instead, by fleet node id, for as long as the process runs.
+ */
+const processQueues = new Map<string, unknown>();
+
+export function processContext(fleetId: string): ContextLike & { forget(): void } {
+  return {
+    get: (_key, _store, cb) => cb(null, processQueues.get(fleetId)),
+    set: (_key, value, _store, cb) => {
+      processQueues.set(fleetId, value);
+      cb(null);
+    },
+    forget: () => processQueues.delete(fleetId),
+  };
+}
 /** Finished jobs kept for `list` and dashboards; older ones are dropped from the store. */
 export const KEEP_FINISHED = 100;
 
