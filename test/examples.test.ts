@@ -404,7 +404,7 @@ const scenarios: Record<string, Scenario> = {
     const p1000 = await submit('p1000 job (fits no robot)');
     const rejected = await ended(p1000, 'the p1000 job');
     assert.equal(rejected.topic, 'rejected');
-    const why = obj((await ex.next('why rejected')).payload, 'payload.reasons');
+    const why = obj(obj((await ex.next('why rejected')).payload, 'the rejected job').reasons, 'payload.reasons');
     assert.deepEqual(Object.keys(why).sort(), ['Flex', 'OT-2 A', 'OT-2 B'], `a reason for each robot: ${JSON.stringify(why)}`);
     for (const ot2 of ['OT-2 A', 'OT-2 B']) assert.match(String(why[ot2]), /p20_single_gen2.*p1000_single_gen2|p1000_single_gen2.*p20_single_gen2/, `${ot2}: names what it has and what the protocol loads`);
     assert.match(String(why.Flex), /OT-2|Flex/, 'the Flex: the robot type');
@@ -549,7 +549,7 @@ describe('examples/', function () {
   const names = exampleNames();
 
   it('has the examples the issue asks for, and every action node appears in one', function () {
-    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door', 'error-recovery-flex']) {
+    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door', 'error-recovery-flex', 'fleet-queue', 'fleet-mqtt-scale-out', 'fleet-dashboard']) {
       assert.ok(names.includes(wanted), `examples/${wanted}.json is missing`);
     }
     const used = new Set(names.flatMap((n) => readFlow(n).map((node) => node.type)));
@@ -600,6 +600,14 @@ describe('examples/', function () {
         );
         for (const n of flow.filter((x) => ACTION_TYPES.includes(x.type))) {
           assert.ok(robots.some((r) => r.id === n.robot), `${n.type} ${n.id} uses a robot config node from the same file`);
+        }
+        const fleets = flow.filter((x) => x.type === 'opentrons-fleet');
+        for (const n of flow.filter((x) => x.type === 'opentrons-queue')) {
+          assert.ok(fleets.some((f) => f.id === n.fleet), `opentrons-queue ${n.id} uses a fleet config node from the same file`);
+        }
+        for (const f of fleets) {
+          assert.ok(Array.isArray(f.robots) && f.robots.length > 0, `fleet ${f.id} lists its robots`);
+          for (const id of f.robots as unknown[]) assert.ok(robots.some((r) => r.id === id), `fleet ${f.id}: robot ${String(id)} is a robot config node of the same file`);
         }
       });
 
