@@ -1,9 +1,10 @@
-// The fleet's run queue: jobs in, each to one free robot that fits, events out. Everything that changes a
-// robot (dispatch, start, cancel, clear) runs one at a time per fleet, so two jobs never go to one robot and
-// one job never to two however many msgs arrive at once. The queue is saved to its context store after every
-// change (before the robot is asked to do anything that depends on it) and re-attached to the robots' runs
-// by run id when the fleet starts again. Robots are watched through the shared run watcher (one per robot,
-// following its current run), never polled here.
+// The fleet's run queue: jobs in, each to one free robot that fits, events out. Every change to the queue
+// (pairing a job with a robot, recording a run, start, cancel, clear, what the watchers report) runs one at a time
+// per fleet, so two jobs never go to one robot and one job never to two however many msgs arrive at once; the
+// robots' own work for a placement (upload, analysis, run, play) runs side by side, one placement per robot. The
+// queue is saved to its context store after every change (before the robot is asked to do anything that depends
+// on it) and re-attached to the robots' runs by run id when the fleet starts again. Robots are watched through the
+// shared run watcher (one per robot, following its current run), never polled here.
 import type { RobotClient } from '../client';
 import { OpentronsError, RobotError } from '../errors';
 import type { RobotConfigNode } from '../node-support';
@@ -59,6 +60,10 @@ export class Fleet {
   private readonly abort = new AbortController();
   /** Every action on robots runs after the one before (see the file comment). */
   private chain: Promise<void> = Promise.resolve();
+  /** Jobs being placed and robots they are being placed on (see dispatchPass). */
+  private readonly placing = new Set<string>();
+  private readonly placingOn = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
   private dispatchWanted = false;
   private dispatchQueued = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -100,7 +105,8 @@ export class Fleet {
       const job = this.jobById(jobId);
       if (job.state !== 'assigned') throw new FleetError(`job ${jobId} is ${job.state}: only an assigned job can be started`, 'JobNotAssigned');
       const robot = this.robotOf(job);
-      await this.play(job, robot, origin);
+      await this.playRun(await robot.config.ready(), job.runId as string);
+      await this.played(job, origin);
       return job;
     });
   }
@@ -189,6 +195,8 @@ export class Fleet {
       clearTimeout(r.lostTimer);
     }
     this.listeners.clear();
+    // Aborted above: each placement ends at its next request or wait.
+    await Promise.allSettled([...this.inFlight]);
     await this.chain.catch(() => undefined);
     await this.opts.store.flush();
   }
@@ -250,7 +258,9 @@ export class Fleet {
       robot.reachable = true;
       const current = currentId ? await client.getRun(currentId, { signal }) : undefined;
       const job = this.jobOn(robot);
-      if (job && !job.runId) {
+      if (job && this.placing.has(job.jobId)) {
+        // Its placement is under way and records the run itself.
+      } else if (job && !job.runId) {
         if (current && current.protocolId === job.protocolId && current.status === 'idle') {
           job.runId = current.id;
           await this.transition(job, 'assigned', null);
@@ -387,56 +397,74 @@ export class Fleet {
   }
 
   private isFree(robot: FleetRobot, now: number): boolean {
-    return robot.reachable === true && !robot.held && !robot.needsClearing && !robot.foreignRun && robot.backoffUntil <= now && !this.jobOn(robot);
+    return (
+      robot.reachable === true &&
+      !robot.held &&
+      !robot.needsClearing &&
+      !robot.foreignRun &&
+      robot.backoffUntil <= now &&
+      !this.placingOn.has(robot.id) &&
+      !this.jobOn(robot)
+    );
   }
 
-  /** Places queued jobs on free robots until none of either is left (or nothing more fits). */
+  /**
+   * Pairs queued jobs (priority, then first in first out) with free robots and starts each placement. The pairing
+   * runs in the chain, so a robot gets one placement and a job one robot at a time; the placements themselves (upload,
+   * analysis, run, play: the robot's time) run side by side, each robot's on its own, and come back to the chain
+   * to record what they did.
+   */
   private async dispatchPass(): Promise<void> {
-    for (;;) {
+    const now = Date.now();
+    const free = this.robots.filter((r) => this.isFree(r, now));
+    const queued = this.state.jobs.filter((j) => j.state === 'queued' && !this.placing.has(j.jobId)).sort(queueOrder);
+    for (const job of queued) {
       if (this.closed) return;
-      const now = Date.now();
-      const free = this.robots.filter((r) => this.isFree(r, now));
-      const queued = this.state.jobs.filter((j) => j.state === 'queued').sort(queueOrder);
-      let placed = false;
-      for (const job of queued) {
-        if (refusedByAll(job, this.robots)) {
-          await this.reject(job);
-          continue;
-        }
-        for (const robot of candidates(job, free, this.opts.policy)) {
-          if (await this.tryPlace(job, robot)) {
-            placed = true;
-            break;
-          }
-        }
-        if (job.state === 'queued' && refusedByAll(job, this.robots)) await this.reject(job);
-        if (placed) break;
+      if (refusedByAll(job, this.robots)) {
+        await this.reject(job);
+        continue;
       }
-      if (!placed) return;
+      const robot = candidates(job, free, this.opts.policy)[0];
+      if (!robot) continue;
+      free.splice(free.indexOf(robot), 1);
+      this.placing.add(job.jobId);
+      this.placingOn.add(robot.id);
+      const placement = this.place(job, robot).finally(() => {
+        this.placing.delete(job.jobId);
+        this.placingOn.delete(robot.id);
+        this.inFlight.delete(placement);
+        this.kick();
+      });
+      this.inFlight.add(placement);
+      if (free.length === 0) return;
     }
   }
 
-  /** One job on one robot; true when it is now assigned there. */
-  private async tryPlace(job: Job, robot: FleetRobot): Promise<boolean> {
+  /** One job on one robot, outside the chain but for the steps that change the queue. */
+  private async place(job: Job, robot: FleetRobot): Promise<void> {
     const signal = this.abort.signal;
-    let client: RobotClient;
     try {
-      client = await robot.config.ready();
+      const client = await robot.config.ready();
       const placement = await placeOn(client, robot, job, {
         signal,
         analysisTimeoutMs: this.opts.analysisTimeoutMs,
         files: (hash) => this.state.files[hash],
       });
-      if (!placement.fits) {
-        job.reasons = { ...(job.reasons ?? {}), [robot.name]: placement.reason };
+      const claimed = await this.serial(async () => {
+        if (job.state !== 'queued') return false;
+        if (!placement.fits) {
+          job.reasons = { ...(job.reasons ?? {}), [robot.name]: placement.reason };
+          await this.save();
+          return false;
+        }
+        // Claimed and saved before the run exists: after a crash here, start-up finds the run or requeues the job.
+        job.robotId = robot.id;
+        job.robot = robot.name;
+        job.protocolId = placement.protocolId;
         await this.save();
-        return false;
-      }
-      // Claimed and saved before the run exists: after a crash here, start-up finds the run or requeues the job.
-      job.robotId = robot.id;
-      job.robot = robot.name;
-      job.protocolId = placement.protocolId;
-      await this.save();
+        return true;
+      });
+      if (!claimed || !placement.fits) return;
       let run: Run;
       try {
         run = await createRun(
@@ -450,44 +478,66 @@ export class Fleet {
           { ifCurrent: 'dismiss', timeoutMs: 30_000, signal },
         );
       } catch (err) {
-        this.unclaim(job);
-        if (err instanceof RobotError && err.statusCode === 404) robot.protocols.clear();
-        await this.save();
+        await this.serial(async () => {
+          if (job.state === 'queued') this.unclaim(job);
+          if (err instanceof RobotError && err.statusCode === 404) robot.protocols.clear();
+          await this.save();
+        });
         throw err;
       }
-      job.runId = run.id;
-      robot.foreignRun = null;
       runChanged(client, run.id);
-      await this.transition(job, 'assigned', null);
+      const assigned = await this.serial(async () => {
+        // Cancelled while its run was being created: the run goes too.
+        if (job.state !== 'queued' || job.robotId !== robot.id) return false;
+        job.runId = run.id;
+        robot.foreignRun = null;
+        await this.transition(job, 'assigned', null);
+        return true;
+      });
+      if (!assigned) {
+        await client.deleteRun(run.id, { signal }).catch(() => undefined);
+        runChanged(client, run.id);
+        return;
+      }
       if ((job.start ?? this.opts.start) === 'auto') {
-        await this.play(job, robot, null).catch((err: Error) => this.opts.log.warn(`job ${job.jobId} on ${robot.name} not started: ${err.message}`));
+        try {
+          await this.playRun(client, job.runId as string);
+          await this.serial(() => this.played(job, null));
+        } catch (err) {
+          if (!signal.aborted) this.opts.log.warn(`job ${job.jobId} on ${robot.name} not started: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
-      return true;
     } catch (err) {
-      if (signal.aborted) return false;
-      if (refusesJob(err)) {
-        // The robot refused what the job sent (files it cannot read, offsets it does not take): that is the job's, on this robot.
-        job.reasons = { ...(job.reasons ?? {}), [robot.name]: `the robot refused it: ${(err as Error).message}` };
-        await this.save();
-        return false;
-      }
-      // The robot failed us (unreachable, 5xx, busy): not the job's fault; try it again later.
-      robot.backoffUntil = Date.now() + BACKOFF_MS;
-      this.opts.log.warn(`job ${job.jobId} not placed on ${robot.name}: ${err instanceof Error ? err.message : String(err)}`);
-      clearTimeout(this.retryTimer);
-      this.retryTimer = setTimeout(() => this.kick(), BACKOFF_MS);
-      return false;
+      if (signal.aborted || this.closed) return;
+      await this.serial(async () => {
+        if (refusesJob(err)) {
+          // The robot refused what the job sent (files it cannot read, offsets it does not take): that is the job's, on this robot.
+          job.reasons = { ...(job.reasons ?? {}), [robot.name]: `the robot refused it: ${(err as Error).message}` };
+          await this.save();
+          return;
+        }
+        // The robot failed us (unreachable, 5xx, busy): not the job's fault; try it again later.
+        robot.backoffUntil = Date.now() + BACKOFF_MS;
+        this.opts.log.warn(`job ${job.jobId} not placed on ${robot.name}: ${err instanceof Error ? err.message : String(err)}`);
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.kick(), BACKOFF_MS);
+      }).catch(() => undefined);
     }
   }
 
-  private async play(job: Job, robot: FleetRobot, origin: string | null): Promise<void> {
-    const client = await robot.config.ready();
+  /** The checks before a run, then play (robot requests only; the caller records the change). */
+  private async playRun(client: RobotClient, runId: string): Promise<void> {
     const signal = this.abort.signal;
-    const run = await client.getRun(job.runId as string, { signal });
+    const run = await client.getRun(runId, { signal });
     const checks = await preflight(client, run, 'all', { signal });
     if (checks.some((c) => !c.ok)) throw new PreflightFailedError(run.id, checks);
-    await client.createRunAction(job.runId as string, 'play', { signal });
-    runChanged(client, job.runId as string);
+    await client.createRunAction(runId, 'play', { signal });
+    runChanged(client, runId);
+  }
+
+  /** Records a play; the watcher may have seen the run running (or further) first. */
+  private async played(job: Job, origin: string | null): Promise<void> {
+    if (job.state !== 'assigned') return;
     job.startedAt = new Date().toISOString();
     await this.transition(job, 'running', origin);
   }
