@@ -8,6 +8,7 @@
 //     share of one core, and its heap.
 //   node dist/bench/run.js queue            (BENCH_QUEUE_ROBOTS, BENCH_QUEUE_JOBS change the sizes)
 import { SimFleet, type RunTimes } from './fleet';
+import { jsonProtocol } from './long-run';
 import type { EmbeddedNodeRed } from './nodered';
 
 export interface FleetQueueFigures {
@@ -37,28 +38,14 @@ const VARIANTS = 7;
  * The wait differs per variant so runs do not all last the same: with one fixed length every run would end
  * at the same point of the watcher's poll cycle, and the figure would show that one phase, not the spread.
  */
-function shortProtocol(variant: number): string {
-  const commands = [
+function shortProtocol(variant: number): Buffer {
+  return jsonProtocol(`Fleet bench: short job ${variant}`, [
     { commandType: 'loadPipette', params: { pipetteId: 'p', pipetteName: 'p20_single_gen2', mount: 'left' } },
     { commandType: 'loadLabware', params: { labwareId: 'tips', loadName: 'opentrons_96_tiprack_20ul', namespace: 'opentrons', version: 1, location: { slotName: '1' } } },
     { commandType: 'pickUpTip', params: { pipetteId: 'p', labwareId: 'tips', wellName: 'A1' } },
     { commandType: 'waitForDuration', params: { seconds: 0.1 + 0.137 * variant } },
     { commandType: 'dropTipInPlace', params: { pipetteId: 'p' } },
-  ].map((c, i) => ({ ...c, key: `k${i}` }));
-  return JSON.stringify({
-    $otSharedSchema: '#/protocol/schemas/8',
-    schemaVersion: 8,
-    metadata: { protocolName: `Fleet bench: short job ${variant}` },
-    robot: { model: 'OT-2 Standard', deckId: 'ot2_standard' },
-    liquidSchemaId: 'opentronsLiquidSchemaV1',
-    liquids: {},
-    labwareDefinitionSchemaId: 'opentronsLabwareSchemaV2',
-    labwareDefinitions: {},
-    commandSchemaId: 'opentronsCommandSchemaV8',
-    commands,
-    commandAnnotationSchemaId: 'opentronsCommandAnnotationSchemaV1',
-    commandAnnotations: [],
-  });
+  ]);
 }
 
 function pct(sorted: number[], p: number): number {
