@@ -32,7 +32,7 @@ import { nodeRedVersion } from './setup/node-red-line';
 import { Mosquitto } from './notifications-helpers';
 
 const OUT = join(packageDir, 'test-output');
-const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck'];
+const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck', 'opentrons-queue'];
 const COLOUR = 'rgb(143, 184, 238)'; // #8FB8EE
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
@@ -231,7 +231,9 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
       dropped[type] = await dropFromPalette(page, type, 200, y);
       y += 80;
       const tray = await openEditDialog(page, dropped[type]);
-      assert.equal(await tray.locator('#node-input-robot').count(), 1, `${type} asks for its robot`);
+      // the queue node works on a fleet of robots, every other one on a robot
+      const config = type === 'opentrons-queue' ? '#node-input-fleet' : '#node-input-robot';
+      assert.equal(await tray.locator(config).count(), 1, `${type} asks for its ${type === 'opentrons-queue' ? 'fleet' : 'robot'}`);
       if (type === 'opentrons-run') await tray.screenshot({ path: join(OUT, 'edit-dialog.png') });
       await closeEditDialog(page);
     }

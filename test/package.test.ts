@@ -55,7 +55,7 @@ describe('package', function () {
     assert.equal(pkg['node-red'].version, '>=4.0.0');
     assert.match(pkg.engines.node, /^>=20\.18/);
     assert.match(pkg.scripts.prepare, /build/);
-    assert.deepEqual(Object.keys(pkg['node-red'].nodes).sort(), ['opentrons-command', 'opentrons-deck', 'opentrons-hardware', 'opentrons-request', 'opentrons-robot', 'opentrons-run', 'opentrons-status', 'opentrons-upload']);
+    assert.deepEqual(Object.keys(pkg['node-red'].nodes).sort(), ['opentrons-command', 'opentrons-deck', 'opentrons-fleet', 'opentrons-hardware', 'opentrons-queue', 'opentrons-request', 'opentrons-robot', 'opentrons-run', 'opentrons-status', 'opentrons-upload']);
     assert.ok(readFileSync(join(PACKAGE_ROOT, 'LICENSE'), 'utf8').includes('Apache License'));
     assert.match(readFileSync(join(PACKAGE_ROOT, 'NOTICE'), 'utf8'), /Opentrons Labworks/);
   });

@@ -5,6 +5,7 @@
 // queue is saved to its context store after every change (before the robot is asked to do anything that depends
 // on it) and re-attached to the robots' runs by run id when the fleet starts again. Robots are watched through the
 // shared run watcher (one per robot, following its current run), never polled here.
+import { setMaxListeners } from 'node:events';
 import type { RobotClient } from '../client';
 import { OpentronsError, RobotError } from '../errors';
 import type { RobotConfigNode } from '../node-support';
@@ -71,6 +72,8 @@ export class Fleet {
   readonly ready: Promise<void>;
 
   constructor(private readonly opts: FleetOptions) {
+    // One signal ends every request of the fleet, and a fleet of many robots has many at once.
+    setMaxListeners(0, this.abort.signal);
     this.ready = this.open();
     this.ready.catch((err: Error) => opts.log.warn(`fleet queue could not be read from its store: ${err.message}`));
   }
