@@ -518,6 +518,18 @@ const scenarios: Record<string, Scenario> = {
     assert.deepEqual(plates.map(Number).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'every plate ran exactly once');
     const shown = ex.pending('job events (all instances)');
     assert.ok(shown.some((m) => obj(m.payload, 'event').event === 'succeeded'), 'the monitor shows the events');
+
+    // A job the queue refuses comes back as an `invalid` event with the reason, and nothing runs.
+    assert.ok(broker.publish, 'the Mosquitto broker publishes');
+    await broker.publish('lab/jobs', { ref: 'bad-1', filename: 'notes.txt', protocol: 'not a protocol' });
+    const invalid = await events.until((e) => e.ref === 'bad-1', 20_000);
+    assert.equal(invalid.event, 'invalid');
+    assert.equal(invalid.code, 'InvalidInput');
+    assert.match(String(invalid.error), /protocol/);
+    assert.equal(events.all().filter((e) => e.event === 'queued').length, 6, 'the bad job was not queued');
+    let runs = 0;
+    for (const config of ex.flow.filter((n) => n.type === 'opentrons-robot')) runs += ((await (helper.getNode(config.id) as unknown as RobotConfigNode).client?.listRuns())?.data.length ?? 0);
+    assert.equal(runs, 6, 'no run was made for it');
   },
 
   async 'csv-parameters'(ex) {
@@ -649,6 +661,8 @@ interface TestBroker {
   subscribed(topic: string, timeoutMs?: number): Promise<void>;
   /** JSON messages published on `topic` from now on. */
   collect(topic: string): Collector;
+  /** Publishes `message` as JSON on `topic` (QoS 2), as another client would (Mosquitto only). */
+  publish?(topic: string, message: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -704,6 +718,9 @@ async function startMosquitto(): Promise<TestBroker> {
     port: mosquitto.port,
     subscribed: (topic, timeoutMs = 10_000) => mosquitto.subscribed(topic, 1, timeoutMs),
     collect: (topic) => collector(topic, (l) => listeners.add(l)),
+    async publish(topic, message) {
+      await client.publishAsync(topic, JSON.stringify(message), { qos: 2 });
+    },
     async close() {
       listeners.clear();
       await client.endAsync();
