@@ -290,6 +290,27 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
     noErrors();
   });
 
+  it('fleet config: robots picked from the robot configs in an editable list, the store from the configured context stores', async function () {
+    await openEditDialog(page, dropped['opentrons-queue']);
+    await page.click('#node-input-btn-fleet-add');
+    const config = page.locator('.red-ui-tray').last();
+    const list = config.locator('#node-config-input-robot-list');
+    const add = config.locator('.red-ui-editableList-addButton');
+    await add.waitFor({ state: 'visible' });
+    await add.click();
+    const select = list.locator('select').first();
+    await select.waitFor({ state: 'visible' });
+    const robots = await select.locator('option').evaluateAll((os) => os.map((o) => o.textContent ?? ''));
+    assert.ok(robots[0].includes('choose a robot'), JSON.stringify(robots));
+    const stores = await config.locator('#node-config-input-store option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    assert.ok(stores.includes('default'), JSON.stringify(stores));
+    for (const id of ['policy', 'start', 'clearing']) assert.equal(await config.locator(`#node-config-input-${id} option`).count(), 2, id);
+    await config.screenshot({ path: join(OUT, 'fleet-config-dialog.png') });
+    await closeEditDialog(page); // fleet config
+    await closeEditDialog(page); // queue node
+    noErrors();
+  });
+
   it('config node: Discover lists a robot announced over mDNS, and picking it fills in host and port', async function () {
     // Announced on loopback and the suite's own mDNS port (test/setup/mdns.ts), which Node-RED inherits.
     const sim = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', name: 'bench-flex-7' });

@@ -124,6 +124,18 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.match(String((rejected.payload as { reasons: Record<string, string> }).reasons['robot-0']), /plate_map/);
   });
 
+  it('robots with the same name (two unnamed simulated robots) are told apart by config id', async function () {
+    sims = [await startRobot(), await startRobot()];
+    const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto', sameNames: true });
+    const list = await rig.ask({ action: 'list' });
+    const names = (list.payload as { robots: Array<{ robot: string }> }).robots.map((r) => r.robot);
+    assert.deepEqual(names, ['sim (r0)', 'sim (r1)']);
+    const job = await submit(rig, { robots: ['sim (r1)'] });
+    const done = await rig.event(topicOf(job.jobId, 'succeeded'), 'succeeded');
+    assert.equal(done.robot, 'sim (r1)');
+    assert.equal((await runsOn(sims[0])).length, 0);
+  });
+
   it('least-used sends the next job to the robot free longest; in-order to the first of the list', async function () {
     sims = [await startRobot(), await startRobot()];
     const rig = await deployFleet(sims, { policy: 'least-used', start: 'auto', clearing: 'auto' });
@@ -224,6 +236,22 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal((await list())[0].state, 'paused', 'back with its job');
     assert.equal((await runsOn(sims[0])).length, 1, 'one run: the job was not dispatched again');
     assert.ok(!rig.all.some((m) => m.jobId === job.jobId && m.topic === 'lost'));
+  });
+
+  it('a robot that goes down and comes back up (robot.faults down/up: its unfinished runs stopped) reports the job stopped, never runs it again', async function () {
+    sims = [await startRobot('OT-2', 50, 200)];
+    const rig = await deployFleet(sims, { start: 'auto' });
+    const job = await submit(rig, {}, jsonProtocol({ pause: true, name: 'pauses' }));
+    await rig.event(topicOf(job.jobId, 'paused'), 'paused');
+    await sims[0].faults.down();
+    await new Promise((r) => setTimeout(r, 2500));
+    await sims[0].faults.up();
+    const stopped = await rig.event(topicOf(job.jobId, 'stopped'), 'stopped after the robot restarted', 60_000);
+    assert.equal(stopped.robot, 'robot-0');
+    const runs = await runsOn(sims[0]);
+    assert.equal(runs.length, 1, 'its one run, not a second');
+    const robots = ((await rig.ask({ action: 'list' })).payload as { robots: Array<{ state: string }> }).robots;
+    assert.equal(robots[0].state, 'needs-clearing');
   });
 
   it('a running job whose robot stays unreachable longer than "robot lost after" is lost; a robot restarted without its run too, never re-run', async function () {

@@ -63,6 +63,8 @@ export interface FleetProps {
   clearing?: string;
   lostAfter?: number;
   store?: string;
+  /** Every robot config named `sim` (as robotConfig() names them), instead of robot-0, robot-1… */
+  sameNames?: boolean;
 }
 
 let counter = 0;
@@ -74,7 +76,7 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
   const at = { x: 100, y: 100 };
   // Without a context store configured the queue outlives a close (a redeploy) in the process: each test its own fleet.
   const fleetId = `fleet-${++fleets}`;
-  const robots = sims.map((s, i) => ({ ...robotConfig(s, `r${i}`), name: `robot-${i}` }));
+  const robots = sims.map((s, i) => ({ ...robotConfig(s, `r${i}`), ...(props.sameNames ? {} : { name: `robot-${i}` }) }));
   const flow: FlowNode[] = [
     { id: z, type: 'tab', label: 'fleet' },
     ...robots,

@@ -209,6 +209,11 @@ export class Fleet {
   private async open(): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.robots = this.opts.robots().map((r) => new FleetRobot(r.id, r.config));
+    // Names are how msgs and reasons name robots: one shared by two robots becomes "name (config id)" for both.
+    const names = this.robots.map((r) => r.name);
+    this.robots.forEach((r, i) => {
+      if (names.filter((n) => n === names[i]).length > 1) r.alias = `${names[i]} (${r.id})`;
+    });
     this.state = await this.opts.store.load();
     for (const r of this.robots) {
       const marks = this.state.robots[r.id];

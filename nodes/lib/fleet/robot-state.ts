@@ -40,12 +40,15 @@ export class FleetRobot {
     readonly config: RobotConfigNode,
   ) {}
 
+  /** Set when another robot of the fleet has the same name (two unnamed simulated robots): name + config id. */
+  alias: string | undefined;
+
   get name(): string {
-    return this.config.name || this.config.robotLabel;
+    return this.alias ?? (this.config.name || this.config.robotLabel);
   }
 
   /** Whether msg.robot / msg.robots names this robot (its name, label or config id). */
   named(nameOrId: string): boolean {
-    return nameOrId === this.id || nameOrId === this.config.name || nameOrId === this.config.robotLabel;
+    return nameOrId === this.id || nameOrId === this.name || (this.alias === undefined && (nameOrId === this.config.name || nameOrId === this.config.robotLabel));
   }
 }
