@@ -3,6 +3,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { FleetConfig, FleetReply, FleetRequest } from './sim-fleet';
 
+export interface RunTimes {
+  status: string;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
 type Req = FleetRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
 export class SimFleet {
@@ -72,6 +79,11 @@ export class SimFleet {
   /** The run's status as robot `index` reports it. */
   runStatus(index: number, runId: string): Promise<string> {
     return this.ask<string>({ op: 'runStatus', index, runId });
+  }
+
+  /** The run's status and its times (ISO, the robot's clock) as robot `index` reports them. */
+  runTimes(index: number, runId: string): Promise<RunTimes> {
+    return this.ask<RunTimes>({ op: 'runTimes', index, runId });
   }
 
   async stop(): Promise<void> {

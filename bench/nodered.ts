@@ -13,11 +13,19 @@ interface CompleteEvent {
   node: { id: string };
   error?: Error;
 }
+interface SendEvent {
+  msg: Record<string, unknown>;
+  source: { id: string };
+}
 interface RuntimeApi {
   init(server: undefined, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
-  hooks: { add(name: string, fn: (ev: CompleteEvent) => void): void; remove(name: string): void };
+  hooks: {
+    add(name: string, fn: (ev: CompleteEvent) => void): void;
+    add(name: string, fn: (events: SendEvent[]) => void): void;
+    remove(name: string): void;
+  };
   nodes: { getNode(id: string): { receive(msg: Record<string, unknown>): void } | null };
   runtime: { flows: { setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType?: string }): Promise<unknown> } };
 }
@@ -80,6 +88,18 @@ export class EmbeddedNodeRed {
       this.waiting.set(msgid, (err) => (err ? reject(err) : resolve()));
       node.receive({ ...msg, _msgid: msgid });
     });
+  }
+
+  /**
+   * Calls `listener` with each msg node `id` sends (it must be wired to something, e.g. a junction), until the
+   * returned function is called. Node-RED's onSend hook: the msg is read before it is delivered.
+   */
+  onSend(id: string, listener: (msg: Record<string, unknown>) => void): () => void {
+    const name = `onSend.bench${++this.serial}`;
+    this.red.hooks.add(name, (events: SendEvent[]) => {
+      for (const e of events) if (e.source?.id === id) listener(e.msg);
+    });
+    return () => this.red.hooks.remove(name);
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
 // (keeping node options such as --cpu-prof).
 //   npm run bench                       every part; the command overhead 5 times (median and spread)
 //   npm run bench -- overhead --runs 9  one part alone, 9 times
-//   parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer
+//   parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer, queue
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, writeSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,17 +15,20 @@ import { SimFleet } from './fleet';
 import { runDeckBench } from './deck';
 import { runAnalyzerBench } from './analyzer';
 import { runHardwareWatchBench } from './hardware';
+import { runFleetQueueBench } from './fleet-queue';
 import { EmbeddedNodeRed, PACKAGE_ROOT } from './nodered';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS) || 2000;
 const MEMORY_COMMANDS = Number(process.env.BENCH_MEMORY_COMMANDS) || 20_000;
 const FLEET = Number(process.env.BENCH_FLEET) || 50;
 const FLEET_WINDOW_S = Number(process.env.BENCH_FLEET_WINDOW_S) || 30;
+const QUEUE_ROBOTS = Number(process.env.BENCH_QUEUE_ROBOTS) || 50;
+const QUEUE_JOBS = Number(process.env.BENCH_QUEUE_JOBS) || 1000;
 const UPLOAD_MB = Number(process.env.BENCH_UPLOAD_MB) || 100;
 const WARMUP = 200;
 
-// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer (default all).
-const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'log', 'deck', 'analyzer'] as const;
+// Command line: `npm run bench -- [part…] [--runs N]`; parts: overhead, memory, upload, fleet, hardware, push, log, deck, analyzer, queue (default all).
+const PARTS = ['overhead', 'memory', 'upload', 'fleet', 'hardware', 'push', 'log', 'deck', 'analyzer', 'queue'] as const;
 type Part = (typeof PARTS)[number];
 function parseArgs(argv: string[]): { parts: Set<Part>; runs: number } {
   const parts = new Set<Part>();
@@ -273,6 +276,21 @@ async function hardwareWatch(red: EmbeddedNodeRed): Promise<void> {
   row(`requests per minute per robot, modules + door watched every ${r.intervalMs} ms (mean / min / max)`, `${m.mean.toFixed(1)} / ${m.min.toFixed(1)} / ${m.max.toFixed(1)}`);
 }
 
+/** 7: the fleet run queue (bench/fleet-queue.ts): 1 000 short jobs on 50 robots. */
+async function fleetQueue(red: EmbeddedNodeRed): Promise<void> {
+  gc();
+  const r = await runFleetQueueBench(red, QUEUE_ROBOTS, QUEUE_JOBS);
+  results.fleetQueue = r;
+  const ms = (x: number): string => x.toFixed(0);
+  row(`fleet queue, ${r.jobs} short jobs on ${r.robots} robots: robot free → its next job's run playing, median / p95 ms (${r.freeToPlaying.count} hand-overs)`, `${ms(r.freeToPlaying.medianMs)} / ${ms(r.freeToPlaying.p95Ms)}`);
+  row('  …of which until the queue sees the run end (watcher), median / p95 ms', `${ms(r.endSeen.medianMs)} / ${ms(r.endSeen.p95Ms)}`);
+  row('  …and from then to the next run playing (placement, create, checks, play), median / p95 ms', `${ms(r.dispatch.medianMs)} / ${ms(r.dispatch.p95Ms)}`);
+  row('fleet queue: CPU of the Node-RED process while the queue runs, % of one core', r.cpuPercentOfOneCore);
+  row('fleet queue: heap used, MB (before / max / end)', `${r.heapMB.before} / ${r.heapMB.max} / ${r.heapMB.end}`);
+  row('fleet queue: jobs per minute, submit burst s, total s', `${r.jobsPerMinute.toFixed(0)}, ${r.submitSeconds.toFixed(1)}, ${r.wallSeconds.toFixed(0)}`);
+  row('fleet queue: job outcomes', JSON.stringify(r.outcomes));
+}
+
 /** 6: the deck map (bench/deck.ts): drawing a Flex deck with 12 labware, and the SVG's size. */
 function deckRender(): void {
   const r = runDeckBench();
@@ -347,7 +365,7 @@ async function commandLog(): Promise<void> {
 async function main(): Promise<void> {
   const t0 = Date.now();
   const { parts } = ARGS;
-  if (parts.has('overhead') || parts.has('memory') || parts.has('upload') || parts.has('fleet') || parts.has('hardware')) {
+  if (parts.has('overhead') || parts.has('memory') || parts.has('upload') || parts.has('fleet') || parts.has('hardware') || parts.has('queue')) {
     const red = await EmbeddedNodeRed.start();
     try {
       if (parts.has('overhead')) await commandOverhead(red);
@@ -355,6 +373,7 @@ async function main(): Promise<void> {
       if (parts.has('upload')) await uploadMemory(red);
       if (parts.has('fleet')) await fleetWatch(red);
       if (parts.has('hardware')) await hardwareWatch(red);
+      if (parts.has('queue')) await fleetQueue(red);
     } finally {
       await red.stop();
     }

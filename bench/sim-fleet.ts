@@ -13,6 +13,7 @@ export type FleetRequest =
   | { id: number; op: 'open' | 'connections' | 'reset'; index: number }
   | { id: number; op: 'playRun'; index: number }
   | { id: number; op: 'runStatus'; index: number; runId: string }
+  | { id: number; op: 'runTimes'; index: number; runId: string }
   | { id: number; op: 'stop' };
 
 export type FleetReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
@@ -51,6 +52,15 @@ async function main(): Promise<void> {
           }
           await client.createRunAction(run.id, 'play');
           return run.id;
+        } finally {
+          await client.close();
+        }
+      }
+      case 'runTimes': {
+        const client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 10_000 });
+        try {
+          const run = await client.getRun(req.runId);
+          return { status: run.status, createdAt: run.createdAt, startedAt: run.startedAt ?? null, completedAt: run.completedAt ?? null };
         } finally {
           await client.close();
         }

@@ -5,8 +5,10 @@ import { MIN_POLL_INTERVAL_MS } from '../nodes/lib/poll';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RobotConfigNode } from '../nodes/lib/node-support';
+import mqtt from 'mqtt';
 import { helper, unloadFlow, type FlowNode } from './helpers/nodered';
-import { closeExampleServers, deployExample, exampleNames, isCoreType, isDashboardType, isOurType, readFlow, type DeployedExample } from './examples/deploy';
+import { closeExampleServers, deployExample, exampleNames, isCoreType, isDashboardType, isOurType, readFlow, type DeployedExample, type Msg } from './examples/deploy';
+import { Mosquitto } from './notifications-helpers';
 
 const ACTION_TYPES = ['opentrons-upload', 'opentrons-run', 'opentrons-command', 'opentrons-status', 'opentrons-hardware', 'opentrons-request', 'opentrons-deck'];
 
@@ -356,6 +358,203 @@ const scenarios: Record<string, Scenario> = {
     assert.deepEqual(ex.pending('errors'), [], 'no robot error was caught');
   },
 
+  async 'fleet-queue'(ex) {
+    const seen: Msg[] = [];
+    /** The first job event (of any job) that matches, waiting for more as they come. */
+    const jobEvent = async (pred: (m: Msg) => boolean, what: string, ms = 30_000): Promise<Msg> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const hit = seen.find(pred);
+        if (hit) return hit;
+        if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms; events: ${JSON.stringify(seen.map((m) => [m.topic, m.jobId, m.robot]))}`);
+        seen.push(await ex.next('job events', Math.max(1, end - Date.now())).catch(() => {
+          throw new Error(`${what}: not within ${ms} ms; events: ${JSON.stringify(seen.map((m) => [m.topic, m.jobId, m.robot, obj(m.payload, 'job').reasons]))}; errors: ${JSON.stringify(ex.pending('errors').map((m) => m.error))}`);
+        }));
+      }
+    };
+    const submit = async (inject: string): Promise<string> => {
+      ex.click(inject);
+      // The queue answers each submit with one `queued` msg: the first one not yet taken is this job's.
+      const queued = await jobEvent((m) => m.topic === 'queued' && !taken.has(String(m.jobId)), `${inject}: queued`);
+      taken.add(String(queued.jobId));
+      return String(queued.jobId);
+    };
+    const taken = new Set<string>();
+    const ended = (jobId: string, what: string, ms?: number): Promise<Msg> =>
+      jobEvent((m) => m.jobId === jobId && ['succeeded', 'failed', 'stopped', 'cancelled', 'rejected', 'lost'].includes(String(m.topic)), what, ms);
+
+    // At deploy OT-2 B's p300 comes off through the simulator's route.
+    assert.deepEqual(obj((await ex.next('set-up', 15_000)).payload, 'the route\'s answer').data, { mount: 'right', detached: true });
+    const clientOf = (name: string): NonNullable<RobotConfigNode['client']> => {
+      const config = ex.flow.find((n) => n.type === 'opentrons-robot' && n.name === name);
+      const node = helper.getNode(String(config?.id)) as unknown as RobotConfigNode;
+      assert.ok(node?.client, `robot ${name} is running`);
+      return node.client;
+    };
+    assert.deepEqual((await clientOf('OT-2 B').getInstruments()).map((i) => i.instrumentName), ['p20_single_gen2'], 'OT-2 B has its p20 only');
+
+    // A job that fits one robot runs there.
+    const p300 = await submit('p300 job (fits OT-2 A only)');
+    const p300End = await ended(p300, 'the p300 job');
+    assert.equal(p300End.topic, 'succeeded', JSON.stringify(p300End.payload));
+    assert.equal(p300End.robot, 'OT-2 A');
+    assert.equal((await clientOf('OT-2 A').getRun(String(p300End.runId))).status, 'succeeded', 'the run is on OT-2 A');
+    const flex = await submit('Flex job (fits the Flex only)');
+    const flexEnd = await ended(flex, 'the Flex job');
+    assert.equal(flexEnd.topic, 'succeeded', JSON.stringify(flexEnd.payload));
+    assert.equal(flexEnd.robot, 'Flex');
+    assert.equal((await clientOf('Flex').getRun(String(flexEnd.runId))).status, 'succeeded', 'the run is on the Flex');
+
+    // Two p20 jobs at once: both OT-2s have a p20, so they run side by side, one each.
+    const p20a = await submit('p20 job (fits OT-2 A and B)');
+    const p20b = await submit('p20 job (fits OT-2 A and B)');
+    const both = [await ended(p20a, 'the first p20 job'), await ended(p20b, 'the second p20 job')];
+    assert.deepEqual(both.map((m) => m.topic), ['succeeded', 'succeeded']);
+    assert.deepEqual(both.map((m) => m.robot).sort(), ['OT-2 A', 'OT-2 B'], 'one p20 job on each OT-2');
+
+    // A paused job is resumed from the flow: play on its run, on its robot.
+    const pausing = await submit('job that pauses (OT-2 A or B)');
+    const paused = await jobEvent((m) => m.jobId === pausing && m.topic === 'paused', 'the pausing job pauses');
+    assert.equal(await ex.next('paused', 15_000).then((m) => obj(m.payload, 'job').pauseMessage), 'Put the lid on the sample plate, then resume');
+    ex.click('resume the paused job');
+    const resumed = await ex.next('resumed', 15_000);
+    assert.equal(resumed.runId, paused.runId, 'play went to the paused job\'s run');
+    const pausingEnd = await ended(pausing, 'the resumed job');
+    assert.equal(pausingEnd.topic, 'succeeded');
+    assert.equal((await clientOf(String(paused.robot)).getRun(String(paused.runId))).status, 'succeeded', 'on the robot it paused on');
+
+    // A job no robot fits is rejected with each robot's reason.
+    const p1000 = await submit('p1000 job (fits no robot)');
+    const rejected = await ended(p1000, 'the p1000 job');
+    assert.equal(rejected.topic, 'rejected');
+    const why = obj(obj((await ex.next('why rejected')).payload, 'the rejected job').reasons, 'payload.reasons');
+    assert.deepEqual(Object.keys(why).sort(), ['Flex', 'OT-2 A', 'OT-2 B'], `a reason for each robot: ${JSON.stringify(why)}`);
+    for (const ot2 of ['OT-2 A', 'OT-2 B']) assert.match(String(why[ot2]), /p20_single_gen2.*p1000_single_gen2|p1000_single_gen2.*p20_single_gen2/, `${ot2}: names what it has and what the protocol loads`);
+    assert.match(String(why.Flex), /OT-2|Flex/, 'the Flex: the robot type');
+    assert.equal(rejected.runId, undefined, 'a rejected job has no run');
+
+    ex.click('list the queue');
+    const list = obj((await ex.next('queue')).payload, 'the queue');
+    const jobs = arr(list.jobs, 'jobs');
+    const states = Object.fromEntries(jobs.map((j) => [String(j.jobId), j.state]));
+    assert.deepEqual([p300, flex, p1000, p20a, p20b, pausing].map((id) => states[id]), ['succeeded', 'succeeded', 'rejected', 'succeeded', 'succeeded', 'succeeded']);
+    assert.deepEqual(arr(list.robots, 'robots').map((r) => [r.robot, r.state]), [['OT-2 A', 'free'], ['OT-2 B', 'free'], ['Flex', 'free']]);
+    assert.deepEqual(ex.pending('errors'), [], 'no error was caught');
+  },
+
+  async 'fleet-dashboard'(ex) {
+    // The widgets are probes here (test/examples/deploy.ts); the real Dashboard runs in test/browser-fleet-dashboard.test.ts.
+    const until = async (widget: string, pred: (m: Msg) => boolean, what: string, ms = 30_000): Promise<Msg> => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = await ex.next(widget, Math.max(1, end - Date.now())).catch(() => {
+          throw new Error(`${what}: not within ${ms} ms; errors: ${JSON.stringify(ex.pending('errors').map((e) => e.error))}`);
+        });
+        if (pred(m)) return m;
+      }
+    };
+    const rows = (m: Msg): Record<string, unknown>[] => arr(m.payload, `${String(m.topic)} rows`);
+    const robotIs = (robot: string, state: string) => (m: Msg): boolean => rows(m).some((r) => r.robot === robot && r.state === state);
+    const jobIs = (jobId: string, state: string) => (m: Msg): boolean => rows(m).some((r) => r.jobId === jobId && r.state === state);
+
+    // At deploy: both protocols analysed, the form gets their parameters.
+    const form = await until('ui:submit form', (m) => Array.isArray(m.payload) && m.payload.length === 2, 'the form\'s protocols', 20_000);
+    const dilution = arr(form.payload, 'protocols').find((p) => p.filename === 'dilution.py');
+    const params = Object.fromEntries(arr(dilution?.parameters, 'parameters').map((p) => [p.variableName, p]));
+    assert.deepEqual([params.sample_count.type, params.sample_count.min, params.sample_count.max], ['int', 1, 96]);
+    assert.deepEqual([params.volume_ul.type, params.volume_ul.min, params.volume_ul.max], ['float', 5, 200]);
+    assert.equal(params.mix_after.type, 'bool');
+    assert.deepEqual(arr(params.diluent.choices, 'choices').map((c) => c.value), ['pbs', 'water']);
+    assert.equal(params.plate_map.type, 'csv_file');
+    const robots = await until('ui:robots', (m) => rows(m).length === 2, 'the robots table');
+    assert.deepEqual(rows(robots).map((r) => [r.robot, r.model, r.state]), [['Bench 1', 'OT-2', 'free'], ['Bench 2', 'OT-2', 'free']]);
+
+    // A job: assigned to Bench 1, its deck map shown; Start runs it; then Bench 1 needs clearing until Clear.
+    ex.operate('submit form', { topic: 'submit', filename: 'plate-fill.json', values: {} });
+    const assigned = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned'), 'the job assigned');
+    const job = rows(assigned).find((r) => r.state === 'assigned') as Record<string, unknown>;
+    assert.equal(job.robot, 'Bench 1');
+    assert.equal(job.protocol, 'Plate fill (deck demo)');
+    const jobId = String(job.jobId);
+    const deck = await until('ui:deck', (m) => typeof m.payload === 'string' && obj(m.job, 'msg.job').jobId === jobId, 'the deck map of the job');
+    assert.match(String(deck.payload), /^<svg /);
+    assert.match(String(deck.payload), /data-name="Sample plate"/);
+    assert.deepEqual(Object.keys(obj(obj(deck.deck, 'msg.deck').slots, 'slots')).sort(), ['1', '2', '3']);
+    ex.operate('deck', { action: 'start', jobId });
+    await until('ui:robots', (m) => rows(m).some((r) => r.robot === 'Bench 1' && (r.state === 'running' || r.state === 'needs-clearing')), 'Bench 1 running');
+    await until('ui:robots', robotIs('Bench 1', 'needs-clearing'), 'Bench 1 needs clearing after the run');
+    await until('ui:queue', jobIs(jobId, 'succeeded'), 'the job succeeded');
+    await until('ui:deck', (m) => m.topic === 'state' && obj(m.job, 'job').robotState === 'needs-clearing', 'the deck panel offers Clear');
+    ex.operate('robots', { action: 'clear', robot: 'Bench 1' });
+    await until('ui:robots', robotIs('Bench 1', 'free'), 'Bench 1 free again');
+
+    // The form's parameters and CSV travel with the job to the robot that runs it.
+    ex.operate('submit form', { topic: 'submit', filename: 'dilution.py', values: { sample_count: 4, volume_ul: 20, mix_after: false, diluent: 'water' }, files: { plate_map: { filename: 'map.csv', content: 'well,sample\nA1,s1\n' } } });
+    const second = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned' && r.protocol === 'Serial dilution (parameters)'), 'the dilution job assigned');
+    const dilutionJob = rows(second).find((r) => r.state === 'assigned') as Record<string, unknown>;
+    ex.operate('deck', { action: 'start', jobId: dilutionJob.jobId });
+    await until('ui:queue', jobIs(String(dilutionJob.jobId), 'succeeded'), 'the dilution job succeeded');
+    const client = (helper.getNode(String(ex.flow.find((n) => n.type === 'opentrons-robot' && n.name === dilutionJob.robot)?.id)) as unknown as RobotConfigNode).client;
+    assert.ok(client);
+    const run = (await client.listRuns()).data.find((r) => r.protocolId && (r.runTimeParameters ?? []).some((p) => p.variableName === 'plate_map'));
+    assert.ok(run, 'the dilution run is on its robot');
+    const values = Object.fromEntries(arr(run.runTimeParameters, 'run parameters').map((p) => [p.variableName, p.type === 'csv_file' ? obj(p.file, 'file').name : p.value]));
+    assert.deepEqual(values, { sample_count: 4, volume_ul: 20, mix_after: false, diluent: 'water', plate_map: 'map.csv' });
+
+    // Hold and release; cancel a job before it starts.
+    ex.operate('robots', { action: 'hold', robot: 'Bench 2' });
+    await until('ui:robots', robotIs('Bench 2', 'held'), 'Bench 2 held');
+    ex.operate('robots', { action: 'release', robot: 'Bench 2' });
+    await until('ui:robots', (m) => rows(m).some((r) => r.robot === 'Bench 2' && r.state !== 'held' && r.held === false), 'Bench 2 released');
+    ex.operate('submit form', { topic: 'submit', filename: 'plate-fill.json', values: {} });
+    const third = await until('ui:queue', (m) => rows(m).some((r) => r.state === 'assigned'), 'a third job assigned');
+    const thirdId = String((rows(third).find((r) => r.state === 'assigned') as Record<string, unknown>).jobId);
+    ex.operate('queue', { action: 'cancel', jobId: thirdId });
+    await until('ui:queue', jobIs(thirdId, 'cancelled'), 'the third job cancelled');
+    assert.deepEqual(ex.pending('errors'), [], 'no error was caught');
+  },
+
+  async 'fleet-mqtt-scale-out'(ex, ctx) {
+    // One instance here (the two-instance run is test/fleet-scale-out.test.ts); the broker is a real Mosquitto.
+    const broker = await ctx.broker();
+    await broker.subscribed('$share/opentrons-fleet/lab/jobs');
+    await broker.subscribed('lab/jobs/events');
+    const events = broker.collect('lab/jobs/events');
+    ex.click('publish 6 demo jobs');
+    const refs = Array.from({ length: 6 }, (_, i) => `plate-${i + 1}`);
+    const succeeded = (): Record<string, unknown>[] => events.all().filter((e) => e.event === 'succeeded');
+    await events.until(() => succeeded().length >= 6, 60_000);
+    assert.deepEqual(succeeded().map((e) => e.ref).sort(), refs.sort(), `each job succeeded once, its ref on the event: ${JSON.stringify(events.all())}`);
+    assert.ok(succeeded().every((e) => e.instance === 'node-red-1' && typeof e.runId === 'string' && typeof e.robot === 'string'));
+    assert.deepEqual(events.all().filter((e) => e.event === 'queued').map((e) => e.ref).sort(), refs.sort(), 'each job queued once');
+    assert.deepEqual(events.all().filter((e) => !['queued', 'assigned', 'running', 'succeeded'].includes(String(e.event))), [], 'no job failed or was refused');
+    // The runs at the robots: plates 1–6, once each.
+    const plates: unknown[] = [];
+    for (const config of ex.flow.filter((n) => n.type === 'opentrons-robot')) {
+      const client = (helper.getNode(config.id) as unknown as RobotConfigNode).client;
+      assert.ok(client);
+      for (const run of (await client.listRuns()).data) {
+        assert.equal(run.status, 'succeeded');
+        plates.push(arr(run.runTimeParameters, 'run.runTimeParameters').find((p) => p.variableName === 'plate')?.value);
+      }
+    }
+    assert.deepEqual(plates.map(Number).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6], 'every plate ran exactly once');
+    const shown = ex.pending('job events (all instances)');
+    assert.ok(shown.some((m) => obj(m.payload, 'event').event === 'succeeded'), 'the monitor shows the events');
+
+    // A job the queue refuses comes back as an `invalid` event with the reason, and nothing runs.
+    assert.ok(broker.publish, 'the Mosquitto broker publishes');
+    await broker.publish('lab/jobs', { ref: 'bad-1', filename: 'notes.txt', protocol: 'not a protocol' });
+    const invalid = await events.until((e) => e.ref === 'bad-1', 20_000);
+    assert.equal(invalid.event, 'invalid');
+    assert.equal(invalid.code, 'InvalidInput');
+    assert.match(String(invalid.error), /protocol/);
+    assert.equal(events.all().filter((e) => e.event === 'queued').length, 6, 'the bad job was not queued');
+    let runs = 0;
+    for (const config of ex.flow.filter((n) => n.type === 'opentrons-robot')) runs += ((await (helper.getNode(config.id) as unknown as RobotConfigNode).client?.listRuns())?.data.length ?? 0);
+    assert.equal(runs, 6, 'no run was made for it');
+  },
+
   async 'csv-parameters'(ex) {
     ex.click('1. upload the plate map');
     const file = await ex.next('data file', 15_000);
@@ -385,7 +584,7 @@ describe('examples/', function () {
   const names = exampleNames();
 
   it('has the examples the issue asks for, and every action node appears in one', function () {
-    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door', 'error-recovery-flex']) {
+    for (const wanted of ['robot-basics', 'run-a-protocol', 'atomic-liquid-handling', 'housekeeping', 'mqtt-triggered-run', 'plate-reader-loop', 'error-handling', 'modules-and-door', 'error-recovery-flex', 'fleet-queue', 'fleet-mqtt-scale-out', 'fleet-dashboard']) {
       assert.ok(names.includes(wanted), `examples/${wanted}.json is missing`);
     }
     const used = new Set(names.flatMap((n) => readFlow(n).map((node) => node.type)));
@@ -437,6 +636,14 @@ describe('examples/', function () {
         for (const n of flow.filter((x) => ACTION_TYPES.includes(x.type))) {
           assert.ok(robots.some((r) => r.id === n.robot), `${n.type} ${n.id} uses a robot config node from the same file`);
         }
+        const fleets = flow.filter((x) => x.type === 'opentrons-fleet');
+        for (const n of flow.filter((x) => x.type === 'opentrons-queue')) {
+          assert.ok(fleets.some((f) => f.id === n.fleet), `opentrons-queue ${n.id} uses a fleet config node from the same file`);
+        }
+        for (const f of fleets) {
+          assert.ok(Array.isArray(f.robots) && f.robots.length > 0, `fleet ${f.id} lists its robots`);
+          for (const id of f.robots as unknown[]) assert.ok(robots.some((r) => r.id === id), `fleet ${f.id}: robot ${String(id)} is a robot config node of the same file`);
+        }
       });
 
       it('deploys and does what its comment says against the simulated robot', async function () {
@@ -450,7 +657,9 @@ describe('examples/', function () {
           },
         };
         const usesMqtt = flow.some((n) => n.type === 'mqtt-broker');
-        if (usesMqtt) broker = await startBroker();
+        // aedes has no shared subscriptions ($share/…): those examples get a real Mosquitto.
+        const shares = flow.some((n) => n.type === 'mqtt in' && String(n.topic).startsWith('$share/'));
+        if (usesMqtt) broker = shares ? await startMosquitto() : await startBroker();
         const port = broker?.port;
         const ex = await deployExample(name, {
           rewrite: (f) => {
@@ -475,7 +684,72 @@ interface TestBroker {
   subscribed(topic: string, timeoutMs?: number): Promise<void>;
   /** JSON messages published on `topic` from now on. */
   collect(topic: string): Collector;
+  /** Publishes `message` as JSON on `topic` (QoS 2), as another client would (Mosquitto only). */
+  publish?(topic: string, message: unknown): Promise<void>;
   close(): Promise<void>;
+}
+
+/** JSON messages on `topic`, as they arrive. */
+function collector(topic: string, subscribe: (listener: (topic: string, m: Record<string, unknown>) => void) => void): Collector {
+  const seen: Record<string, unknown>[] = [];
+  const waiting = new Set<() => void>();
+  subscribe((t, m) => {
+    if (t !== topic) return;
+    seen.push(m);
+    for (const w of waiting) w();
+  });
+  return {
+    all: () => [...seen],
+    until(pred, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const found = (): boolean => {
+          const hit = seen.find(pred);
+          if (!hit) return false;
+          waiting.delete(check);
+          clearTimeout(timer);
+          resolve(hit);
+          return true;
+        };
+        const check = (): void => void found();
+        const timer = setTimeout(() => {
+          waiting.delete(check);
+          reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms; got ${JSON.stringify(seen)}`));
+        }, timeoutMs);
+        if (!found()) waiting.add(check);
+      });
+    },
+  };
+}
+
+/** A real Mosquitto (MQTT 5, shared subscriptions) on a free loopback port, and a client of it for the test. */
+async function startMosquitto(): Promise<TestBroker> {
+  const mosquitto = await Mosquitto.create(undefined, { logSubscriptions: true });
+  const client = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5 });
+  await client.subscribeAsync('#', { qos: 1 });
+  type Listener = (topic: string, m: Record<string, unknown>) => void;
+  const listeners = new Set<Listener>();
+  client.on('message', (topic, payload) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString());
+    } catch {
+      return;
+    }
+    if (parsed && typeof parsed === 'object') for (const l of listeners) l(topic, parsed as Record<string, unknown>);
+  });
+  return {
+    port: mosquitto.port,
+    subscribed: (topic, timeoutMs = 10_000) => mosquitto.subscribed(topic, 1, timeoutMs),
+    collect: (topic) => collector(topic, (l) => listeners.add(l)),
+    async publish(topic, message) {
+      await client.publishAsync(topic, JSON.stringify(message), { qos: 2 });
+    },
+    async close() {
+      listeners.clear();
+      await client.endAsync();
+      await mosquitto.dispose();
+    },
+  };
 }
 
 async function startBroker(): Promise<TestBroker> {
@@ -514,36 +788,7 @@ async function startBroker(): Promise<TestBroker> {
         check();
       });
     },
-    collect(topic) {
-      const seen: Record<string, unknown>[] = [];
-      const waiting = new Set<() => void>();
-      listeners.add((t, m) => {
-        if (t !== topic) return;
-        seen.push(m);
-        for (const w of waiting) w();
-      });
-      return {
-        all: () => [...seen],
-        until(pred, timeoutMs) {
-          return new Promise((resolve, reject) => {
-            const found = (): boolean => {
-              const hit = seen.find(pred);
-              if (!hit) return false;
-              waiting.delete(check);
-              clearTimeout(timer);
-              resolve(hit);
-              return true;
-            };
-            const check = (): void => void found();
-            const timer = setTimeout(() => {
-              waiting.delete(check);
-              reject(new Error(`no matching message on ${topic} within ${timeoutMs} ms; got ${JSON.stringify(seen)}`));
-            }, timeoutMs);
-            if (!found()) waiting.add(check);
-          });
-        },
-      };
-    },
+    collect: (topic) => collector(topic, (l) => listeners.add(l)),
     async close() {
       listeners.clear();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));

@@ -113,13 +113,18 @@ export class Mosquitto {
   private readonly dir: string;
   readonly log: string[] = [];
 
-  /** `acl`: the lines of an ACL file for anonymous clients (e.g. `topic read other/#`): others are refused. */
+  /**
+   * `acl`: the lines of an ACL file for anonymous clients (e.g. `topic read other/#`): others are refused.
+   * `logSubscriptions`: the broker logs each SUBSCRIBE, so subscribed() can tell when a client's filter is in place.
+   */
   private constructor(
     readonly port: number,
     acl?: string[],
+    logSubscriptions = false,
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
     const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
+    if (logSubscriptions) conf.push(...['error', 'warning', 'notice', 'information', 'subscribe'].map((t) => `log_type ${t}`));
     if (acl) {
       // Mosquitto started as root reads its files as the user `mosquitto`.
       fs.chmodSync(this.dir, 0o755);
@@ -129,10 +134,26 @@ export class Mosquitto {
     fs.writeFileSync(path.join(this.dir, 'mosquitto.conf'), `${conf.join('\n')}\n`);
   }
 
-  static async create(port?: number, opts: { acl?: string[] } = {}): Promise<Mosquitto> {
-    const m = new Mosquitto(port ?? (await freePort()), opts.acl);
+  static async create(port?: number, opts: { acl?: string[]; logSubscriptions?: boolean } = {}): Promise<Mosquitto> {
+    const m = new Mosquitto(port ?? (await freePort()), opts.acl, opts.logSubscriptions);
     await m.start();
     return m;
+  }
+
+  /** How many SUBSCRIBEs to exactly `filter` the broker has logged (needs `logSubscriptions`). */
+  subscriptions(filter: string): number {
+    // Mosquitto 2 logs each filter of a SUBSCRIBE on a line of its own: "<time>: <client id> <qos> <filter>".
+    const line = new RegExp(`^\\d+: \\S+ \\d ${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'gm');
+    return (this.log.join('').match(line) ?? []).length;
+  }
+
+  /** Resolves once `count` clients have subscribed to `filter` (needs `logSubscriptions`). */
+  async subscribed(filter: string, count = 1, timeoutMs = 20_000): Promise<void> {
+    try {
+      await until(`${count} subscription(s) to ${filter}`, () => this.subscriptions(filter) >= count, timeoutMs);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; broker log: ${this.log.join('').slice(-800)}`);
+    }
   }
 
   get url(): string {

@@ -69,6 +69,25 @@ describe('simulator: hardware', function () {
     assert.throws(() => robot.attachModule('noSuchModule'), /unknown module model "noSuchModule"/);
   });
 
+  it('DELETE /simulator/instruments/{mount} takes a pipette off over HTTP (as a flow does with opentrons-request); a bad mount is a 422', async () => {
+    robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+    client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 5000 });
+    const off = await client.request('DELETE', '/simulator/instruments/right');
+    assert.equal(off.status, 200);
+    assert.deepEqual(off.body, { data: { mount: 'right', detached: true } });
+    assert.deepEqual((await client.getInstruments()).map((i) => i.mount), ['left']);
+    assert.equal((await client.getPipettes()).right, null);
+    const again = await client.request('DELETE', '/simulator/instruments/right');
+    assert.deepEqual(again.body, { data: { mount: 'right', detached: false } }, 'an empty mount stays empty, no error');
+    await assert.rejects(client.request('DELETE', '/simulator/instruments/middle'), (e: Error & { statusCode?: number; code?: string }) => {
+      assert.equal(e.statusCode, 422);
+      assert.equal(e.code, 'InvalidRequest');
+      assert.match(e.message, /mount must be "left" or "right", not "middle"/);
+      return true;
+    });
+    assert.deepEqual((await client.getInstruments()).map((i) => i.mount), ['left'], 'the refused request changed nothing');
+  });
+
   it('waitForTemperature in a run holds until the ramp gets there (or to its celsius); with no target it fails as the engine does', async () => {
     robot = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'Flex', speed: 10 });
     client = new RobotClient({ baseUrl: robot.url, apiVersion: '3', timeoutMs: 15_000 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../../scripts/launch-node-red';
 import { nodeRedVersion } from '../setup/node-red-line';
+import { Mosquitto } from '../notifications-helpers';
 import { openBrowser, type Browser } from './chromium';
 import { clickInject, closeAllTrays, debugMessage, debugMessages, deploy, importExample, nodeIdByName, paletteNode, showDebugSidebar, type EditorRED } from './editor';
 
@@ -21,7 +22,8 @@ const OUT = join(packageDir, 'test-output');
 
 /** Per example: what to prepare in the editor, which inject to click, what the debug sidebar shows. */
 interface BrowserCheck {
-  prepare?: (page: Page, ctx: { brokerPort: number; nodeRedPort: number }) => Promise<void>;
+  /** `mosquittoPort`: a real Mosquitto, for examples that need what aedes lacks (shared subscriptions). */
+  prepare?: (page: Page, ctx: { brokerPort: number; mosquittoPort: number; nodeRedPort: number }) => Promise<void>;
   steps: Array<{ click: string; debug: string; shows: RegExp }>;
 }
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-/;
@@ -49,6 +51,15 @@ const checks: Record<string, BrowserCheck> = {
   // Needs Dashboard 2, installed next to the package below; its screen is tested in test/browser-dashboard.test.ts.
   'operator-dashboard': { steps: [{ click: 'demo protocol (at deploy)', debug: 'protocols', shows: /Cold plate fill \(demo\)/ }] },
   'error-recovery-flex': { steps: [{ click: 'start', debug: 'run ended', shows: /succeeded/ }] },
+  // Needs Dashboard 2 (installed below), like operator-dashboard; its screen is tested in test/browser-fleet-dashboard.test.ts.
+  'fleet-dashboard': { steps: [{ click: 'deploy: demo protocols', debug: 'protocols', shows: /Serial dilution \(parameters\)/ }] },
+  // The p300 job fits OT-2 A only; the fleet starts it (start: auto) and it succeeds there.
+  'fleet-queue': { steps: [{ click: 'p300 job (fits OT-2 A only)', debug: 'job events', shows: /succeeded/ }] },
+  // Its mqtt in subscribes to $share/…: a real Mosquitto on a free port stands in for the lab broker.
+  'fleet-mqtt-scale-out': {
+    prepare: (page, { mosquittoPort }) => setOnAll(page, 'mqtt-broker', { port: String(mosquittoPort) }),
+    steps: [{ click: 'publish 6 demo jobs', debug: 'job events (all instances)', shows: /succeeded/ }],
+  },
   'plate-reader-loop': {
     // The stand-in plate reader lives in the same Node-RED, which listens on a test port here.
     prepare: (page, { nodeRedPort }) => rewriteUrls(page, nodeRedPort),
@@ -143,6 +154,7 @@ export function describeExampleImports(part: number): void {
     let page: Page;
     let userDir: string;
     let broker: { port: number; close(): Promise<void> };
+    let mosquitto: Mosquitto | undefined;
 
     before(async function () {
       this.timeout(90_000);
@@ -150,6 +162,8 @@ export function describeExampleImports(part: number): void {
       userDir = mkdtempSync(join(tmpdir(), `nr-opentrons-examples-${part}-`));
       nodeRedPort = await freePort();
       broker = await startBroker();
+      // only a part that imports an example needing shared subscriptions starts Mosquitto
+      if (examplesOfPart(part).some((e) => e === 'fleet-mqtt-scale-out')) mosquitto = await Mosquitto.create();
       nodeRed = await launchNodeRed({ userDir, port: nodeRedPort, flows: [], extraModules: ['@flowfuse/node-red-dashboard'], editorTips: false });
       browser = await openBrowser();
       page = browser.page;
@@ -179,6 +193,7 @@ export function describeExampleImports(part: number): void {
       await browser?.close();
       await nodeRed?.stop();
       await broker?.close();
+      await mosquitto?.dispose();
       if (userDir) rmSync(userDir, { recursive: true, force: true });
     });
 
@@ -201,7 +216,7 @@ export function describeExampleImports(part: number): void {
         const check = checks[example];
         assert.ok(check, `no browser check for examples/${example}.json: add one to test/browser/examples.ts`);
         await importExample(page, example);
-        await check.prepare?.(page, { brokerPort: broker.port, nodeRedPort });
+        await check.prepare?.(page, { brokerPort: broker.port, mosquittoPort: mosquitto?.port ?? 0, nodeRedPort });
         await deploy(page);
         await showDebugSidebar(page);
         for (const step of check.steps) {
