@@ -7,6 +7,7 @@ import type { FleetConfigNode } from './lib/fleet/config-node';
 import { QueueStore, processContext, type ContextLike } from './lib/fleet/queue-store';
 import type { RobotConfigNode } from './lib/node-support';
 import { secondsSettingMs } from './lib/node-support';
+import { DEFAULT_INTERVAL_MS } from './lib/watch';
 
 interface FleetDef extends NodeDef {
   robots?: unknown;
@@ -16,11 +17,15 @@ interface FleetDef extends NodeDef {
   clearing?: string;
   /** Seconds a running job's robot may stay unreachable before the job is `lost`. */
   lostAfter?: string | number;
+  /** ms between reads of each robot's run (the shared run watcher's interval): what a fleet costs each robot. */
+  interval?: string | number;
 }
 
 type FleetNode = Node & { -readonly [K in keyof Omit<FleetConfigNode, keyof Node>]: FleetConfigNode[K] };
 
 const DEFAULT_LOST_AFTER_S = 300;
+/** The shortest watch interval, as for opentrons-hardware: below it a fleet of robots would be polled hard. */
+const MIN_INTERVAL_MS = 500;
 const ANALYSIS_TIMEOUT_MS = 120_000;
 
 interface StoreSetting {
@@ -49,9 +54,13 @@ export = function register(RED: NodeAPI): void {
       }
       return found;
     };
+    const interval = def.interval === undefined || def.interval === '' ? DEFAULT_INTERVAL_MS : Number(def.interval);
     if (ids.length === 0) this.configError = 'the fleet has no robots: add opentrons-robot configs to its list';
     else if (storeName && stores && !Object.prototype.hasOwnProperty.call(stores, storeName)) {
       this.configError = `context store "${storeName}" is not set up in settings.js (contextStorage): choose one of ${['default', ...Object.keys(stores)].join(', ')}`;
+    }
+    else if (!Number.isInteger(interval) || interval < MIN_INTERVAL_MS) {
+      this.configError = `interval must be whole milliseconds, at least ${MIN_INTERVAL_MS} (got ${JSON.stringify(def.interval)}); the default ${DEFAULT_INTERVAL_MS} reads each robot as often as the Opentrons App does`;
     }
     if (this.configError) {
       this.error(`fleet: ${this.configError}`);
@@ -68,6 +77,7 @@ export = function register(RED: NodeAPI): void {
       start: def.start === 'auto' ? 'auto' : 'operator',
       clearing: def.clearing === 'auto' ? 'auto' : 'operator',
       lostAfterMs: secondsSettingMs(def.lostAfter, DEFAULT_LOST_AFTER_S),
+      watchIntervalMs: interval,
       analysisTimeoutMs: ANALYSIS_TIMEOUT_MS,
       log: { warn: (t) => this.warn(t), log: (t) => this.log(t) },
     });

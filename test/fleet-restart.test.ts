@@ -25,7 +25,7 @@ function flows(robots: SimulatedRobot[], eventsFile: string): unknown[] {
   return [
     { id: z, type: 'tab', label: 'fleet' },
     ...robots.map((r, i) => ({ id: `r${i}`, type: 'opentrons-robot', name: `robot-${i}`, host: '127.0.0.1', port: r.port, apiVersion: '3', timeout: 5, notifications: 'off' })),
-    { id: 'fl', type: 'opentrons-fleet', name: 'lab fleet', robots: robots.map((_, i) => `r${i}`), store: 'file', policy: 'in-order', start: 'auto', clearing: 'auto', lostAfter: 300 },
+    { id: 'fl', type: 'opentrons-fleet', name: 'lab fleet', robots: robots.map((_, i) => `r${i}`), store: 'file', policy: 'in-order', start: 'auto', clearing: 'auto', lostAfter: 300, interval: 1000 },
     // POST /submit {files, …} → the queue → the answer (the job) as the HTTP response
     { id: 'in', ...at, type: 'http in', url: '/submit', method: 'post', wires: [['unwrap']] },
     { id: 'unwrap', ...at, type: 'function', func: 'const b = msg.payload; delete msg.payload; Object.assign(msg, b); return msg;', outputs: 1, wires: [['q']] },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
 import { SimulatedRobot as Sim } from '../nodes/lib/simulator';
 import { deployFleet, jsonProtocol, topicOf, type FleetRig } from './helpers/fleet';
-import { unloadFlow } from './helpers/nodered';
+import { getNode, unloadFlow } from './helpers/nodered';
 import { protocolFile, startRobot, type TestMsg } from './helpers/protocol-nodes';
 import { liveWatchers } from '../nodes/lib/watch';
 
@@ -313,6 +313,33 @@ describe('opentrons-fleet + opentrons-queue', function () {
     await rig.ask({ action: 'release', robot: 'robot-1' });
     await rig.event(topicOf(queued.jobId, 'assigned'), 'queued job assigned after release');
     assert.equal((await runsOn(sims[0])).length, 1, 'no second run for the re-attached job');
+  });
+
+  it('reads each robot at its interval: 2.5 s by default, as often as the Opentrons App; under 500 ms is a configuration error', async function () {
+    // One command a second of real time: a job's run stays running for several seconds.
+    sims = [await startRobot('OT-2', 1, 1000)];
+    const runReads = async (interval: number | string): Promise<number> => {
+      const rig = await deployFleet(sims, { start: 'auto', clearing: 'auto', interval });
+      const job = await rig.ask({ files: [jsonProtocol({ name: `interval ${String(interval)}` })] });
+      const running = await rig.event(topicOf(job.jobId, 'running'), 'job running', 30_000);
+      const run = `/runs/${String(running.runId)}`;
+      const from = sims[0].stats.count('GET', run);
+      await new Promise((r) => setTimeout(r, 5000));
+      const reads = sims[0].stats.count('GET', run) - from;
+      await rig.ask({ action: 'cancel', jobId: job.jobId });
+      await unloadFlow();
+      return reads;
+    };
+    const atDefault = await runReads('');
+    assert.ok(atDefault >= 1 && atDefault <= 3, `${atDefault} reads of the running run in 5 s at the default (2.5 s)`);
+    const atOne = await runReads(1000);
+    assert.ok(atOne >= 4 && atOne <= 7, `${atOne} reads of the running run in 5 s at 1 s`);
+    for (const bad of [100, 499, 'soon']) {
+      const rig = await deployFleet(sims, { interval: bad });
+      const fleet = getNode(rig.fleetId) as unknown as { configError?: string };
+      assert.match(fleet.configError ?? '', /interval must be whole milliseconds, at least 500/, String(bad));
+      await unloadFlow();
+    }
   });
 
   it('200 jobs in one burst on 5 robots: each runs once, no robot runs two at once', async function () {

@@ -42,6 +42,8 @@ export function jsonProtocol(o: ProtocolOptions = {}): { filename: string; conte
 }
 
 export interface FleetRig {
+  /** The opentrons-fleet config node's id. */
+  fleetId: string;
   /** Everything queue node `q` sent (answers and events), in order. */
   out: TestMsg[];
   /** Msgs a Catch node got from `q`, with msg.error. */
@@ -62,6 +64,8 @@ export interface FleetProps {
   start?: string;
   clearing?: string;
   lostAfter?: number;
+  /** ms between reads of each robot (the fleet's default is 2500; these tests read every 1000 ms, as they were tuned) */
+  interval?: number | string;
   store?: string;
   /** Every robot config named `sim` (as robotConfig() names them), instead of robot-0, robot-1… */
   sameNames?: boolean;
@@ -80,7 +84,7 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
   const flow: FlowNode[] = [
     { id: z, type: 'tab', label: 'fleet' },
     ...robots,
-    { id: fleetId, type: 'opentrons-fleet', name: 'test fleet', robots: robots.map((r) => r.id), store: props.store ?? 'default', policy: props.policy ?? 'in-order', start: props.start ?? 'operator', clearing: props.clearing ?? 'operator', lostAfter: props.lostAfter ?? 300 },
+    { id: fleetId, type: 'opentrons-fleet', name: 'test fleet', robots: robots.map((r) => r.id), store: props.store ?? 'default', policy: props.policy ?? 'in-order', start: props.start ?? 'operator', clearing: props.clearing ?? 'operator', lostAfter: props.lostAfter ?? 300, interval: props.interval ?? 1000 },
     { id: 'q', z, ...at, type: 'opentrons-queue', fleet: fleetId, action: 'submit', events: 'own', wires: [['out']] },
     { id: 'qa', z, ...at, type: 'opentrons-queue', fleet: fleetId, action: 'list', events: 'all', wires: [['allout']] },
     { id: 'out', z, ...at, type: 'helper' },
@@ -125,6 +129,7 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
     }
   };
   const rig: FleetRig = {
+    fleetId,
     out,
     caught,
     all,

@@ -28,6 +28,8 @@ export interface FleetOptions {
   clearing: 'operator' | 'auto';
   /** A running job whose robot is unreachable this long is `lost`. */
   lostAfterMs: number;
+  /** ms between reads of each robot's run: the end of a job is seen within it, and each robot is asked at that pace. */
+  watchIntervalMs: number;
   analysisTimeoutMs: number;
   log: { warn(text: string): void; log(text: string): void };
 }
@@ -46,7 +48,6 @@ export class FleetError extends OpentronsError {
 const RUNNING = new Set(['running', 'finishing', 'stop-requested']);
 /** A robot that answered with an error during placement is skipped this long. */
 const BACKOFF_MS = 5000;
-const DEFAULT_WATCH_INTERVAL_MS = 1000;
 
 /** A 400/422 answer is about what the job sent; 404 (dropped protocol), 409 (busy) and 5xx are about the robot's state. */
 function refusesJob(err: unknown): boolean {
@@ -236,7 +237,7 @@ export class Fleet {
         robot.subscription = watchRun(
           client,
           undefined,
-          { intervalMs: DEFAULT_WATCH_INTERVAL_MS, progress: false, onEvent: (e) => this.onWatch(robot, e) },
+          { intervalMs: this.opts.watchIntervalMs, progress: false, onEvent: (e) => this.onWatch(robot, e) },
           { source: robot.config.watchSource },
         );
       })
