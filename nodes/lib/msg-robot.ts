@@ -23,7 +23,7 @@ export function robotFor(RED: NodeAPI, configured: unknown, value: unknown): Cho
   if (value === undefined || value === null || value === '') return { robot: robotOf(RED, configured), named: undefined };
   if (typeof value !== 'string') throw new InputError(`msg.robot must be a string (got ${Array.isArray(value) ? 'an array' : typeof value}): ${HINT}`);
   const robots = robotConfigs(RED);
-  const lookup = findRobot(robots, value.trim());
+  const lookup = findRobot(robots, value);
   if (!lookup.found) {
     throw new InputError(`msg.robot: ${lookupFailure(value, lookup.candidates, 'among the opentrons-robot config nodes', robotNames(robots))}; ${HINT}`);
   }
