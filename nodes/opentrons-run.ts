@@ -63,15 +63,18 @@ export = function register(RED: NodeAPI): void {
 
     work.serve(node, handle);
 
-    /** The robot of the msg being handled when msg.robot chose it (status and errors name it). */
-    let chosenName: string | undefined;
-    const show = (status: NodeStatus): void => node.status(chosenName && status.text ? { ...status, text: `${String(status.text)} · ${chosenName}` } : status);
+    /** The robot msg.robot chose, by msg (msgs run side by side): the status names it. */
+    const chosen = new WeakMap<Msg, string>();
+    const show = (msg: Msg, status: NodeStatus): void => {
+      const name = chosen.get(msg);
+      node.status(name && status.text ? { ...status, text: `${String(status.text)} · ${name}` } : status);
+    };
 
     async function handle(msg: Msg, send: Send): Promise<void> {
       // Validate everything first: bad input never reaches the robot.
       const action = actionOf(msg);
       const { robot, named } = robotFor(RED, def.robot, own(msg, 'robot'));
-      chosenName = named;
+      if (named) chosen.set(msg, named);
       try {
         await act(msg, send, action, robot);
       } catch (err) {
@@ -91,7 +94,7 @@ export = function register(RED: NodeAPI): void {
       const client = await robot.ready();
       const signal = work.signal;
       delete msg.action;
-      show({ fill: 'blue', shape: 'dot', text: `${action}…` });
+      show(msg, { fill: 'blue', shape: 'dot', text: `${action}…` });
 
       switch (action) {
         case 'create': {
@@ -99,7 +102,7 @@ export = function register(RED: NodeAPI): void {
             ifCurrent,
             timeoutMs: statusTimeoutMs,
             signal,
-            onProgress: (text) => show({ fill: 'blue', shape: 'ring', text }),
+            onProgress: (text) => show(msg, { fill: 'blue', shape: 'ring', text }),
           });
           setRun(msg, run);
           break;
@@ -108,7 +111,7 @@ export = function register(RED: NodeAPI): void {
           const list = await client.listRuns({ signal });
           msg.payload = list.data;
           msg.currentRunId = currentRunIdOf(list);
-          show({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
           return send(msg);
         }
         case 'current': {
@@ -117,7 +120,7 @@ export = function register(RED: NodeAPI): void {
             msg.payload = null;
             delete msg.runId;
             delete msg.status;
-            show({ fill: 'grey', shape: 'ring', text: 'current: none' });
+            show(msg, { fill: 'grey', shape: 'ring', text: 'current: none' });
             return send(msg);
           }
           setRun(msg, await client.getRun(id, { signal }));
@@ -135,7 +138,7 @@ export = function register(RED: NodeAPI): void {
           msg.runId = runId;
           msg.payload = {};
           delete msg.status;
-          show({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
           return send(msg);
         }
         case 'error-recovery-policy': {
@@ -156,7 +159,7 @@ export = function register(RED: NodeAPI): void {
           msg.runId = runId;
           msg.payload = log.payload;
           msg.meta = log.meta;
-          show({ fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
           return send(msg);
         }
         case 'add-labware-offsets': {
@@ -170,7 +173,7 @@ export = function register(RED: NodeAPI): void {
           // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
           // (a watcher told of an own change would wait for one and take push as silent)
           msg.payload = added;
-          show({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
+          show(msg, { fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
           return send(msg);
         }
         default: {
@@ -184,7 +187,7 @@ export = function register(RED: NodeAPI): void {
         }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
-      show({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
+      show(msg, { fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }
 
@@ -194,7 +197,7 @@ export = function register(RED: NodeAPI): void {
       delete msg.status;
       msg.statusReadError = readErrorOf(readError);
       runChanged(client, runId);
-      show({ fill: 'yellow', shape: 'dot', text: `${done} · status read failed` });
+      show(msg, { fill: 'yellow', shape: 'dot', text: `${done} · status read failed` });
       send(msg);
     }
 
@@ -216,7 +219,7 @@ export = function register(RED: NodeAPI): void {
       }
       try {
         if (!wait) return { run: await client.getRun(runId, { signal }) };
-        show({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+        show(msg, { fill: 'blue', shape: 'ring', text: `${action}: waiting` });
         return { run: await waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal }) };
       } catch (err) {
         if (isReadFailure(err) && !signal.aborted) return { readError: err };
@@ -233,7 +236,7 @@ export = function register(RED: NodeAPI): void {
         msg.checks = [];
         return;
       }
-      show({ fill: 'blue', shape: 'ring', text: 'play: checking' });
+      show(msg, { fill: 'blue', shape: 'ring', text: 'play: checking' });
       const results = await preflight(client, run, which, { signal: work.signal });
       msg.checks = results;
       if (results.some((c) => !c.ok)) throw new PreflightFailedError(run.id, results);
