@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import { RobotClient } from '../nodes/lib/client';
 import type { SimulatedRobot } from '../nodes/lib/simulator';
+import { findRobot, robotNames } from '../nodes/lib/robot-names';
 import { liveWatchers } from '../nodes/lib/watch';
 import { deployFleet, jsonProtocol, topicOf } from './helpers/fleet';
 import { getNode, loadFlow, unloadFlow, type FlowNode } from './helpers/nodered';
@@ -76,6 +77,30 @@ function statusTexts(): string[] {
   (getNode('run') as unknown as EventEmitter).on('call:status', (call: { args: Array<{ text?: unknown }> }) => texts.push(String(call.args[0]?.text ?? '')));
   return texts;
 }
+
+describe('robot names (the one resolver of the fleet and of msg.robot)', function () {
+  const robot = (id: string, name: string, robotLabel: string): { id: string; config: { name: string; robotLabel: string } } => ({ id, config: { name, robotLabel } });
+  const fleet = [robot('c1', 'OT-2 A', '10.0.0.1:31950'), robot('c2', '', 'simulated OT-2'), robot('c3', '', 'simulated OT-2'), robot('c4', 'Y', 'OT-2 A')];
+  const found = (nameOrId: string): string | undefined => findRobot(fleet, nameOrId).found?.id;
+
+  it('names robots by name, else label; a name two robots share becomes "name (config id)" for both', function () {
+    assert.deepEqual(robotNames(fleet), ['OT-2 A', 'simulated OT-2 (c2)', 'simulated OT-2 (c3)', 'Y']);
+  });
+
+  it('finds by config id, by name, by "name (config id)", by an unshared label; a robot\'s name beats another\'s label', function () {
+    assert.equal(found('c3'), 'c3');
+    assert.equal(found('Y'), 'c4');
+    assert.equal(found('simulated OT-2 (c2)'), 'c2');
+    assert.equal(found('OT-2 A (c1)'), 'c1', 'the fleet\'s form of a name shared in another list');
+    assert.equal(found('10.0.0.1:31950'), 'c1');
+    assert.equal(found('OT-2 A'), 'c1', 'c4\'s label is "OT-2 A", but c1 is named so');
+  });
+
+  it('a shared name finds none and lists the names that tell the robots apart; an unknown one lists nothing', function () {
+    assert.deepEqual(findRobot(fleet, 'simulated OT-2'), { found: undefined, candidates: ['simulated OT-2 (c2)', 'simulated OT-2 (c3)'] });
+    assert.deepEqual(findRobot(fleet, 'OT-2 B'), { found: undefined, candidates: [] });
+  });
+});
 
 describe('opentrons-run: msg.robot', function () {
   this.timeout(120_000);
