@@ -1,9 +1,10 @@
 // opentrons-run: creates runs and drives them (play, pause, stop, resume from recovery), dismisses and
 // deletes them, and reads one, all, or the current one.
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { currentRunIdOf, type RobotClient } from './lib/client';
 import { InputError, OpentronsError, RobotError, isReadFailure, readErrorOf } from './lib/errors';
-import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, robotOf, secondsSettingMs, showSimulated } from './lib/node-support';
+import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, secondsSettingMs, showSimulated, type RobotConfigNode } from './lib/node-support';
+import { onRobot, robotFor } from './lib/msg-robot';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
 import { LabwareOffsetsError, addLabwareOffsets, labwareOffsets } from './lib/labware-offsets';
@@ -62,10 +63,26 @@ export = function register(RED: NodeAPI): void {
 
     work.serve(node, handle);
 
+    /** The robot msg.robot chose, by msg (msgs run side by side): the status names it. */
+    const chosen = new WeakMap<Msg, string>();
+    const show = (msg: Msg, status: NodeStatus): void => {
+      const name = chosen.get(msg);
+      node.status(name && status.text ? { ...status, text: `${String(status.text)} · ${name}` } : status);
+    };
+
     async function handle(msg: Msg, send: Send): Promise<void> {
       // Validate everything first: bad input never reaches the robot.
       const action = actionOf(msg);
-      const robot = robotOf(RED, def.robot);
+      const { robot, named } = robotFor(RED, def.robot, own(msg, 'robot'));
+      if (named) chosen.set(msg, named);
+      try {
+        await act(msg, send, action, robot);
+      } catch (err) {
+        throw named ? onRobot(err, named) : err;
+      }
+    }
+
+    async function act(msg: Msg, send: Send, action: RunNodeAction, robot: RobotConfigNode): Promise<void> {
       const runId = NO_RUN_ID.includes(action) ? undefined : await runIdOf(msg, action);
       const body = action === 'create' ? await createBody(msg) : undefined;
       const rules = action === 'error-recovery-policy' ? policyRules(own(msg, 'payload')) : undefined;
@@ -77,7 +94,7 @@ export = function register(RED: NodeAPI): void {
       const client = await robot.ready();
       const signal = work.signal;
       delete msg.action;
-      node.status({ fill: 'blue', shape: 'dot', text: `${action}…` });
+      show(msg, { fill: 'blue', shape: 'dot', text: `${action}…` });
 
       switch (action) {
         case 'create': {
@@ -85,7 +102,7 @@ export = function register(RED: NodeAPI): void {
             ifCurrent,
             timeoutMs: statusTimeoutMs,
             signal,
-            onProgress: (text) => node.status({ fill: 'blue', shape: 'ring', text }),
+            onProgress: (text) => show(msg, { fill: 'blue', shape: 'ring', text }),
           });
           setRun(msg, run);
           break;
@@ -94,7 +111,7 @@ export = function register(RED: NodeAPI): void {
           const list = await client.listRuns({ signal });
           msg.payload = list.data;
           msg.currentRunId = currentRunIdOf(list);
-          node.status({ fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `list: ${list.data.length} run${list.data.length === 1 ? '' : 's'}` });
           return send(msg);
         }
         case 'current': {
@@ -103,7 +120,7 @@ export = function register(RED: NodeAPI): void {
             msg.payload = null;
             delete msg.runId;
             delete msg.status;
-            node.status({ fill: 'grey', shape: 'ring', text: 'current: none' });
+            show(msg, { fill: 'grey', shape: 'ring', text: 'current: none' });
             return send(msg);
           }
           setRun(msg, await client.getRun(id, { signal }));
@@ -121,7 +138,7 @@ export = function register(RED: NodeAPI): void {
           msg.runId = runId;
           msg.payload = {};
           delete msg.status;
-          node.status({ fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `deleted ${(runId as string).slice(0, 8)}` });
           return send(msg);
         }
         case 'error-recovery-policy': {
@@ -142,7 +159,7 @@ export = function register(RED: NodeAPI): void {
           msg.runId = runId;
           msg.payload = log.payload;
           msg.meta = log.meta;
-          node.status({ fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
+          show(msg, { fill: 'green', shape: 'dot', text: `${action}: ${log.payload.length} of ${String(log.meta.totalLength)}` });
           return send(msg);
         }
         case 'add-labware-offsets': {
@@ -156,7 +173,7 @@ export = function register(RED: NodeAPI): void {
           // no runChanged: offsets change nothing a watcher shows, and the robot publishes no hint for them
           // (a watcher told of an own change would wait for one and take push as silent)
           msg.payload = added;
-          node.status({ fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
+          show(msg, { fill: 'green', shape: 'dot', text: `offsets: ${added.length} added` });
           return send(msg);
         }
         default: {
@@ -170,7 +187,7 @@ export = function register(RED: NodeAPI): void {
         }
       }
       if (!READS.includes(action)) runChanged(client, typeof msg.runId === 'string' ? msg.runId : runId);
-      node.status({ fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
+      show(msg, { fill: statusFill(msg.status), shape: 'dot', text: `${action}: ${String(msg.status)}` });
       send(msg);
     }
 
@@ -180,7 +197,7 @@ export = function register(RED: NodeAPI): void {
       delete msg.status;
       msg.statusReadError = readErrorOf(readError);
       runChanged(client, runId);
-      node.status({ fill: 'yellow', shape: 'dot', text: `${done} · status read failed` });
+      show(msg, { fill: 'yellow', shape: 'dot', text: `${done} · status read failed` });
       send(msg);
     }
 
@@ -202,7 +219,7 @@ export = function register(RED: NodeAPI): void {
       }
       try {
         if (!wait) return { run: await client.getRun(runId, { signal }) };
-        node.status({ fill: 'blue', shape: 'ring', text: `${action}: waiting` });
+        show(msg, { fill: 'blue', shape: 'ring', text: `${action}: waiting` });
         return { run: await waitForRun(client, runId, (r) => settled(action, before, r.status), settleTarget(action), { timeoutMs: statusTimeoutMs, signal }) };
       } catch (err) {
         if (isReadFailure(err) && !signal.aborted) return { readError: err };
@@ -219,7 +236,7 @@ export = function register(RED: NodeAPI): void {
         msg.checks = [];
         return;
       }
-      node.status({ fill: 'blue', shape: 'ring', text: 'play: checking' });
+      show(msg, { fill: 'blue', shape: 'ring', text: 'play: checking' });
       const results = await preflight(client, run, which, { signal: work.signal });
       msg.checks = results;
       if (results.some((c) => !c.ok)) throw new PreflightFailedError(run.id, results);

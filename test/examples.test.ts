@@ -416,6 +416,12 @@ const scenarios: Record<string, Scenario> = {
     const pausing = await submit('job that pauses (OT-2 A or B)');
     const paused = await jobEvent((m) => m.jobId === pausing && m.topic === 'paused', 'the pausing job pauses');
     assert.equal(await ex.next('paused', 15_000).then((m) => obj(m.payload, 'job').pauseMessage), 'Put the lid on the sample plate, then resume');
+    // One opentrons-run serves every robot: its own robot (the Flex) never has this OT-2 job, so the play
+    // reached the job's run only because msg.robot sent it to the robot the job paused on.
+    const runNodes = ex.flow.filter((n) => n.type === 'opentrons-run');
+    assert.equal(runNodes.length, 1, 'one opentrons-run resumes jobs on any robot');
+    assert.equal(ex.flow.find((n) => n.id === runNodes[0].robot)?.name, 'Flex');
+    assert.match(String(paused.robot), /^OT-2 [AB]$/);
     ex.click('resume the paused job');
     const resumed = await ex.next('resumed', 15_000);
     assert.equal(resumed.runId, paused.runId, 'play went to the paused job\'s run');

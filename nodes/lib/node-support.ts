@@ -100,7 +100,9 @@ export function optionalObject(value: unknown, what: string): Record<string, unk
 }
 
 export function errorStatus(err: unknown): NodeStatus {
-  return { fill: 'red', shape: 'ring', text: shortReason(err) };
+  // an action msg.robot sent to another robot names it (msg-robot.ts)
+  const on = err instanceof Error ? (err as { onRobot?: unknown }).onRobot : undefined;
+  return { fill: 'red', shape: 'ring', text: typeof on === 'string' ? `${shortReason(err)} · ${on}` : shortReason(err) };
 }
 
 /**

@@ -69,6 +69,8 @@ export interface FleetProps {
   store?: string;
   /** Every robot config named `sim` (as robotConfig() names them), instead of robot-0, robot-1… */
   sameNames?: boolean;
+  /** More nodes on the tab (e.g. an opentrons-run the test feeds job events to). */
+  extra?: FlowNode[];
 }
 
 let counter = 0;
@@ -91,6 +93,7 @@ export async function deployFleet(sims: SimulatedRobot[], props: FleetProps = {}
     { id: 'allout', z, ...at, type: 'helper' },
     { id: 'catch', z, ...at, type: 'catch', scope: ['q', 'qa'], uncaught: false, wires: [['caught']] },
     { id: 'caught', z, ...at, type: 'helper' },
+    ...(props.extra ?? []).map((n) => ({ ...at, ...n })),
   ];
   await loadFlow(flow, { extraNodes: CORE_NODES });
   const out: TestMsg[] = [];

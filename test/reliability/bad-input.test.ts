@@ -50,6 +50,8 @@ badInputSuite('reliability: bad input (fast-check)', [
       waitForStatus: junk,
       // check before play (bad-input-preflight.test.ts plays a run whose checks all fail)
       checks: or(fc.oneof(fc.boolean(), fc.array(fc.constantFrom(...CHECK_NAMES, 'bogus'), { maxLength: 3 }))),
+      // another robot (the rig's only robot config has id 'robot' and no name): by id, unknown, a near miss
+      robot: or(fc.constantFrom('robot', 'no-such-robot', 'robot (robot)', 'Robot', ' robot')),
     }),
   },
   {

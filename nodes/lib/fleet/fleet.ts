@@ -18,6 +18,7 @@ import { FINAL_STATES, ON_ROBOT_STATES, newJob, queueOrder, type Job, type JobSp
 import { createJobRun, placeOn } from './placement';
 import { QueueStore, emptyState, prune, type QueueState } from './queue-store';
 import { FleetRobot, type RobotStateName, type RobotView } from './robot-state';
+import { findRobot, lookupFailure, plainName, robotNames } from '../robot-names';
 
 export interface FleetOptions {
   /** The robots, looked up once every config node of the flow exists (after construction). */
@@ -86,7 +87,7 @@ export class Fleet {
   }
 
   robotNamed(nameOrId: string): FleetRobot | undefined {
-    return this.robots.find((r) => r.named(nameOrId));
+    return findRobot(this.robots, nameOrId).found;
   }
 
   /** Queues a checked job; resolves once it is saved. */
@@ -210,9 +211,9 @@ export class Fleet {
     await new Promise((resolve) => setImmediate(resolve));
     this.robots = this.opts.robots().map((r) => new FleetRobot(r.id, r.config));
     // Names are how msgs and reasons name robots: one shared by two robots becomes "name (config id)" for both.
-    const names = this.robots.map((r) => r.name);
+    const names = robotNames(this.robots);
     this.robots.forEach((r, i) => {
-      if (names.filter((n) => n === names[i]).length > 1) r.alias = `${names[i]} (${r.id})`;
+      if (names[i] !== plainName(r)) r.alias = names[i];
     });
     this.state = await this.opts.store.load();
     for (const r of this.robots) {
@@ -641,9 +642,9 @@ export class Fleet {
   }
 
   private robotByName(name: string): FleetRobot {
-    const robot = this.robotNamed(name);
-    if (!robot) throw new FleetError(`no robot "${name}" in the fleet: use one of ${this.robots.map((r) => r.name).join(', ')}`, 'RobotNotFound');
-    return robot;
+    const lookup = findRobot(this.robots, name);
+    if (lookup.found) return lookup.found;
+    throw new FleetError(lookupFailure(name, lookup.candidates, 'in the fleet', this.robots.map((r) => r.name)), 'RobotNotFound');
   }
 
   /** The job that holds `robot` (claimed, assigned, running or paused), if any. */

@@ -3,6 +3,7 @@
 // ids, analyses that came out ok or not).
 import type { RobotConfigNode } from '../node-support';
 import type { Subscription } from '../watch';
+import { names } from '../robot-names';
 
 export const ROBOT_STATES = ['free', 'assigned', 'running', 'paused', 'needs-clearing', 'held', 'offline'] as const;
 export type RobotStateName = (typeof ROBOT_STATES)[number];
@@ -47,8 +48,8 @@ export class FleetRobot {
     return this.alias ?? (this.config.name || this.config.robotLabel);
   }
 
-  /** Whether msg.robot / msg.robots names this robot (its name, label or config id). */
+  /** Whether msg.robots names this robot (its name, label or config id; see robot-names). */
   named(nameOrId: string): boolean {
-    return nameOrId === this.id || nameOrId === this.name || (this.alias === undefined && (nameOrId === this.config.name || nameOrId === this.config.robotLabel));
+    return names(this, this.name, nameOrId);
   }
 }
