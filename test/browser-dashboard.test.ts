@@ -5,21 +5,17 @@
 // run, and the browser console must stay clean. Screenshots of the deck maps and the dashboard go to
 // test-output/ (to docs/, for the README, with UPDATE_DOCS=1).
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { fromAnalysis, renderDeck } from '../nodes/lib/deck';
 import { RobotClient } from '../nodes/lib/client';
 import { SimulatedRobot } from '../nodes/lib/simulator';
-import { freePort, launchNodeRed, packageDir, readExample, type RunningNodeRed } from '../scripts/launch-node-red';
-import { openBrowser, type Browser } from './browser/chromium';
+import { packageDir } from '../scripts/launch-node-red';
+import { dashboardRig, DOCS, OUT } from './browser/dashboard';
 import { nodeRedVersion } from './setup/node-red-line';
 
 // The README's pictures are refreshed only on request, so a test run leaves the work tree clean.
-const DOCS = process.env.UPDATE_DOCS === '1' ? join(packageDir, 'docs') : join(packageDir, 'test-output');
-const OUT = join(packageDir, 'test-output');
-const DASHBOARD = '@flowfuse/node-red-dashboard';
 
 /** The progress bar's value (0–100) as the page shows it. */
 async function progress(page: Page): Promise<number> {
@@ -45,40 +41,16 @@ async function within(inner: Locator, outer: Locator): Promise<boolean> {
 
 describe(`operator dashboard in a real browser (Chromium + Node-RED ${nodeRedVersion} + Dashboard 2)`, function () {
   this.timeout(120_000);
-  let nodeRed: RunningNodeRed;
-  let browser: Browser;
-  let page: Page;
-  let userDir: string;
-
-  before(async function () {
-    mkdirSync(OUT, { recursive: true });
-    mkdirSync(DOCS, { recursive: true });
-    userDir = mkdtempSync(join(tmpdir(), 'nr-opentrons-dashboard-'));
-    nodeRed = await launchNodeRed({ userDir, port: await freePort(), flows: readExample('operator-dashboard'), extraModules: [DASHBOARD], startTimeoutMs: 60_000 });
-    browser = await openBrowser();
-    page = browser.page;
-  });
-
-  afterEach(async function () {
-    // What Node-RED said, for a failing step (the flow's own errors show up there).
-    if (this.currentTest?.state !== 'failed') return;
-    console.log(nodeRed.logs().split('\n').slice(-40).join('\n'));
-    // and what the operator saw
+  // on a failed step, what the operator saw besides Node-RED's log
+  const rig = dashboardRig('operator-dashboard', async (page) => {
     const text = async (sel: string): Promise<string> => (await page.locator(sel).first().textContent({ timeout: 1000 }).catch(() => null)) ?? '(none)';
     console.log(`outcome: ${await text('.ot-outcome')} | step: ${await text('.ot-step')} | progress: ${await progress(page).catch(() => NaN)}`);
-    await page.screenshot({ path: join(OUT, `failed-dashboard-${Date.now()}.png`), fullPage: true }).catch(() => undefined);
-  });
-
-  after(async function () {
-    await browser?.close();
-    await nodeRed?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
   it('shows the chosen protocol\'s deck map with each labware named in its slot', async function () {
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.goto(`${nodeRed.url}dashboard/operator`);
-    const deck = page.locator('.ot-deck svg');
+    await rig.page.setViewportSize({ width: 1280, height: 900 });
+    await rig.page.goto(`${rig.nodeRed.url}dashboard/operator`);
+    const deck = rig.page.locator('.ot-deck svg');
     await deck.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await deck.getAttribute('data-robot-type'), 'OT-2 Standard');
     const expected: Array<[string, string, string]> = [
@@ -97,37 +69,37 @@ describe(`operator dashboard in a real browser (Chromium + Node-RED ${nodeRedVer
       assert.ok(await within(body, holder), `${name} is drawn inside ${slot === '3' ? 'the module in slot 3' : `slot ${slot}`}`);
     }
     assert.match((await deck.locator(`g[data-label-slot="3"]`).textContent()) ?? '', /Temperature Module\s*GEN2/);
-    assert.match((await page.locator('.nrdb-ui-dropdown').first().textContent()) ?? '', /Cold plate fill \(demo\)/);
+    assert.match((await rig.page.locator('.nrdb-ui-dropdown').first().textContent()) ?? '', /Cold plate fill \(demo\)/);
     // The picture for the README, as wide as a phone held sideways.
-    await page.setViewportSize({ width: 700, height: 900 });
+    await rig.page.setViewportSize({ width: 700, height: 900 });
     await deck.screenshot({ path: join(DOCS, 'deck-ot2.png') });
-    await page.setViewportSize({ width: 1280, height: 900 });
-    assert.deepEqual(browser.errors.splice(0), [], 'the browser console shows no errors');
+    await rig.page.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(rig.browser.errors.splice(0), [], 'the browser console shows no errors');
   });
 
   it('Start moves the progress bar, shows the protocol\'s pause with Resume and Stop; Resume finishes the run', async function () {
-    assert.equal(await progress(page), 0, 'nothing has run yet');
-    await page.getByRole('button', { name: 'Start' }).click();
-    const pauseMessage = page.locator('.ot-pause-message');
+    assert.equal(await progress(rig.page), 0, 'nothing has run yet');
+    await rig.page.getByRole('button', { name: 'Start' }).click();
+    const pauseMessage = rig.page.locator('.ot-pause-message');
     await pauseMessage.waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal((await pauseMessage.textContent())?.trim(), 'Check the plate is seated on the cold block, then press Resume');
-    const atPause = await progress(page);
+    const atPause = await progress(rig.page);
     assert.ok(atPause > 0 && atPause < 100, `the bar moved and stopped part-way at the pause (${atPause} %)`);
-    assert.match((await page.locator('.ot-step').textContent()) ?? '', /Step \d+ of \d+: waitForResume/);
-    assert.match((await page.locator('.ot-outcome').textContent()) ?? '', /Run paused/);
-    assert.equal(await page.locator('.ot-resume').count(), 1);
-    assert.equal(await page.locator('.ot-stop').count(), 1);
+    assert.match((await rig.page.locator('.ot-step').textContent()) ?? '', /Step \d+ of \d+: waitForResume/);
+    assert.match((await rig.page.locator('.ot-outcome').textContent()) ?? '', /Run paused/);
+    assert.equal(await rig.page.locator('.ot-resume').count(), 1);
+    assert.equal(await rig.page.locator('.ot-stop').count(), 1);
     // The deck map follows the run: the labware it loaded, from the run itself.
-    await until('the deck map shows the run', async () => /Run [0-9a-f]{8} \(paused\)/.test((await page.locator('.ot-deck svg').textContent()) ?? ''));
-    await page.screenshot({ path: join(DOCS, 'operator-dashboard.png'), fullPage: true });
+    await until('the deck map shows the run', async () => /Run [0-9a-f]{8} \(paused\)/.test((await rig.page.locator('.ot-deck svg').textContent()) ?? ''));
+    await rig.page.screenshot({ path: join(DOCS, 'operator-dashboard.png'), fullPage: true });
 
-    await page.locator('.ot-resume').click();
-    await until('the outcome', async () => /Run succeeded/.test((await page.locator('.ot-outcome').textContent()) ?? ''), 30_000);
-    assert.equal(await progress(page), 100, 'every command completed');
-    await page.locator('.ot-not-paused').waitFor({ state: 'visible', timeout: 5_000 });
-    await until('the temperature chart has a canvas', async () => (await page.locator('.nrdb-ui-chart canvas').count()) > 0, 10_000);
-    await page.screenshot({ path: join(OUT, 'operator-dashboard-finished.png') });
-    assert.deepEqual(browser.errors.splice(0), [], 'the browser console shows no errors');
+    await rig.page.locator('.ot-resume').click();
+    await until('the outcome', async () => /Run succeeded/.test((await rig.page.locator('.ot-outcome').textContent()) ?? ''), 30_000);
+    assert.equal(await progress(rig.page), 100, 'every command completed');
+    await rig.page.locator('.ot-not-paused').waitFor({ state: 'visible', timeout: 5_000 });
+    await until('the temperature chart has a canvas', async () => (await rig.page.locator('.nrdb-ui-chart canvas').count()) > 0, 10_000);
+    await rig.page.screenshot({ path: join(OUT, 'operator-dashboard-finished.png') });
+    assert.deepEqual(rig.browser.errors.splice(0), [], 'the browser console shows no errors');
   });
 
   it('draws the Flex deck map (staging slot, waste chute, heater-shaker with an adapter, custom labware) for the README', async function () {
@@ -140,23 +112,23 @@ describe(`operator dashboard in a real browser (Chromium + Node-RED ${nodeRedVer
       let analysis = await client.getAnalysis(protocol.id, summaries[summaries.length - 1].id);
       while (analysis.status !== 'completed') analysis = await client.getAnalysis(protocol.id, analysis.id);
       const { svg } = renderDeck(fromAnalysis(analysis, 'Shaken samples with a staging reservoir'));
-      await page.setViewportSize({ width: 700, height: 900 });
-      await page.setContent(`<!doctype html><body style="margin:0">${svg}</body>`);
-      const drawn = page.locator('svg');
+      await rig.page.setViewportSize({ width: 700, height: 900 });
+      await rig.page.setContent(`<!doctype html><body style="margin:0">${svg}</body>`);
+      const drawn = rig.page.locator('svg');
       assert.ok(await within(drawn.locator('g[data-labware-id="reservoir"] rect.otd-lwb'), drawn.locator('rect.otd-slot[data-slot="C4"]')));
       assert.ok(await within(drawn.locator('g[data-labware-id="tubes"] rect.otd-lwb'), drawn.locator('rect.otd-slot[data-slot="B2"]')));
       assert.equal(await drawn.locator('g[data-fixture="wasteChute"]').count(), 1);
       await drawn.screenshot({ path: join(DOCS, 'deck-flex.png') });
       // Dark: the viewer's preference switches the map's own colours; its text stays light on dark.
-      await page.emulateMedia({ colorScheme: 'dark' });
+      await rig.page.emulateMedia({ colorScheme: 'dark' });
       const fill = await drawn.locator('g[data-label-slot="B2"] text').first().evaluate((e) => getComputedStyle(e).fill);
       assert.equal(fill, 'rgb(240, 243, 246)');
       await drawn.screenshot({ path: join(OUT, 'deck-flex-dark.png') });
-      await page.emulateMedia({ colorScheme: 'light' });
+      await rig.page.emulateMedia({ colorScheme: 'light' });
     } finally {
       await client.close();
       await sim.stop();
     }
-    assert.deepEqual(browser.errors.splice(0), [], 'the browser console shows no errors');
+    assert.deepEqual(rig.browser.errors.splice(0), [], 'the browser console shows no errors');
   });
 });
