@@ -12,7 +12,7 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { advertiseSimulatedRobot } from '../nodes/lib/simulator/advertise';
 import { mdnsOptions } from '../nodes/lib/discovery/mdns';
 import { openBrowser, type Browser } from './browser/chromium';
-import { closeAllTrays, closeEditDialog, dropFromPalette, openEditDialog, paletteNode } from './browser/editor';
+import { afterEditorTest, closeEditDialog, dropFromPalette, openEditDialog, paletteNode } from './browser/editor';
 import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
 import { nodeRedVersion } from './setup/node-red-line';
 
@@ -59,12 +59,7 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
   });
 
   afterEach(async function () {
-    // A failed test leaves its picture, so the failure can be seen and not only read.
-    if (this.currentTest?.state === 'failed') {
-      const name = (this.currentTest.title.match(/"([^"]+)"/)?.[1] ?? this.currentTest.title).replace(/[^\w-]+/g, '_').slice(0, 60);
-      await page.screenshot({ path: join(OUT, `failed-${name}.png`) }).catch(() => undefined);
-    }
-    await closeAllTrays(page);
+    await afterEditorTest(this.currentTest, page, OUT);
   });
 
   after(async function () {

@@ -2,6 +2,7 @@
 // Examples, deploy, inject buttons and the debug sidebar.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type Mocha from 'mocha';
 import type { Locator, Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../helpers/nodered';
 
@@ -234,4 +235,16 @@ export interface EditorRED {
     eachWorkspace(cb: (ws: { id: string }) => void): void;
     eachConfig(cb: (n: Record<string, unknown> & { id: string; type: string }) => void): void;
   };
+}
+
+/**
+ * After each editor test: a failed one leaves its picture in `dir` (so the failure can be seen and not only read),
+ * then every tray is closed for the next test.
+ */
+export async function afterEditorTest(test: Mocha.Test | undefined, page: Page, dir: string): Promise<void> {
+  if (test?.state === 'failed') {
+    const name = (test.title.match(/"([^"]+)"/)?.[1] ?? test.title).replace(/[^\w-]+/g, '_').slice(0, 60);
+    await page.screenshot({ path: join(dir, `failed-${name}.png`) }).catch(() => undefined);
+  }
+  await closeAllTrays(page);
 }

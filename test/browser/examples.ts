@@ -13,7 +13,7 @@ import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../../
 import { nodeRedVersion } from '../setup/node-red-line';
 import { Mosquitto } from '../notifications-helpers';
 import { openBrowser, type Browser } from './chromium';
-import { clickInject, closeAllTrays, debugMessage, debugMessages, deploy, importExample, nodeIdByName, paletteNode, showDebugSidebar, type EditorRED } from './editor';
+import { afterEditorTest, clickInject, debugMessage, debugMessages, deploy, importExample, nodeIdByName, paletteNode, showDebugSidebar, type EditorRED } from './editor';
 
 /** How many test files share the examples (test/browser-examples-1 … -N.test.ts). */
 export const EXAMPLE_PARTS = 2;
@@ -180,12 +180,7 @@ export function describeExampleImports(part: number): void {
     });
 
     afterEach(async function () {
-      // A failed test leaves its picture, so the failure can be seen and not only read.
-      if (this.currentTest?.state === 'failed') {
-        const name = (this.currentTest.title.match(/"([^"]+)"/)?.[1] ?? this.currentTest.title).replace(/[^\w-]+/g, '_').slice(0, 60);
-        await page.screenshot({ path: join(OUT, `failed-${name}.png`) }).catch(() => undefined);
-      }
-      await closeAllTrays(page);
+      await afterEditorTest(this.currentTest, page, OUT);
     });
 
     after(async function () {
