@@ -5,7 +5,9 @@
 //     run playing (that run's startedAt), for every job that was waiting in the queue at that moment;
 //     split into the part until the queue saw the end (the `succeeded` event) and the part after;
 //   - the CPU the Node-RED process spends while the queue runs (the robots run in the child), as a
-//     share of one core, and its heap.
+//     share of one core, and its heap;
+//   - then what the fleet asks each robot (requests per minute, counted at the robots, polling at the fleet's
+//     default interval): with every robot free, and with one long job running on every robot.
 //   node dist/bench/run.js queue            (BENCH_QUEUE_ROBOTS, BENCH_QUEUE_JOBS change the sizes)
 import { SimFleet, type RunTimes } from './fleet';
 import { jsonProtocol } from './long-run';
@@ -26,6 +28,8 @@ export interface FleetQueueFigures {
   cpuPercentOfOneCore: number;
   heapMB: { before: number; max: number; end: number };
   outcomes: Record<string, number>;
+  /** Requests per minute each robot got from the fleet (polling; mean over the robots), once the queue was empty. */
+  perRobotPerMinute: { windowSeconds: number; idle: number; running: number };
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'stopped', 'cancelled', 'rejected', 'lost']);
@@ -65,7 +69,17 @@ interface RunSeen {
   times: Promise<RunTimes>;
 }
 
-export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs = 1000, timeoutS = 900): Promise<FleetQueueFigures> {
+/** Mean requests per minute per robot over `windowS` seconds, counted at the robots. */
+async function perRobotRate(sims: SimFleet, windowS: number): Promise<number> {
+  const at = async (): Promise<number[]> => Promise.all(sims.robots.map((_, i) => sims.count(i)));
+  const before = await at();
+  await new Promise((r) => setTimeout(r, windowS * 1000));
+  const after = await at();
+  const total = after.reduce((sum, n, i) => sum + n - before[i], 0);
+  return Math.round(((total / sims.robots.length) * 60 * 10) / windowS) / 10;
+}
+
+export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs = 1000, timeoutS = 900, loadWindowS = 60): Promise<FleetQueueFigures> {
   // Analyses take no time here: the figures are the queue's own, not a robot's analysis (seconds on a real robot, once per protocol and robot).
   const sims = await SimFleet.start({ count: robots, speed: 1, commandMs: 200, analysisMs: 0 });
   try {
@@ -135,6 +149,21 @@ export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs
           dispatch.push(Date.parse(String(next.startedAt)) - runs[i].seenAt);
         }
       }
+      // What watching costs each robot: free robots first, then one long job on each (a 10 min wait), once all run.
+      const idle = await perRobotRate(sims, loadWindowS);
+      const long = jsonProtocol('Fleet bench: long job', [{ commandType: 'waitForDuration', params: { seconds: 600 } }]);
+      let playing = 0;
+      const allPlaying = new Promise<void>((resolve) => {
+        const off = red.onSend('queue', (msg) => {
+          if (String(msg.topic) === 'running' && ++playing === sims.robots.length) {
+            off();
+            resolve();
+          }
+        });
+      });
+      for (let i = 0; i < sims.robots.length; i++) await red.send('queue', { payload: long, filename: 'long.json' });
+      await allPlaying;
+      const running = await perRobotRate(sims, loadWindowS);
       const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
       const g = sorted(gaps);
       const e = sorted(endSeen);
@@ -151,6 +180,7 @@ export async function runFleetQueueBench(red: EmbeddedNodeRed, robots = 50, jobs
         cpuPercentOfOneCore: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
         heapMB: { before: mb(heap0), max: mb(heapMax), end: mb(heapEnd) },
         outcomes: counts,
+        perRobotPerMinute: { windowSeconds: loadWindowS, idle, running },
       };
     } finally {
       clearInterval(sampler);
