@@ -95,6 +95,25 @@ describe('opentrons-fleet + opentrons-queue', function () {
     assert.equal(runs.filter((r) => r.status === 'succeeded').length, 3);
   });
 
+  it('start: auto whose checks fail: the job stays assigned and its event says why; start after the fix plays it', async function () {
+    sims = [await startRobot()];
+    // The OT-2's door switch on and its door open: the door check fails after the run is created.
+    sims[0].setDoorSafetySwitch(true);
+    sims[0].setDoor(true);
+    const rig = await deployFleet(sims, { start: 'auto' });
+    const job = await submit(rig);
+    const told = await rig.event((m) => m.jobId === job.jobId && m.topic === 'assigned' && (m.payload as { reasons: unknown }).reasons !== null, 'assigned with the reason');
+    const reason = (told.payload as { reasons: Record<string, string> }).reasons['robot-0'];
+    assert.match(reason, /^not started: run .* door \(the door is open: close it/);
+    assert.ok(rig.out.some((m) => m.jobId === job.jobId && m.topic === 'assigned' && (m.payload as { reasons: unknown }).reasons !== null), 'the submitting node got it too');
+    assert.equal((await runsOn(sims[0])).find((r) => r.id === told.runId)?.status, 'idle', 'not played');
+    sims[0].setDoor(false);
+    const started = await rig.ask({ action: 'start', jobId: job.jobId });
+    assert.equal(started.topic, 'running');
+    assert.equal((started.payload as { reasons: unknown }).reasons, null, 'the reason is gone once it plays');
+    await rig.event(topicOf(job.jobId, 'succeeded'), 'succeeded');
+  });
+
   it('a failed run fails its job with the run\'s errors, and the robot waits to be cleared', async function () {
     sims = [await startRobot()];
     const rig = await deployFleet(sims, { start: 'auto' });

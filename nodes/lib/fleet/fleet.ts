@@ -513,7 +513,8 @@ export class Fleet {
           await this.playRun(client, job.runId as string);
           await this.serial(() => this.played(job, null));
         } catch (err) {
-          if (!signal.aborted) this.opts.log.warn(`job ${job.jobId} on ${robot.name} not started: ${err instanceof Error ? err.message : String(err)}`);
+          if (signal.aborted) return;
+          await this.notStarted(job, robot, err);
         }
       }
     } catch (err) {
@@ -544,9 +545,29 @@ export class Fleet {
     runChanged(client, runId);
   }
 
+  /**
+   * A `start: auto` job whose checks (or play) failed stays assigned for someone to fix the robot and `start` it:
+   * the flow hears why as the job's `assigned` event again, with the reason under its robot's name.
+   */
+  private async notStarted(job: Job, robot: FleetRobot, err: unknown): Promise<void> {
+    const why = `not started: ${err instanceof Error ? err.message : String(err)}`;
+    this.opts.log.warn(`job ${job.jobId} on ${robot.name} ${why}`);
+    await this.serial(async () => {
+      if (job.state !== 'assigned') return;
+      job.reasons = { ...(job.reasons ?? {}), [robot.name]: why };
+      await this.transition(job, 'assigned', null);
+    }).catch(() => undefined);
+  }
+
   /** Records a play; the watcher may have seen the run running (or further) first. */
   private async played(job: Job, origin: string | null): Promise<void> {
     if (job.state !== 'assigned') return;
+    // A failed auto start's reason no longer holds once the run plays.
+    if (job.robot && job.reasons?.[job.robot]?.startsWith('not started: ')) {
+      const rest = { ...job.reasons };
+      delete rest[job.robot];
+      job.reasons = Object.keys(rest).length > 0 ? rest : null;
+    }
     job.startedAt = new Date().toISOString();
     await this.transition(job, 'running', origin);
   }
