@@ -3,7 +3,7 @@
 // ids, analyses that came out ok or not).
 import type { RobotConfigNode } from '../node-support';
 import type { Subscription } from '../watch';
-import { names } from '../robot-names';
+import { names, plainName } from '../robot-names';
 
 export const ROBOT_STATES = ['free', 'assigned', 'running', 'paused', 'needs-clearing', 'held', 'offline'] as const;
 export type RobotStateName = (typeof ROBOT_STATES)[number];
@@ -45,7 +45,7 @@ export class FleetRobot {
   alias: string | undefined;
 
   get name(): string {
-    return this.alias ?? (this.config.name || this.config.robotLabel);
+    return this.alias ?? plainName(this);
   }
 
   /** Whether msg.robots names this robot (its name, label or config id; see robot-names). */
