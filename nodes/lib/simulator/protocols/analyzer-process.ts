@@ -175,6 +175,11 @@ export class AnalyzerRunner {
 
   private spawn(args: string[], cwd: string, configDir: string): Promise<{ how: string; tail: string; timedOut: boolean; closed: boolean }> {
     return new Promise((resolve, reject) => {
+      // close() may have come while the files were written: a process started now would outlive the robot
+      if (this.closed) {
+        resolve({ how: 'no start', tail: '', timedOut: false, closed: true });
+        return;
+      }
       let tail = '';
       const keep = (b: Buffer): void => {
         tail = (tail + b.toString('utf8')).slice(-4000);
