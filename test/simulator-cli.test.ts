@@ -92,6 +92,19 @@ describe('simulator: opentrons-sim CLI', () => {
     assert.match(out, /--mqtt-url URL/);
   });
 
+  it('refuses an --analyzer-timeout beyond what a timer can wait, instead of timing out every analysis at once', async () => {
+    const child = spawn(process.execPath, [CLI, '--port', '0', '--analyzer-timeout', '3000000'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENTRONS_SIM_ANALYZER: 'stand-in' } });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 1);
+    assert.match(err, /analyzerTimeoutMs must be a number of ms above 0 and at most 2147483647 .*got 3000000000/);
+    assert.doesNotMatch(out, /listening on/);
+  });
+
   it('reads --analyzer and --analyzer-timeout, refuses other analyzers; --help says what `auto` finds here', async () => {
     assert.deepEqual(parseCommandLine(['--analyzer', 'stand-in', '--analyzer-timeout', '30']).robot, { host: '127.0.0.1', port: 31950, model: 'OT-2', analyzer: 'stand-in', analyzerTimeoutMs: 30_000 });
     assert.equal(parseCommandLine(['--analyzer=opentrons']).robot.analyzer, 'opentrons');

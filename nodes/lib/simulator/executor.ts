@@ -152,14 +152,19 @@ function num(v: unknown, d = 0): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : d;
 }
 
-/** A well's deck position for the command's wellLocation (geometry.ts), or the engine's error when there is none. */
-function positionAt(state: EngineState, labwareId: string, wellName: string, params: Record<string, unknown>): Point | Outcome {
+/** A position from geometry.ts, or the engine's error when it has none. */
+function located(compute: () => Point): Point | Outcome {
   try {
-    return wellPosition(state.deck, labwareId, wellName, params.wellLocation);
+    return compute();
   } catch (e) {
     if (e instanceof GeometryError) return fail(e.errorType, '4000', e.message);
     throw e;
   }
+}
+
+/** A well's deck position for the command's wellLocation. */
+function positionAt(state: EngineState, labwareId: string, wellName: string, params: Record<string, unknown>): Point | Outcome {
+  return located(() => wellPosition(state.deck, labwareId, wellName, params.wellLocation));
 }
 
 function round(v: number): number {
@@ -384,16 +389,15 @@ export function execute(state: EngineState, cmd: CommandRecord): Outcome {
       const pip = pipetteOf(state, p);
       if (isOutcome(pip)) return pip;
       const name = str(p.addressableAreaName);
-      try {
+      const position = located(() => {
         const offset = cmd.commandType === 'moveToAddressableAreaForDropTip' && p.alternateDropLocation === true
           ? alternateDropOffset(state.deck.robotType, name, pip, state.lastDropSide)
           : p.offset;
-        pip.position = areaMoveToPosition(state.deck.robotType, name, offset);
-      } catch (e) {
-        if (e instanceof GeometryError) return fail(e.errorType, '4000', e.message);
-        throw e;
-      }
-      return { result: { position: pip.position } };
+        return areaMoveToPosition(state.deck.robotType, name, offset);
+      });
+      if (isOutcome(position)) return position;
+      pip.position = position;
+      return { result: { position } };
     }
     case 'moveToCoordinates': {
       const pip = pipetteOf(state, p);

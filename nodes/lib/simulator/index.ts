@@ -148,6 +148,7 @@ export class SimulatedRobot extends EventEmitter {
 
   /** Rejects with AnalyzerNotFound for `analyzer: 'opentrons'` when no analyzer is found (nothing is started then). */
   static async start(opts: SimulatorOptions = {}): Promise<SimulatedRobot> {
+    checkAnalyzerTimeout(opts.analyzerTimeoutMs);
     const analyzer = await resolveAnalyzer(analyzerChoice(opts.analyzer), opts.log ?? defaultLog);
     const robot = new SimulatedRobot(opts, analyzer);
     try {
@@ -325,6 +326,16 @@ export class SimulatedRobot extends EventEmitter {
       this.hardware.clearCommandFaults();
     },
   };
+}
+
+// setTimeout's limit: a longer delay fires at once (TimeoutOverflowWarning), which would time out every analysis
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function checkAnalyzerTimeout(ms: number | undefined): void {
+  if (ms === undefined) return;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms <= 0 || ms > MAX_TIMER_MS) {
+    throw new Error(`analyzerTimeoutMs must be a number of ms above 0 and at most ${MAX_TIMER_MS} (24.8 days), got ${String(ms)}`);
+  }
 }
 
 function defaultLog(line: string): void {

@@ -31,13 +31,27 @@ export type AnalyzerResult =
   | { kind: 'output'; output: JsonObject }
   | { kind: 'failed'; errorType: string; detail: string };
 
+// Bounded by entries and by size (an analysis of a long protocol is megabytes), least recently used first out, so a
+// long-running Node-RED that analyses many protocols keeps at most CACHE_BYTES of them.
 const CACHE_LIMIT = 200;
-const cache = new Map<string, JsonObject>();
+const CACHE_BYTES = 64 * 1024 * 1024;
+const cache = new Map<string, { output: JsonObject; bytes: number }>();
+let cachedBytes = 0;
 
-function remember(key: string, output: JsonObject): void {
+function forget(key: string): void {
+  const old = cache.get(key);
+  if (!old) return;
+  cachedBytes -= old.bytes;
   cache.delete(key);
-  cache.set(key, output);
-  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+}
+
+/** `bytes`: the size of the analyzer's file, the measure of what the entry holds. */
+function remember(key: string, output: JsonObject, bytes: number): void {
+  forget(key);
+  if (bytes > CACHE_BYTES) return;
+  cache.set(key, { output, bytes });
+  cachedBytes += bytes;
+  while (cache.size > CACHE_LIMIT || cachedBytes > CACHE_BYTES) forget(cache.keys().next().value as string);
 }
 
 /**
@@ -47,8 +61,8 @@ function remember(key: string, output: JsonObject): void {
 function recall(key: string, input: AnalyzerInput): JsonObject | undefined {
   const hit = cache.get(key);
   if (!hit) return undefined;
-  remember(key, hit);
-  const out = structuredClone(hit);
+  remember(key, hit.output, hit.bytes);
+  const out = structuredClone(hit.output);
   for (const p of Array.isArray(out.runTimeParameters) ? out.runTimeParameters as JsonObject[] : []) {
     const f = input.files.find((x) => x.variableName === p.variableName);
     if (f && p.file && typeof p.file === 'object') p.file = { ...(p.file as JsonObject), id: f.id, name: f.name };
@@ -159,8 +173,10 @@ export class AnalyzerRunner {
     }
     if (exit.closed) return { kind: 'failed', errorType: 'AnalysisCancelled', detail: 'The simulated robot stopped while this protocol was being analysed.' };
     let output: unknown;
+    let text: string;
     try {
-      output = JSON.parse(await readFile(outPath, 'utf8'));
+      text = await readFile(outPath, 'utf8');
+      output = JSON.parse(text);
     } catch {
       this.opts.log?.(`opentrons-sim: Opentrons' analyzer (${this.analyzer.label}) exited with ${exit.how} and wrote no analysis of ${input.protocol.name}: ${exit.tail}`);
       return { kind: 'failed', errorType: 'AnalyzerFailed', detail: `Opentrons' analyzer exited with ${exit.how} without writing an analysis (its output is in the simulated robot's log).` };
@@ -169,12 +185,17 @@ export class AnalyzerRunner {
       this.opts.log?.(`opentrons-sim: Opentrons' analyzer (${this.analyzer.label}) wrote something that is not an analysis for ${input.protocol.name}`);
       return { kind: 'failed', errorType: 'AnalyzerFailed', detail: 'Opentrons\' analyzer wrote a file that is not an analysis (no result and commands).' };
     }
-    remember(key, output);
+    remember(key, output, Buffer.byteLength(text));
     return { kind: 'output', output: structuredClone(output) };
   }
 
   private spawn(args: string[], cwd: string, configDir: string): Promise<{ how: string; tail: string; timedOut: boolean; closed: boolean }> {
     return new Promise((resolve, reject) => {
+      // close() may have come while the files were written: a process started now would outlive the robot
+      if (this.closed) {
+        resolve({ how: 'no start', tail: '', timedOut: false, closed: true });
+        return;
+      }
       let tail = '';
       const keep = (b: Buffer): void => {
         tail = (tail + b.toString('utf8')).slice(-4000);

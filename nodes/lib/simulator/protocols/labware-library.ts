@@ -1,29 +1,16 @@
 // The labware definitions shipped with the package (nodes/lib/data/labware/<loadName>/<version>.json,
-// copied from Opentrons shared-data), looked up by namespace, load name and version.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+// copied from Opentrons shared-data), looked up by namespace, load name and version, as robot-server serves them.
+import { findDefinition } from '../../labware/definitions';
 import type { JsonObject } from './types';
-
-const LABWARE_DIR = path.join(__dirname, '..', '..', 'data', 'labware');
-const cache = new Map<string, JsonObject | null>();
 
 export function definitionUri(namespace: string, loadName: string, version: number): string {
   return `${namespace}/${loadName}/${version}`;
 }
 
-/** A shipped definition, or undefined. Only the `opentrons` namespace is shipped. */
+/** A shipped definition (read once, by the reader the engine and the deck map share), or undefined. */
 export function shippedDefinition(namespace: string, loadName: string, version: number): JsonObject | undefined {
-  if (namespace !== 'opentrons' || !/^[a-z0-9_.]+$/i.test(loadName) || !Number.isInteger(version)) return undefined;
-  const uri = definitionUri(namespace, loadName, version);
-  if (!cache.has(uri)) {
-    try {
-      cache.set(uri, JSON.parse(fs.readFileSync(path.join(LABWARE_DIR, loadName, `${version}.json`), 'utf8')) as JsonObject);
-    } catch {
-      cache.set(uri, null);
-    }
-  }
-  const def = cache.get(uri);
-  return def ? asServed(def) : undefined;
+  const def = findDefinition(namespace, loadName, version);
+  return def ? asServed(def as JsonObject) : undefined;
 }
 
 /**

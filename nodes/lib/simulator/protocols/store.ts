@@ -392,7 +392,8 @@ export class ProtocolStore {
 
   /**
    * The commands a run of this protocol executes after the engine's initial `home`, in the
-   * create-body shape. JSON protocols: their own commands. Python protocols: the stand-in timeline.
+   * create-body shape. JSON protocols: their own commands. Python protocols: those of Opentrons' analysis for the
+   * run's parameters (`later`, when this robot has the analyzer and it takes them), else the stand-in timeline.
    */
   runPlan(protocolId: string, runTimeParameterValues?: RtpValues, runTimeParameterFiles?: RtpFiles): ProtocolRunPlan | undefined {
     const p = this.get(protocolId);
