@@ -2,7 +2,7 @@
 // modules, Flex deck fixtures, the gripper) against what the robot has. Used before a run is played
 // (preflight) and by the fleet queue to pick a robot; written once so both judge a robot the same way.
 import type { RobotClient, RequestOptions } from './client';
-import { deckDefinition, moduleDefinition } from './deck/definitions';
+import { deckDefinition, moduleDefinition, slotName } from './deck/definitions';
 import pipetteNames from './data/pipette-names.json';
 import { robotModel, type Analysis, type AttachedModule, type DeckConfiguration, type JsonObject } from './types';
 
@@ -114,16 +114,10 @@ function areasOf(params: JsonObject, flex: boolean): string[] {
   return out;
 }
 
-/**
- * A location's slot name as the robot resolves it: a Flex takes OT-2 slot numbers and reads them as the slot in
- * the same place (api/src/opentrons/types.py `_slot_equivalencies`: 1 → D1 … 11 → A2, 12 → A3).
- */
+/** A location's slot name as the robot resolves it (a Flex reads OT-2 slot numbers as its own slots). */
 function slotOf(location: unknown, flex: boolean): string | undefined {
   if (!isObject(location) || typeof location.slotName !== 'string') return undefined;
-  const slot = location.slotName;
-  const n = /^\d+$/.test(slot) ? Number(slot) : NaN;
-  if (!flex || !(n >= 1 && n <= 12)) return slot;
-  return `${'DCBA'[Math.floor((n - 1) / 3)]}${((n - 1) % 3) + 1}`;
+  return flex ? slotName('OT-3 Standard', location.slotName) : location.slotName;
 }
 
 /** The cutout that provides an addressable area, and every fixture that provides it there (Flex deck definition). */
