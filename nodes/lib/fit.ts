@@ -120,18 +120,29 @@ function slotOf(location: unknown, flex: boolean): string | undefined {
   return flex ? slotName('OT-3 Standard', location.slotName) : location.slotName;
 }
 
-/** The cutout that provides an addressable area, and every fixture that provides it there (Flex deck definition). */
+/** Flex addressable area → the cutout that provides it (the first in the deck definition) and every fixture providing it there. */
+let flexAreas: Map<string, { cutoutId: string; fixtureIds: string[] }> | undefined;
+
+/**
+ * The cutout that provides an addressable area, and every fixture that provides it there (Flex deck definition).
+ * Asked for every location of every command: the deck definition is indexed once, not scanned per ask.
+ */
 function areaFixtures(area: string): { cutoutId: string; fixtureIds: string[] } | undefined {
-  let cutoutId: string | undefined;
-  const fixtureIds: string[] = [];
-  for (const [id, f] of deckDefinition('OT-3 Standard').fixtures) {
-    for (const [cutout, areas] of Object.entries(f.provides)) {
-      if (!areas.includes(area) || (cutoutId !== undefined && cutout !== cutoutId)) continue;
-      cutoutId = cutout;
-      fixtureIds.push(id);
+  if (!flexAreas) {
+    flexAreas = new Map();
+    for (const [id, f] of deckDefinition('OT-3 Standard').fixtures) {
+      for (const [cutout, areas] of Object.entries(f.provides)) {
+        for (const a of areas) {
+          const known = flexAreas.get(a);
+          if (!known) flexAreas.set(a, { cutoutId: cutout, fixtureIds: [id] });
+          else if (known.cutoutId === cutout && !known.fixtureIds.includes(id)) known.fixtureIds.push(id);
+        }
+      }
     }
   }
-  return cutoutId === undefined ? undefined : { cutoutId, fixtureIds };
+  const found = flexAreas.get(area);
+  // a copy: callers keep and narrow the list
+  return found && { cutoutId: found.cutoutId, fixtureIds: [...found.fixtureIds] };
 }
 
 /**
