@@ -7,7 +7,7 @@ import { Msg, Send, optionalObject, own, pick, requireRunId, requireString, seco
 import { onRobot, robotFor } from './lib/msg-robot';
 import { NodeWork, editorSetting } from './lib/node-work';
 import { policyRules } from './lib/recovery';
-import { LabwareOffsetsError, addLabwareOffsets, labwareOffsets } from './lib/labware-offsets';
+import { LabwareOffsetsError, addLabwareOffsets, labwareOffset, labwareOffsets } from './lib/labware-offsets';
 import { PreflightFailedError, checkSelection, preflight, type CheckSelection } from './lib/preflight';
 import { runChanged } from './lib/watch';
 import { logRequestOf, readLog, type LogKind } from './lib/command-log';
@@ -289,7 +289,9 @@ export = function register(RED: NodeAPI): void {
 /** msg.labwareOffsets for add-labware-offsets: one offset or a list, all checked before the first is sent. */
 function offsetsOf(msg: Msg): LabwareOffsetCreate[] {
   const value = own(msg, 'labwareOffsets');
-  const list = labwareOffsets(value !== null && typeof value === 'object' && !Array.isArray(value) ? [value] : value);
+  // A single offset is named as itself in errors, not as [0] of a list the msg never had.
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return [labwareOffset(value, 'msg.labwareOffsets')];
+  const list = labwareOffsets(value);
   if (!list || list.length === 0) {
     throw new InputError('msg.labwareOffsets is required for add-labware-offsets: one offset or a list, each like {definitionUri, location: {slotName}, vector: {x, y, z}}');
   }

@@ -121,6 +121,21 @@ describe('access control: a robot that requires a token', function () {
       }
     });
 
+    it('says nothing of a token for a 403 with another error id (an OT-2 asked for its deck configuration)', async function () {
+      const ot2 = await SimulatedRobot.start({ host: '127.0.0.1', port: 0, model: 'OT-2' });
+      const client = clientOf(ot2);
+      try {
+        const e = await client.getDeckConfiguration().then(() => undefined, (err: unknown) => err);
+        assert.ok(e instanceof RobotError);
+        assert.equal(e.statusCode, 403);
+        assert.equal(e.code, 'NotSupportedOnOT2');
+        assert.doesNotMatch(e.message, /token/i);
+      } finally {
+        await client.close();
+        await ot2.stop();
+      }
+    });
+
     it('sends the token in Authorization: Bearer and in robot-server\'s authenticationBearer, in no other header', async function () {
       const server = await startLoopback((_req, res) => json(res, 200, { on: true }));
       const client = new RobotClient({ baseUrl: `http://127.0.0.1:${server.port}`, apiVersion: '3', timeoutMs: 5000, token: TOKEN });

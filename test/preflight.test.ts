@@ -140,6 +140,16 @@ describe('opentrons-run: check before play', function () {
       }
     });
 
+    it('msg.checks naming fixtures on an OT-2: one fixtures check, which says an OT-2 has none (with or without an analyzer)', async function () {
+      const runId = await idleRun('basic_transfer.py');
+      const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play' });
+      const checks = checksOf(await t.ok({ runId, checks: ['pipettes', 'fixtures'] }, 20_000));
+      const fixtures = checks.filter((c) => c.check === 'fixtures');
+      assert.equal(fixtures.length, 1, JSON.stringify(checks));
+      assert.equal(fixtures[0].detail, 'an OT-2 has no deck configuration to check');
+      assert.ok(fixtures[0].ok);
+    });
+
     it('a run without a protocol has nothing to check from an analysis, and says so', async function () {
       const runId = (await client.createRun({})).id;
       const t = await NodeUnderTest.deploy(robot, 'opentrons-run', { action: 'play' });

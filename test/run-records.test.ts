@@ -172,6 +172,13 @@ describe('run records: command log, command errors, labware offsets', function (
     const offsets = (await client.getRun(runId)).labwareOffsets as Array<{ location: { slotName: string } }>;
     assert.deepEqual(offsets.map((o) => o.location.slotName), ['1', '2', '3', '2']);
 
+    // A bad single offset is named as msg.labwareOffsets, not as [0] of a list the msg never had.
+    const sent = robotRequests(robot);
+    const badOne = await t.err({ action: 'add-labware-offsets', runId, labwareOffsets: { ...one, vector: { x: 1 } } });
+    assert.equal(badOne.error.code, 'InvalidInput');
+    assert.match(badOne.error.message, /msg\.labwareOffsets\.vector must be \{x, y, z\}/);
+    assert.equal(robotRequests(robot), sent, 'nothing reached the robot');
+
     // A run that is no longer current refuses (409 RunStopped, capture 136).
     await client.createRun({});
     const refused = await t.err({ action: 'add-labware-offsets', runId, labwareOffsets: one });

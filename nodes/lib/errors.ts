@@ -44,7 +44,8 @@ export class RobotError extends OpentronsError {
     const errorId = str(first.id);
     const title = str(first.title);
     const detail = str(first.detail) ?? str(first.message);
-    const refused = status === 401 || status === 403;
+    // A 403 with another id (NotSupportedOnOT2, EstopEngaged…) is the robot's own refusal: no word of a token.
+    const refused = (status === 401 || status === 403) && (errorId === undefined || errorId === TOKEN_REFUSED);
     super(describe(status, method, path, errorId, title, detail) + (refused ? tokenHint(request.sentToken === true) : ''), status);
     this.code = errorId ?? (refused ? TOKEN_REFUSED : `HTTP_${status}`);
     this.errorId = errorId;

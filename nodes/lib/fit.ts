@@ -2,7 +2,7 @@
 // modules, Flex deck fixtures, the gripper) against what the robot has. Used before a run is played
 // (preflight) and by the fleet queue to pick a robot; written once so both judge a robot the same way.
 import type { RobotClient, RequestOptions } from './client';
-import { deckDefinition, moduleDefinition } from './deck/definitions';
+import { deckDefinition, moduleDefinition, slotName } from './deck/definitions';
 import pipetteNames from './data/pipette-names.json';
 import { robotModel, type Analysis, type AttachedModule, type DeckConfiguration, type JsonObject } from './types';
 
@@ -114,30 +114,35 @@ function areasOf(params: JsonObject, flex: boolean): string[] {
   return out;
 }
 
-/**
- * A location's slot name as the robot resolves it: a Flex takes OT-2 slot numbers and reads them as the slot in
- * the same place (api/src/opentrons/types.py `_slot_equivalencies`: 1 → D1 … 11 → A2, 12 → A3).
- */
+/** A location's slot name as the robot resolves it (a Flex reads OT-2 slot numbers as its own slots). */
 function slotOf(location: unknown, flex: boolean): string | undefined {
   if (!isObject(location) || typeof location.slotName !== 'string') return undefined;
-  const slot = location.slotName;
-  const n = /^\d+$/.test(slot) ? Number(slot) : NaN;
-  if (!flex || !(n >= 1 && n <= 12)) return slot;
-  return `${'DCBA'[Math.floor((n - 1) / 3)]}${((n - 1) % 3) + 1}`;
+  return flex ? slotName('OT-3 Standard', location.slotName) : location.slotName;
 }
 
-/** The cutout that provides an addressable area, and every fixture that provides it there (Flex deck definition). */
+/** Flex addressable area → the cutout that provides it (the first in the deck definition) and every fixture providing it there. */
+let flexAreas: Map<string, { cutoutId: string; fixtureIds: string[] }> | undefined;
+
+/**
+ * The cutout that provides an addressable area, and every fixture that provides it there (Flex deck definition).
+ * Asked for every location of every command: the deck definition is indexed once, not scanned per ask.
+ */
 function areaFixtures(area: string): { cutoutId: string; fixtureIds: string[] } | undefined {
-  let cutoutId: string | undefined;
-  const fixtureIds: string[] = [];
-  for (const [id, f] of deckDefinition('OT-3 Standard').fixtures) {
-    for (const [cutout, areas] of Object.entries(f.provides)) {
-      if (!areas.includes(area) || (cutoutId !== undefined && cutout !== cutoutId)) continue;
-      cutoutId = cutout;
-      fixtureIds.push(id);
+  if (!flexAreas) {
+    flexAreas = new Map();
+    for (const [id, f] of deckDefinition('OT-3 Standard').fixtures) {
+      for (const [cutout, areas] of Object.entries(f.provides)) {
+        for (const a of areas) {
+          const known = flexAreas.get(a);
+          if (!known) flexAreas.set(a, { cutoutId: cutout, fixtureIds: [id] });
+          else if (known.cutoutId === cutout && !known.fixtureIds.includes(id)) known.fixtureIds.push(id);
+        }
+      }
     }
   }
-  return cutoutId === undefined ? undefined : { cutoutId, fixtureIds };
+  const found = flexAreas.get(area);
+  // a copy: callers keep and narrow the list
+  return found && { cutoutId: found.cutoutId, fixtureIds: [...found.fixtureIds] };
 }
 
 /**

@@ -17,10 +17,11 @@ const SHAPE = 'each like {definitionUri, location: {slotName, moduleModel?, defi
 export function labwareOffsets(value: unknown, where = 'msg.labwareOffsets'): LabwareOffsetCreate[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) throw new InputError(`${where} must be an array, ${SHAPE}`);
-  return value.map((o: unknown, i: number) => offset(o, `${where}[${i}]`));
+  return value.map((o: unknown, i: number) => labwareOffset(o, `${where}[${i}]`));
 }
 
-function offset(o: unknown, where: string): LabwareOffsetCreate {
+/** One offset, checked and reduced like each of labwareOffsets' (`where` names it in the error). */
+export function labwareOffset(o: unknown, where: string): LabwareOffsetCreate {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new InputError(`${where} must be an object, ${SHAPE}`);
   const definitionUri = own(o, 'definitionUri');
   const location = own(o, 'location');

@@ -86,6 +86,27 @@ export function deckDefinition(robotType: RobotType): DeckDefinition {
   return deck;
 }
 
+/** The cutout whose fixture provides an addressable area (the first, for areas several cutouts offer). */
+export function cutoutProviding(deck: DeckDefinition, areaId: string): string | undefined {
+  for (const f of deck.fixtures.values()) for (const [cutout, areas] of Object.entries(f.provides)) if (areas.includes(areaId)) return cutout;
+  return undefined;
+}
+
+const FLEX_OT2_NAMES: Record<string, string> = {
+  D1: '1', D2: '2', D3: '3', C1: '4', C2: '5', C3: '6', B1: '7', B2: '8', B3: '9', A1: '10', A2: '11', A3: '12',
+};
+const OT2_FLEX_NAMES = Object.fromEntries(Object.entries(FLEX_OT2_NAMES).map(([f, o]) => [o, f]));
+
+/**
+ * A slot name as the robot of this type reads it: flows and the robot accept either naming style, and a Flex
+ * reads an OT-2 slot number as the slot in the same place (api/src/opentrons/types.py `_slot_equivalencies`:
+ * 1 → D1 … 12 → A3); an OT-2 reads the Flex names the other way round.
+ */
+export function slotName(robotType: RobotType, name: string): string {
+  if (robotType === 'OT-3 Standard') return OT2_FLEX_NAMES[name] ?? name;
+  return FLEX_OT2_NAMES[name] ?? name;
+}
+
 const MODULE_MODELS = new Set([
   'temperatureModuleV1', 'temperatureModuleV2', 'magneticModuleV1', 'magneticModuleV2', 'thermocyclerModuleV1', 'thermocyclerModuleV2',
   'heaterShakerModuleV1', 'magneticBlockV1', 'absorbanceReaderV1',

@@ -5,7 +5,7 @@ import { InputError } from '../errors';
 import { findDefinition } from '../labware/definitions';
 import pipetteNameList from '../data/pipette-names.json';
 import type { JsonObject } from '../types';
-import { deckDefinition, deckIdOf, moduleDefinition, transformed, type DeckDefinition, type Rect, type RobotType } from './definitions';
+import { cutoutProviding, deckDefinition, deckIdOf, moduleDefinition, slotName, transformed, type DeckDefinition, type Rect, type RobotType } from './definitions';
 import { isObject, type CutoutFixture, type DeckSource } from './source';
 
 export interface SlotBox {
@@ -103,17 +103,6 @@ function areaRect(deck: DeckDefinition, areaId: string, cutoutId: string): Rect 
   return { x: cutout.x + area.dx, y: cutout.y + area.dy, w: area.w, h: area.h };
 }
 
-const FLEX_OT2_NAMES: Record<string, string> = {
-  D1: '1', D2: '2', D3: '3', C1: '4', C2: '5', C3: '6', B1: '7', B2: '8', B3: '9', A1: '10', A2: '11', A3: '12',
-};
-const OT2_FLEX_NAMES = Object.fromEntries(Object.entries(FLEX_OT2_NAMES).map(([f, o]) => [o, f]));
-
-/** The flows and the robot accept either naming style; the map uses the robot's own. */
-function slotName(robotType: RobotType, name: string): string {
-  if (robotType === 'OT-3 Standard') return OT2_FLEX_NAMES[name] ?? name;
-  return FLEX_OT2_NAMES[name] ?? name;
-}
-
 /** The Flex deck configuration the protocol needs, when the robot's own is not known (an analysis). */
 function inferredFixtures(source: DeckSource, stagingRows: Set<string>): CutoutFixture[] {
   const fixtures: CutoutFixture[] = [];
@@ -185,12 +174,6 @@ function deckFurniture(deck: DeckDefinition, source: DeckSource, usedSlots: Set<
     if (rect) slots.push({ name: area, rect, staging: true });
   }
   return { slots, fixtures };
-}
-
-/** The cutout whose fixture provides an addressable area (the first, for areas several cutouts offer). */
-function cutoutProviding(deck: DeckDefinition, areaId: string): string | undefined {
-  for (const f of deck.fixtures.values()) for (const [cutout, areas] of Object.entries(f.provides)) if (areas.includes(areaId)) return cutout;
-  return undefined;
 }
 
 /**
