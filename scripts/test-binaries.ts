@@ -5,7 +5,7 @@
 // otherwise this stops with one line naming the command to run. A test is never skipped for want of one.
 // Opentrons' protocol analyzer (the simulator's Python analyses) is found and installed here too: see ensureAnalyzer.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 interface TestBinary {
@@ -157,10 +157,21 @@ function record(path: string): void {
 }
 
 /**
+ * The tests that pin Opentrons' analyzer need it as one executable (OPENTRONS_ANALYZER); `opentrons` importable by
+ * python3 is not one, so a wrapper beside the record stands for `python3 -m opentrons.cli analyze`.
+ */
+const PYTHON_ANALYZER = join(REPO, '.test-analyzer-python');
+function recordPythonAnalyzer(): void {
+  writeFileSync(PYTHON_ANALYZER, '#!/bin/sh\nexec python3 -m opentrons.cli analyze "$@"\n');
+  chmodSync(PYTHON_ANALYZER, 0o755);
+  record(PYTHON_ANALYZER);
+}
+
+/**
  * Opentrons' analyzer, found as a user's machine has it ($OPENTRONS_ANALYZER, or `opentrons` importable by python3);
  * where neither, installed where possible: as root the Debian packages the shared analyzer needs, then the shared
- * folder beside the clone, else `pip install` when the package index answers. Exit code 0 when one works (the shared
- * one recorded for mocha), else 1 with one line naming what to do.
+ * folder beside the clone, else `pip install` when the package index answers. Exit code 0 when one works (recorded for
+ * mocha unless OPENTRONS_ANALYZER named it, which mocha inherits), else 1 with one line naming what to do.
  */
 export function ensureAnalyzer(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): number {
   const given = process.env.OPENTRONS_ANALYZER;
@@ -169,7 +180,10 @@ export function ensureAnalyzer(log: (line: string) => void = (l) => process.stde
     log(`npm test: OPENTRONS_ANALYZER=${given} does not answer \`--help\` as \`python3 -m opentrons.cli analyze\` does: point it at a working analyzer (e.g. ../shared/opentrons-analyzer/analyze) or unset it`);
     return 1;
   }
-  if (pythonHasOpentrons()) return 0;
+  if (pythonHasOpentrons()) {
+    recordPythonAnalyzer();
+    return 0;
+  }
   const shared = (): boolean => executable(SHARED_ANALYZER) && analyzes(SHARED_ANALYZER);
   if (shared()) {
     record(SHARED_ANALYZER);
@@ -187,7 +201,10 @@ export function ensureAnalyzer(log: (line: string) => void = (l) => process.stde
   if (onPath('python3') && indexReachable()) {
     log(`Opentrons' analyzer not found: pip install "${PIP_SPEC}"`);
     spawnSync('python3', ['-m', 'pip', 'install', '--timeout', '10', '--retries', '1', PIP_SPEC], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 600_000 });
-    if (pythonHasOpentrons()) return 0;
+    if (pythonHasOpentrons()) {
+      recordPythonAnalyzer();
+      return 0;
+    }
   }
   const sudo = root ? '' : 'sudo ';
   log(

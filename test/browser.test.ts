@@ -12,6 +12,7 @@ import { SimulatedRobot } from '../nodes/lib/simulator';
 import { advertiseSimulatedRobot } from '../nodes/lib/simulator/advertise';
 import { mdnsOptions } from '../nodes/lib/discovery/mdns';
 import { openBrowser, type Browser } from './browser/chromium';
+import { releaseAll } from './helpers/release';
 import { afterEditorTest, closeEditDialog, dropFromPalette, openEditDialog, paletteNode } from './browser/editor';
 import { applyDarkTheme, lowContrastText, removeDarkTheme } from './browser/theme';
 import { nodeRedVersion } from './setup/node-red-line';
@@ -64,9 +65,11 @@ describe(`editor in a real browser (Chromium + Node-RED ${nodeRedVersion})`, fun
 
   after(async function () {
     this.timeout(30_000);
-    await browser?.close();
-    await nodeRed?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
+    await releaseAll([
+      () => browser?.close(),
+      () => nodeRed?.stop(),
+      () => userDir && rmSync(userDir, { recursive: true, force: true }),
+    ]);
   });
 
   it('shows category "Opentrons" with our action nodes, in our colour, with our icons', async function () {

@@ -120,7 +120,7 @@ export class Mosquitto {
   private constructor(
     readonly port: number,
     acl?: string[],
-    logSubscriptions = false,
+    private readonly logSubscriptions = false,
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mosquitto-'));
     const conf = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr'];
@@ -142,6 +142,8 @@ export class Mosquitto {
 
   /** How many SUBSCRIBEs to exactly `filter` the broker has logged (needs `logSubscriptions`). */
   subscriptions(filter: string): number {
+    // Without the option the log never has these lines: waiting would only time out, naming the wrong cause.
+    if (!this.logSubscriptions) throw new Error('Mosquitto.subscriptions/subscribed need Mosquitto.create(port, { logSubscriptions: true })');
     // Mosquitto 2 logs each filter of a SUBSCRIBE on a line of its own: "<time>: <client id> <qos> <filter>".
     const line = new RegExp(`^\\d+: \\S+ \\d ${filter.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'gm');
     return (this.log.join('').match(line) ?? []).length;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort, launchNodeRed, packageDir, readExample, type RunningNodeRed } from '../../scripts/launch-node-red';
 import { openBrowser, type Browser } from './chromium';
+import { releaseAll } from '../helpers/release';
 
 /** Where a screenshot for the README goes: docs/ with UPDATE_DOCS=1, else test-output/. */
 export const DOCS = process.env.UPDATE_DOCS === '1' ? join(packageDir, 'docs') : join(packageDir, 'test-output');
@@ -42,9 +43,11 @@ export function dashboardRig(example: string, onFailure?: (page: Page) => Promis
   });
 
   after(async function () {
-    await rig.browser?.close();
-    await rig.nodeRed?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
+    await releaseAll([
+      () => rig.browser?.close(),
+      () => rig.nodeRed?.stop(),
+      () => userDir && rmSync(userDir, { recursive: true, force: true }),
+    ]);
   });
 
   return rig;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { freePort, launchNodeRed, packageDir, type RunningNodeRed } from '../../scripts/launch-node-red';
 import { nodeRedVersion } from '../setup/node-red-line';
+import { releaseAll } from '../helpers/release';
 import { Mosquitto } from '../notifications-helpers';
 import { openBrowser, type Browser } from './chromium';
 import { afterEditorTest, clickInject, debugMessage, debugMessages, deploy, importExample, nodeIdByName, paletteNode, showDebugSidebar, type EditorRED } from './editor';
@@ -185,11 +186,13 @@ export function describeExampleImports(part: number): void {
 
     after(async function () {
       this.timeout(30_000);
-      await browser?.close();
-      await nodeRed?.stop();
-      await broker?.close();
-      await mosquitto?.dispose();
-      if (userDir) rmSync(userDir, { recursive: true, force: true });
+      await releaseAll([
+        () => browser?.close(),
+        () => nodeRed?.stop(),
+        () => broker?.close(),
+        () => mosquitto?.dispose(),
+        () => userDir && rmSync(userDir, { recursive: true, force: true }),
+      ]);
     });
 
     if (part === 1) {
